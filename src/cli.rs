@@ -1,0 +1,116 @@
+//! Command-line definitions (clap) only. `config.rs` turns these into a validated `Config`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 every path passed (warnings allowed unless --strict), 1 at least one path failed,
+2 bad command line or input file (nothing probed), 3 internal error.
+
+Examples:
+  wsusprobe check
+      Probe the WSUS sync service on sws.update.microsoft.com, the way WSUS reaches it.
+  wsusprobe check --json https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx
+  wsusprobe check http://wsus01.contoso.test:8530/selfupdate/iuident.cab https://wsus01.contoso.test:8531/ClientWebService/client.asmx
+  wsusprobe check --dns-server 10.0.0.53 --ca-file corp-root.pem
+  wsusprobe check --resolve sws.update.microsoft.com:443:127.0.0.1 --ca-file lab-root.pem";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wsusprobe",
+    version,
+    about = "Find where the network path from a WSUS server to Microsoft Update breaks",
+    long_about = "Find where the network path from a WSUS server (or a Configuration Manager software update \
+point) to Microsoft Update breaks.\n\nwsusprobe walks the same path WSUS uses — endpoint, DNS, TCP, TLS, \
+certificate, clock, HTTP — and names the first stage that fails, with its evidence, the Windows error \
+code WSUS would log, and the fix.",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Probe one or more URLs stage by stage (default: the WSUS sync service on sws.update.microsoft.com)
+    #[command(after_help = AFTER_HELP)]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// URLs to probe, concurrently. http:// URLs skip the TLS, certificate stages.
+    /// Default: https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx
+    #[arg(value_name = "URL")]
+    pub urls: Vec<String>,
+
+    /// Ask this DNS server instead of the system resolver (IPv6 as [ADDR]:PORT)
+    #[arg(long, value_name = "IP[:PORT]", help_heading = "Name resolution")]
+    pub dns_server: Option<String>,
+
+    /// Use ADDR for HOST:PORT without asking DNS, as curl does (repeatable; ADDR may be a
+    /// comma-separated list, IPv6 in brackets)
+    #[arg(long, value_name = "HOST:PORT:ADDR", help_heading = "Name resolution")]
+    pub resolve: Vec<String>,
+
+    /// TLS version to offer. WSUS and Microsoft Update use TLS 1.2
+    #[arg(long, value_enum, default_value = "1.2", help_heading = "TLS")]
+    pub tls_version: TlsVersionArg,
+
+    /// Cipher suites to offer, comma-separated IANA names (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)
+    /// or 0xNNNN code points. Only suites the built-in TLS library speaks are accepted here
+    #[arg(long, value_name = "LIST", help_heading = "TLS")]
+    pub ciphers: Option<String>,
+
+    /// Also trust the CA certificates in this PEM file (repeatable), e.g. a TLS-inspection root.
+    /// The system roots and Microsoft Root Certificate Authority 2011 are always trusted
+    #[arg(long, value_name = "PEM", help_heading = "TLS")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Give up on a TCP connection attempt after this long (e.g. 10, 2.5s, 500ms)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        help_heading = "Limits"
+    )]
+    pub connect_timeout: String,
+
+    /// Give up on a whole path after this long; the stage running then fails with `timeout`
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        help_heading = "Limits"
+    )]
+    pub timeout: String,
+
+    /// Print the JSON report (same as --format json)
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub format: FormatArg,
+
+    /// Treat warnings (legacy endpoint, trusted interception, small clock skew) as failures
+    #[arg(long, help_heading = "Output")]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsVersionArg {
+    #[value(name = "1.2")]
+    V12,
+    #[value(name = "1.3")]
+    V13,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+}

@@ -1,0 +1,444 @@
+//! Command line → validated `Config`. Every exit-2 error is born here; nothing below reads clap
+//! types or the environment.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+use crate::cli::{CheckArgs, FormatArg, TlsVersionArg};
+use crate::knowledge::{endpoints, suites};
+
+/// A command line or input file the tool cannot use (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage<T>(msg: impl Into<String>) -> Result<T, UsageError> {
+    Err(UsageError(msg.into()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+/// One URL to probe.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The URL as it will be reported.
+    pub url: String,
+    pub scheme: Scheme,
+    /// Host name (or address literal) without brackets, lower case.
+    pub host: String,
+    /// Set when the host is an address literal.
+    pub ip: Option<IpAddr>,
+    pub port: u16,
+    /// Path and query, starting with '/'.
+    pub path: String,
+}
+
+impl Target {
+    pub fn parse(input: &str) -> Result<Target, UsageError> {
+        let url = url::Url::parse(input.trim())
+            .map_err(|e| UsageError(format!("'{input}' is not a valid URL: {e}")))?;
+        let scheme = match url.scheme() {
+            "http" => Scheme::Http,
+            "https" => Scheme::Https,
+            other => {
+                return usage(format!(
+                    "'{input}': scheme '{other}' is not supported (WSUS uses http:// and https://)"
+                ));
+            }
+        };
+        let (host, ip) = match url.host() {
+            Some(url::Host::Domain(d)) => (d.to_ascii_lowercase(), None),
+            Some(url::Host::Ipv4(a)) => (a.to_string(), Some(IpAddr::V4(a))),
+            Some(url::Host::Ipv6(a)) => (a.to_string(), Some(IpAddr::V6(a))),
+            None => return usage(format!("'{input}' has no host")),
+        };
+        if !url.username().is_empty() || url.password().is_some() {
+            return usage(format!(
+                "'{input}': credentials in the URL are not supported (WSUS never sends them)"
+            ));
+        }
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| UsageError(format!("'{input}' has no port")))?;
+        let mut path = url.path().to_string();
+        if let Some(q) = url.query() {
+            path.push('?');
+            path.push_str(q);
+        }
+        Ok(Target {
+            url: url.to_string(),
+            scheme,
+            host,
+            ip,
+            port,
+            path,
+        })
+    }
+
+    /// `host[:port]` for the Host header (port omitted when it is the scheme's default).
+    pub fn authority(&self) -> String {
+        let host = match self.ip {
+            Some(IpAddr::V6(_)) => format!("[{}]", self.host),
+            _ => self.host.clone(),
+        };
+        let default = match self.scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        };
+        if self.port == default {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+}
+
+/// Which resolver the dns stage asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsChoice {
+    /// The system configuration (resolv.conf / the adapters' DNS servers), hosts file included.
+    System,
+    /// One given server, UDP then TCP; the hosts file is not consulted.
+    Server(SocketAddr),
+}
+
+/// `--resolve HOST:PORT:ADDR[,ADDR…]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolveOverride {
+    pub host: String,
+    pub port: u16,
+    pub addrs: Vec<IpAddr>,
+}
+
+impl ResolveOverride {
+    pub fn parse(s: &str) -> Result<Self, UsageError> {
+        let bad = || {
+            UsageError(format!(
+                "--resolve '{s}': expected HOST:PORT:ADDR (e.g. sws.update.microsoft.com:443:127.0.0.1)"
+            ))
+        };
+        let (host, rest) = s.split_once(':').ok_or_else(bad)?;
+        let (port, addrs) = rest.split_once(':').ok_or_else(bad)?;
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return Err(bad());
+        }
+        let port: u16 = port.trim().parse().map_err(|_| bad())?;
+        let mut list = Vec::new();
+        for a in addrs.split(',') {
+            let a = a.trim().trim_start_matches('[').trim_end_matches(']');
+            let ip: IpAddr = a
+                .parse()
+                .map_err(|_| UsageError(format!("--resolve '{s}': '{a}' is not an IP address")))?;
+            list.push(ip);
+        }
+        Ok(Self {
+            host,
+            port,
+            addrs: list,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsVersion {
+    V12,
+    V13,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Everything a probe run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub targets: Vec<Target>,
+    pub dns: DnsChoice,
+    pub overrides: Vec<ResolveOverride>,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub tls_version: TlsVersion,
+    /// Suites to offer (code points rustls implements); `None` = all rustls offers for the version.
+    pub suites: Option<Vec<u16>>,
+    /// Extra trust anchors from --ca-file, with the file each came from.
+    pub extra_roots: Vec<(CertificateDer<'static>, String)>,
+    pub format: Format,
+    pub strict: bool,
+    /// The local clock, read once: certificates are judged against it.
+    pub now: SystemTime,
+}
+
+impl Config {
+    pub fn from_check_args(args: &CheckArgs) -> Result<Config, UsageError> {
+        let inputs: Vec<&str> = if args.urls.is_empty() {
+            vec![endpoints::DEFAULT_TARGET]
+        } else {
+            args.urls.iter().map(String::as_str).collect()
+        };
+        let targets = inputs
+            .iter()
+            .map(|u| Target::parse(u))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let dns = match &args.dns_server {
+            None => DnsChoice::System,
+            Some(s) => DnsChoice::Server(parse_dns_server(s)?),
+        };
+        let overrides = args
+            .resolve
+            .iter()
+            .map(|s| ResolveOverride::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let connect_timeout = parse_duration(&args.connect_timeout, "--connect-timeout")?;
+        let timeout = parse_duration(&args.timeout, "--timeout")?;
+
+        let tls_version = match args.tls_version {
+            TlsVersionArg::V12 => TlsVersion::V12,
+            TlsVersionArg::V13 => TlsVersion::V13,
+        };
+        let suites = match &args.ciphers {
+            None => None,
+            Some(list) => Some(parse_cipher_list(list, tls_version)?),
+        };
+
+        let mut extra_roots = Vec::new();
+        for path in &args.ca_file {
+            for cert in load_pem_certs(path)? {
+                extra_roots.push((cert, path.display().to_string()));
+            }
+        }
+
+        let format = if args.json {
+            Format::Json
+        } else {
+            match args.format {
+                FormatArg::Text => Format::Text,
+                FormatArg::Json => Format::Json,
+            }
+        };
+
+        Ok(Config {
+            targets,
+            dns,
+            overrides,
+            connect_timeout,
+            timeout,
+            tls_version,
+            suites,
+            extra_roots,
+            format,
+            strict: args.strict,
+            now: SystemTime::now(),
+        })
+    }
+
+    /// The `--resolve` addresses for a host and port, if given.
+    pub fn override_for(&self, host: &str, port: u16) -> Option<&ResolveOverride> {
+        let host = host.trim_end_matches('.');
+        self.overrides
+            .iter()
+            .find(|o| o.port == port && o.host == host)
+    }
+}
+
+fn parse_dns_server(s: &str) -> Result<SocketAddr, UsageError> {
+    let s = s.trim();
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    if let Ok(ip) = s
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    usage(format!(
+        "--dns-server '{s}': expected IP or IP:PORT (IPv6 as [ADDR]:PORT)"
+    ))
+}
+
+/// Durations as users type them: `10`, `2.5`, `10s`, `500ms`, `1m`.
+pub fn parse_duration(s: &str, flag: &str) -> Result<Duration, UsageError> {
+    let t = s.trim().to_ascii_lowercase();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t.as_str(), 1.0)
+    };
+    let v: f64 = num.trim().parse().map_err(|_| {
+        UsageError(format!(
+            "{flag} '{s}': expected a duration such as 10, 2.5s or 500ms"
+        ))
+    })?;
+    let secs = v * scale;
+    if !secs.is_finite() || secs <= 0.0 || secs > 3600.0 {
+        return usage(format!(
+            "{flag} '{s}': must be more than 0 and at most one hour"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_cipher_list(list: &str, version: TlsVersion) -> Result<Vec<u16>, UsageError> {
+    let mut out = Vec::new();
+    for entry in list.split([',', ':', ' ']).filter(|e| !e.trim().is_empty()) {
+        let id = suites::parse_one(entry).map_err(|e| UsageError(format!("--ciphers: {e}")))?;
+        let Some(suite) = suites::rustls_suite(id) else {
+            return usage(format!(
+                "--ciphers: {} is a real suite, but the built-in TLS library cannot negotiate it \
+                 (no CBC, static-RSA or DHE suites); it speaks: {}",
+                suites::name(id),
+                suites::rustls_names().join(", ")
+            ));
+        };
+        let is13 = suite.version() == &rustls::version::TLS13;
+        match (version, is13) {
+            (TlsVersion::V12, true) => {
+                return usage(format!(
+                    "--ciphers: {} is a TLS 1.3 suite; add --tls-version 1.3 to offer it",
+                    suites::name(id)
+                ));
+            }
+            (TlsVersion::V13, false) => {
+                return usage(format!(
+                    "--ciphers: {} is a TLS 1.2 suite and --tls-version 1.3 is set",
+                    suites::name(id)
+                ));
+            }
+            _ => {}
+        }
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    if out.is_empty() {
+        return usage("--ciphers: the list is empty");
+    }
+    Ok(out)
+}
+
+fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, UsageError> {
+    let shown = path.display();
+    let data = std::fs::read(path)
+        .map_err(|e| UsageError(format!("--ca-file {shown}: cannot read it: {e}")))?;
+    let mut certs = Vec::new();
+    for item in CertificateDer::pem_slice_iter(&data) {
+        let cert =
+            item.map_err(|e| UsageError(format!("--ca-file {shown}: not valid PEM: {e}")))?;
+        if x509_parser::parse_x509_certificate(&cert).is_err() {
+            return usage(format!(
+                "--ca-file {shown}: a CERTIFICATE block does not hold a valid X.509 certificate"
+            ));
+        }
+        certs.push(cert);
+    }
+    if certs.is_empty() {
+        return usage(format!(
+            "--ca-file {shown}: no '-----BEGIN CERTIFICATE-----' block found"
+        ));
+    }
+    Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        let t = Target::parse(
+            "https://SWS.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx",
+        )
+        .unwrap();
+        assert_eq!(t.host, "sws.update.microsoft.com");
+        assert_eq!(t.port, 443);
+        assert_eq!(t.authority(), "sws.update.microsoft.com");
+        let t = Target::parse("http://[::1]:8530/selfupdate/iuident.cab?a=b").unwrap();
+        assert_eq!(t.ip, Some("::1".parse().unwrap()));
+        assert_eq!(t.authority(), "[::1]:8530");
+        assert_eq!(t.path, "/selfupdate/iuident.cab?a=b");
+        assert!(Target::parse("ftp://x").is_err());
+        assert!(Target::parse("not a url").is_err());
+        assert!(Target::parse("https://u:p@host/").is_err());
+        assert!(Target::parse("https://").is_err());
+    }
+
+    #[test]
+    fn resolve_overrides() {
+        let o = ResolveOverride::parse("sws.update.microsoft.com:443:127.0.0.1,[::1]").unwrap();
+        assert_eq!(o.port, 443);
+        assert_eq!(o.addrs.len(), 2);
+        assert!(ResolveOverride::parse("host:443").is_err());
+        assert!(ResolveOverride::parse("host:x:1.2.3.4").is_err());
+        assert!(ResolveOverride::parse("host:443:nope").is_err());
+        assert!(ResolveOverride::parse(":443:1.2.3.4").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10", "x").unwrap(), Duration::from_secs(10));
+        assert_eq!(
+            parse_duration("500ms", "x").unwrap(),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            parse_duration("2.5s", "x").unwrap(),
+            Duration::from_millis(2500)
+        );
+        assert!(parse_duration("0", "x").is_err());
+        assert!(parse_duration("-1", "x").is_err());
+        assert!(parse_duration("NaN", "x").is_err());
+        assert!(parse_duration("abc", "x").is_err());
+    }
+
+    #[test]
+    fn cipher_lists() {
+        assert_eq!(
+            parse_cipher_list(
+                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,0xc02f",
+                TlsVersion::V12
+            )
+            .unwrap(),
+            vec![0xc030, 0xc02f]
+        );
+        let e = parse_cipher_list("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", TlsVersion::V12)
+            .unwrap_err();
+        assert!(e.0.contains("cannot negotiate"), "{e}");
+        assert!(parse_cipher_list("TLS_AES_128_GCM_SHA256", TlsVersion::V12).is_err());
+        assert!(parse_cipher_list("TLS_NOPE", TlsVersion::V12).is_err());
+        assert!(parse_cipher_list(",", TlsVersion::V12).is_err());
+    }
+
+    #[test]
+    fn dns_servers() {
+        assert_eq!(parse_dns_server("10.0.0.53").unwrap().port(), 53);
+        assert_eq!(parse_dns_server("127.0.0.1:5353").unwrap().port(), 5353);
+        assert_eq!(parse_dns_server("[::1]:5353").unwrap().port(), 5353);
+        assert!(parse_dns_server("dns.example").is_err());
+    }
+}

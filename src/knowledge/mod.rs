@@ -1,0 +1,7 @@
+//! Data the stages rely on: no I/O, no async. Facts come from ../shared/seeds and
+//! research/microsoft-update-facts.md.
+
+pub mod anchors;
+pub mod endpoints;
+pub mod suites;
+pub mod winerr;

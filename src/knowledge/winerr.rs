@@ -1,0 +1,407 @@
+//! (stage, kind) → the Windows error WSUS or the Windows Update agent would log, the .NET text
+//! WSUS writes to SoftwareDistribution.log, and the one-sentence fix.
+//!
+//! Sources: ../shared/seeds/ (error-code table, symptoms) and research/microsoft-update-facts.md §4.
+//! This is the single copy of these facts: verdicts and (later) `explain` both read it.
+
+use crate::model::{Kind, Stage};
+
+#[derive(Debug)]
+pub struct Fact {
+    pub stage: Stage,
+    pub kind: Kind,
+    /// HRESULT as WinHTTP / WUA log it.
+    pub code: &'static str,
+    pub name: &'static str,
+    /// What WSUS's own sync (a .NET client) writes in SoftwareDistribution.log, where known.
+    pub wsus_log: &'static str,
+    pub advice: &'static str,
+}
+
+const fn f(
+    stage: Stage,
+    kind: Kind,
+    code: &'static str,
+    name: &'static str,
+    wsus_log: &'static str,
+    advice: &'static str,
+) -> Fact {
+    Fact {
+        stage,
+        kind,
+        code,
+        name,
+        wsus_log,
+        advice,
+    }
+}
+
+use Kind as K;
+use Stage as S;
+
+pub static FACTS: &[Fact] = &[
+    // ---- endpoint ----
+    f(
+        S::Endpoint,
+        K::DecommissionedEndpoint,
+        "",
+        "",
+        "SoapException: Fault occurred … ErrorCode=InternalServerError (Actor = https://fe2.update.microsoft.com/v6/…)",
+        "Point WSUS at the current endpoint: on the topmost WSUS server set MUUrl = https://sws.update.microsoft.com and RedirectorChangeNumber = 4002 (Get-WsusServer).GetConfiguration(), Save(), then iisreset and restart WsusService.",
+    ),
+    f(
+        S::Endpoint,
+        K::LegacyEndpoint,
+        "",
+        "",
+        "",
+        "sws1.update.microsoft.com (RedirectorChangeNumber 3011) is kept only for old SHA-1-era servers and will be decommissioned: move Windows Server 2012+ to MUUrl = https://sws.update.microsoft.com with RedirectorChangeNumber = 4002.",
+    ),
+    // ---- dns ----
+    f(
+        S::Dns,
+        K::Nxdomain,
+        "0x80072EE7",
+        "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+        "WebException: The remote name could not be resolved",
+        "The DNS server says the name does not exist: check the name for typos, the DNS server the WSUS host uses (Resolve-DnsName), split-horizon or filtering DNS, and conditional forwarders.",
+    ),
+    f(
+        S::Dns,
+        K::NoRecords,
+        "0x80072EE7",
+        "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+        "WebException: The remote name could not be resolved",
+        "The name exists but has no address records: check the DNS zone (a filtering resolver often blanks answers) and whether only IPv6/IPv4 records are published.",
+    ),
+    f(
+        S::Dns,
+        K::Servfail,
+        "0x80072EE7",
+        "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+        "WebException: The remote name could not be resolved",
+        "The DNS server failed to resolve the name (SERVFAIL): check its forwarders and its own internet reach, or DNSSEC validation failures on it.",
+    ),
+    f(
+        S::Dns,
+        K::Refused,
+        "0x80072EE7",
+        "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+        "WebException: The remote name could not be resolved",
+        "The DNS server refuses to answer for this name (REFUSED): it is not configured to recurse for this client or zone — use the resolver the WSUS host is meant to use, or allow recursion for it.",
+    ),
+    f(
+        S::Dns,
+        K::Timeout,
+        "0x80072EE7",
+        "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+        "WebException: The remote name could not be resolved",
+        "No DNS answer arrived in time: check that the DNS server is reachable from the WSUS host (UDP and TCP 53 through the firewall) and is up.",
+    ),
+    f(
+        S::Dns,
+        K::Unreachable,
+        "0x80072EE7",
+        "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+        "WebException: The remote name could not be resolved",
+        "The DNS server could not be reached (the network answered with an error): check the DNS server address in the adapter settings and the route to it.",
+    ),
+    // ---- tcp ----
+    f(
+        S::Tcp,
+        K::Refused,
+        "0x80072EFD",
+        "ERROR_WINHTTP_CANNOT_CONNECT",
+        "WebException: Unable to connect to the remote server ---> SocketException: No connection could be made because the target machine actively refused it",
+        "Something answered the connection with a reset (nothing listens on that port, or a firewall rejects it): check the port, the service on the far side, and firewall reject rules.",
+    ),
+    f(
+        S::Tcp,
+        K::Timeout,
+        "0x80072EE2",
+        "ERROR_WINHTTP_TIMEOUT",
+        "WebException: Unable to connect to the remote server ---> SocketException: A connection attempt failed because the connected party did not properly respond after a period of time",
+        "The connection attempt got no answer: a firewall is most likely dropping it. Allow outbound TCP to this host and port, or — if WSUS is meant to use a proxy — configure the proxy in the WSUS console.",
+    ),
+    f(
+        S::Tcp,
+        K::Unreachable,
+        "0x80072EFD",
+        "ERROR_WINHTTP_CANNOT_CONNECT",
+        "WebException: Unable to connect to the remote server",
+        "The network reports the host unreachable: check the WSUS host's routes and default gateway; without a direct route, a proxy has to be configured in the WSUS console.",
+    ),
+    f(
+        S::Tcp,
+        K::Reset,
+        "0x80072EFF",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a send ---> IOException: An existing connection was forcibly closed by the remote host",
+        "The connection was accepted and then reset before any data was sent: a firewall or IPS is cutting it. Check its logs for this destination.",
+    ),
+    // ---- tls ----
+    f(
+        S::Tls,
+        K::ProtocolVersion,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a send",
+        "Client and server share no TLS version. Microsoft Update requires TLS 1.2: on Windows Server 2012/2012 R2 install the Monthly Rollup with the WSUS TLS 1.2 fix (KB4022721 / KB4022720 or later), make sure TLS 1.2 is not disabled under SCHANNEL\\Protocols, and set SchUseStrongCrypto=1 for .NET.",
+    ),
+    f(
+        S::Tls,
+        K::NoCommonCipher,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a receive ---> Win32Exception: The client and server cannot communicate, because they do not possess a common algorithm",
+        "The server accepts none of the cipher suites offered. Microsoft Update accepts TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 / _128_GCM_SHA256 (and the _CBC_SHA384/_SHA256 variants): check the SSL Cipher Suite Order policy (gpresult /scope computer) and Get-TlsCipherSuite, and re-enable them.",
+    ),
+    f(
+        S::Tls,
+        K::Reset,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a send ---> IOException: An existing connection was forcibly closed by the remote host",
+        "The TLS handshake was answered with a reset. Microsoft Update resets clients that offer only TLS 1.0/1.1 or no accepted cipher; a firewall or IPS can do the same. Check TLS 1.2 and the cipher order, then the firewall's TLS policy for this destination.",
+    ),
+    f(
+        S::Tls,
+        K::Closed,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "IOException: Authentication failed because the remote party has closed the transport stream",
+        "The peer closed the connection during the TLS handshake: a proxy or firewall that refuses the destination, or a server that rejects the offered TLS version or suites. Check TLS 1.2 and cipher policy, then the middlebox logs.",
+    ),
+    f(
+        S::Tls,
+        K::Timeout,
+        "0x80072EE2",
+        "ERROR_WINHTTP_TIMEOUT",
+        "WebException: The operation has timed out",
+        "The TLS handshake got no answer in time: a middlebox swallowed the ClientHello or the server is overloaded. Check firewall/IPS TLS inspection rules for this destination.",
+    ),
+    f(
+        S::Tls,
+        K::NotTls,
+        "0x80072F78",
+        "ERROR_WINHTTP_INVALID_SERVER_RESPONSE",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a send",
+        "Something answered the TLS handshake in plaintext — typically a block page or captive portal of a web filter, or a plain HTTP service on an HTTPS port. Allow the Microsoft Update domains on the filter, or fix the port/scheme.",
+    ),
+    f(
+        S::Tls,
+        K::Alert,
+        "0x80072F7D",
+        "ERROR_WINHTTP_SECURE_CHANNEL_ERROR",
+        "WebException: The request was aborted: Could not create SSL/TLS secure channel",
+        "The server ended the handshake with a TLS alert: see its description in the stage detail; check the TLS policy of the server or of the inspecting middlebox.",
+    ),
+    // ---- certificate ----
+    f(
+        S::Certificate,
+        K::Expired,
+        "0x80072F05",
+        "ERROR_WINHTTP_SECURE_CERT_DATE_INVALID",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "A certificate in the chain has expired: renew it on the server (or on the inspecting proxy). Check the local clock first if the certificate should be current.",
+    ),
+    f(
+        S::Certificate,
+        K::NotYetValid,
+        "0x80072F05",
+        "ERROR_WINHTTP_SECURE_CERT_DATE_INVALID",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "A certificate in the chain is not valid yet: the local clock is probably behind — check date, time zone and the time source (w32tm /query /status).",
+    ),
+    f(
+        S::Certificate,
+        K::NameMismatch,
+        "0x80072F06",
+        "ERROR_WINHTTP_SECURE_CERT_CN_INVALID",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "The certificate does not name the host you connected to: use the FQDN the certificate is issued to (not a NetBIOS name or an IP address), or reissue the certificate with that name in its SAN.",
+    ),
+    f(
+        S::Certificate,
+        K::UnknownIssuer,
+        "0x80072F0D",
+        "ERROR_WINHTTP_SECURE_INVALID_CA",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "The chain ends at a root this machine does not trust: import the root CA into Local Computer\\Trusted Root Certification Authorities (intermediates go to Intermediate Certification Authorities, never to Trusted Root).",
+    ),
+    f(
+        S::Certificate,
+        K::IncompleteChain,
+        "0x80072F0D",
+        "ERROR_WINHTTP_SECURE_INVALID_CA",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "The server does not send the certificate that issued its own: configure it to send the full chain (leaf + intermediate), or import the intermediate into Local Computer\\Intermediate Certification Authorities. Windows can fetch it via AIA only if that URL is reachable.",
+    ),
+    f(
+        S::Certificate,
+        K::SelfSigned,
+        "0x80072F0D",
+        "ERROR_WINHTTP_SECURE_INVALID_CA",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "The server presents a self-signed certificate: issue one from a CA the WSUS hosts trust, or import this certificate into Local Computer\\Trusted Root Certification Authorities on every client of it.",
+    ),
+    f(
+        S::Certificate,
+        K::Intercepted,
+        "0x800B0109",
+        "CERT_E_UNTRUSTEDROOT",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "A TLS-inspecting proxy or firewall re-signs Microsoft's certificate. Bypass TLS inspection for the Microsoft Update domains (the documented fix — Windows Update pins its issuer), or, as a test, deploy the inspection root to Local Computer\\Trusted Root.",
+    ),
+    f(
+        S::Certificate,
+        K::BadSignature,
+        "0x80072F89",
+        "ERROR_WINHTTP_SECURE_INVALID_CERT",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "A certificate's signature does not verify against its issuer (corrupted, forged, or an unsupported algorithm): reinstall the correct certificate chain on the server.",
+    ),
+    // ---- clock ----
+    f(
+        S::Clock,
+        K::Skew,
+        "0x80072F8F",
+        "ERROR_WINHTTP_SECURE_FAILURE",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "The local clock disagrees with the server's: fix date, time zone and the time source (w32tm /query /status, w32tm /resync) before touching certificates.",
+    ),
+    // ---- http ----
+    f(
+        S::Http,
+        K::Unauthorized,
+        "0x80244017",
+        "WU_E_PT_HTTP_STATUS_DENIED",
+        "The request failed with HTTP status 401: Unauthorized",
+        "The service asks for authentication: on a WSUS upstream, DssAuthWebService and ServerSyncWebService must allow anonymous access in IIS.",
+    ),
+    f(
+        S::Http,
+        K::Forbidden,
+        "0x80244018",
+        "WU_E_PT_HTTP_STATUS_FORBIDDEN",
+        "The request failed with HTTP status 403: Forbidden",
+        "The request was forbidden: a web filter or the server's IIS configuration (SSL settings, IP restrictions, client-certificate requirement) rejects it. Check which of them sent the page (see Server header).",
+    ),
+    f(
+        S::Http,
+        K::NotFound,
+        "0x80244019",
+        "WU_E_PT_HTTP_STATUS_NOT_FOUND",
+        "The request failed with HTTP status 404: Not Found",
+        "The path does not exist there: check the URL, the port (8530/8531 for WSUS 6.2+, 80/443 before) and that the WSUS virtual directories exist in IIS.",
+    ),
+    f(
+        S::Http,
+        K::ServerError,
+        "0x8024401F",
+        "WU_E_PT_HTTP_STATUS_SERVER_ERROR",
+        "The request failed with HTTP status 500: Internal Server Error",
+        "The service failed internally: read the server's SoftwareDistribution.log and Application event log, and check WsusPool and the WSUS database.",
+    ),
+    f(
+        S::Http,
+        K::BadGateway,
+        "0x80244021",
+        "WU_E_PT_HTTP_STATUS_BAD_GATEWAY",
+        "The request failed with HTTP status 502: Proxy Error",
+        "A gateway between you and the service could not reach it: check the reverse proxy / load balancer in front of the service.",
+    ),
+    f(
+        S::Http,
+        K::ServiceUnavailable,
+        "0x80244022",
+        "WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL",
+        "The request failed with HTTP status 503: Service Unavailable",
+        "The service is unavailable: on a WSUS upstream, check that WsusPool is running and not recycling on its private-memory limit, and the WSUS service and database are up.",
+    ),
+    f(
+        S::Http,
+        K::Timeout,
+        "0x80072EE2",
+        "ERROR_WINHTTP_TIMEOUT",
+        "WebException: The operation has timed out",
+        "The connection works but the service did not answer in time: check the server's load (WsusPool, database) or a middlebox holding the request.",
+    ),
+    f(
+        S::Http,
+        K::SoapFault,
+        "0x80244007",
+        "WU_E_PT_SOAPCLIENT_SOAPFAULT",
+        "SoapException: Fault occurred",
+        "The sync service was reached and answered with a SOAP fault: the network path works; read the ErrorCode in the detail (InternalServerError on an old endpoint means MUUrl is wrong).",
+    ),
+    f(
+        S::Http,
+        K::NotService,
+        "0x80244009",
+        "WU_E_PT_SOAPCLIENT_READ",
+        "WebException: The response content type does not match / client found response content type of 'text/html'",
+        "Something other than the WSUS sync service answered (a proxy page, portal or web server): find who sent it (Server header, page title) and let the request through to Microsoft Update.",
+    ),
+    f(
+        S::Http,
+        K::NotHttp,
+        "0x80072F78",
+        "ERROR_WINHTTP_INVALID_SERVER_RESPONSE",
+        "WebException: The server committed a protocol violation",
+        "The answer is not HTTP: the port serves another protocol, or a middlebox mangles the stream.",
+    ),
+    f(
+        S::Http,
+        K::Closed,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: The connection was closed unexpectedly",
+        "The connection was closed before an HTTP answer arrived: a middlebox or the server drops the request — check their logs.",
+    ),
+    f(
+        S::Http,
+        K::UnexpectedStatus,
+        "0x8024402B",
+        "WU_E_PT_HTTP_STATUS_NOT_MAPPED",
+        "The request failed with HTTP status <N>",
+        "The service answered with an unexpected HTTP status: see the status line in the detail.",
+    ),
+];
+
+/// The fact for a (stage, kind), if the table has one.
+pub fn lookup(stage: Stage, kind: Kind) -> Option<&'static Fact> {
+    FACTS.iter().find(|f| f.stage == stage && f.kind == kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_duplicate_rows() {
+        for (i, a) in FACTS.iter().enumerate() {
+            for b in &FACTS[i + 1..] {
+                assert!(
+                    !(a.stage == b.stage && a.kind == b.kind),
+                    "duplicate {:?}/{:?}",
+                    a.stage,
+                    a.kind
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn codes_are_hresults() {
+        for f in FACTS {
+            if !f.code.is_empty() {
+                assert!(
+                    f.code.starts_with("0x8") && f.code.len() == 10,
+                    "{}",
+                    f.code
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Stage `clock`: compare the local clock with the server's `Date` header, and re-judge a
+//! certificate that failed on time: if it is valid at the server's time, the clock is the cause.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+use super::cert::CertOutcome;
+use super::http::ServerDate;
+use crate::model::{Kind, Stage, StageResult};
+use crate::timefmt::system_rfc3339;
+
+pub const WARN_AT: Duration = Duration::from_secs(120);
+pub const FAIL_AT: Duration = Duration::from_secs(3600);
+
+fn signed_secs(a: SystemTime, b: SystemTime) -> f64 {
+    match a.duration_since(b) {
+        Ok(d) => d.as_secs_f64(),
+        Err(e) => -e.duration().as_secs_f64(),
+    }
+}
+
+fn human(secs: f64) -> String {
+    let a = secs.abs();
+    let dir = if secs >= 0.0 { "ahead of" } else { "behind" };
+    let amount = if a < 120.0 {
+        format!("{a:.0} s")
+    } else if a < 7200.0 {
+        format!("{:.0} min", a / 60.0)
+    } else if a < 172_800.0 {
+        format!("{:.1} h", a / 3600.0)
+    } else {
+        format!("{:.1} days", a / 86400.0)
+    };
+    format!("the local clock is {amount} {dir} the server's")
+}
+
+/// `local_now` is the clock certificates were judged with.
+pub fn judge(
+    local_now: SystemTime,
+    date: Option<&ServerDate>,
+    cert: Option<&CertOutcome>,
+) -> StageResult {
+    let Some(date) = date else {
+        return StageResult::skip(
+            Stage::Clock,
+            "the server sent no Date header to compare with",
+        );
+    };
+    let Some(server) = date.parsed else {
+        return StageResult::warn(
+            Stage::Clock,
+            None,
+            format!(
+                "the server's Date header \"{}\" is not a valid HTTP date",
+                date.raw
+            ),
+            json!({"server_date": date.raw}),
+        );
+    };
+    // Positive: the local clock is ahead. The Date was read at `received_at` by the local clock.
+    let skew = signed_secs(date.received_at, server);
+    let server_at_judging = if skew >= 0.0 {
+        local_now.checked_sub(Duration::from_secs_f64(skew))
+    } else {
+        local_now.checked_add(Duration::from_secs_f64(-skew))
+    }
+    .unwrap_or(server);
+    let detail = json!({
+        "local_time": system_rfc3339(date.received_at),
+        "server_time": system_rfc3339(server),
+        "server_date": date.raw,
+        "skew_seconds": (skew * 10.0).round() / 10.0,
+    });
+    let text = human(skew);
+
+    // Does the server's time explain a certificate time failure?
+    if let Some(c) = cert.filter(|c| c.time_failure) {
+        let t = server_at_judging
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let valid_then =
+            !c.windows.is_empty() && c.windows.iter().all(|(nb, na)| *nb <= t && t <= *na);
+        if valid_then && skew.abs() >= WARN_AT.as_secs_f64() {
+            return StageResult::fail(
+                Stage::Clock,
+                Kind::Skew,
+                format!(
+                    "{text}: local time {}, server time {}; the certificate is valid at the server's time, so the local clock is the cause",
+                    system_rfc3339(date.received_at),
+                    system_rfc3339(server)
+                ),
+                detail,
+            );
+        }
+    }
+    if skew.abs() >= FAIL_AT.as_secs_f64() {
+        StageResult::fail(
+            Stage::Clock,
+            Kind::Skew,
+            format!(
+                "{text} (local {}, server {})",
+                system_rfc3339(date.received_at),
+                system_rfc3339(server)
+            ),
+            detail,
+        )
+    } else if skew.abs() >= WARN_AT.as_secs_f64() {
+        StageResult::warn(Stage::Clock, Some(Kind::Skew), text, detail)
+    } else {
+        StageResult::pass(Stage::Clock, format!("{text} (within 2 min)"), detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+
+    fn date(skew_secs: i64) -> ServerDate {
+        let now = SystemTime::now();
+        let server = if skew_secs >= 0 {
+            now - Duration::from_secs(skew_secs as u64)
+        } else {
+            now + Duration::from_secs((-skew_secs) as u64)
+        };
+        ServerDate {
+            parsed: Some(server),
+            raw: httpdate::fmt_http_date(server),
+            received_at: now,
+        }
+    }
+
+    #[test]
+    fn thresholds() {
+        let now = SystemTime::now();
+        assert_eq!(judge(now, Some(&date(5)), None).status, Status::Pass);
+        assert_eq!(judge(now, Some(&date(-300)), None).status, Status::Warn);
+        let r = judge(now, Some(&date(7200)), None);
+        assert_eq!((r.status, r.kind), (Status::Fail, Some(Kind::Skew)));
+        assert_eq!(judge(now, None, None).status, Status::Skip);
+        let bad = ServerDate {
+            parsed: None,
+            raw: "yesterday".into(),
+            received_at: now,
+        };
+        assert_eq!(judge(now, Some(&bad), None).status, Status::Warn);
+    }
+}

@@ -1,0 +1,222 @@
+//! Stage `dns`: resolve the first hop with the chosen resolver, record addresses, CNAMEs and time.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use hickory_resolver::Resolver;
+use hickory_resolver::config::{
+    ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
+};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::RData;
+use serde_json::json;
+
+use super::deadline::Deadline;
+use crate::config::{Config, DnsChoice};
+use crate::model::{Kind, Stage, StageResult};
+
+/// Per-query budget inside the path deadline.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct DnsOutcome {
+    pub result: StageResult,
+    pub addrs: Vec<SocketAddr>,
+}
+
+/// Resolve `host` for connecting to `port`.
+pub async fn resolve(cfg: &Config, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
+    let started = Instant::now();
+    let mut out = resolve_inner(cfg, host, port, deadline).await;
+    out.result = out.result.with_elapsed(started.elapsed());
+    out
+}
+
+async fn resolve_inner(cfg: &Config, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return DnsOutcome {
+            result: StageResult::pass(
+                Stage::Dns,
+                format!("{ip} is an address literal: nothing to resolve"),
+                json!({"source": "literal", "addresses": [ip.to_string()]}),
+            ),
+            addrs: vec![SocketAddr::new(ip, port)],
+        };
+    }
+    if let Some(o) = cfg.override_for(host, port) {
+        let list: Vec<String> = o.addrs.iter().map(ToString::to_string).collect();
+        return DnsOutcome {
+            result: StageResult::pass(
+                Stage::Dns,
+                format!(
+                    "{host} → {} from --resolve (DNS not asked)",
+                    list.join(", ")
+                ),
+                json!({"source": "--resolve", "addresses": list}),
+            ),
+            addrs: o
+                .addrs
+                .iter()
+                .map(|ip| SocketAddr::new(*ip, port))
+                .collect(),
+        };
+    }
+
+    let (resolver, server_label) = match build_resolver(cfg, deadline) {
+        Ok(r) => r,
+        Err(msg) => {
+            return DnsOutcome {
+                result: StageResult::fail(
+                    Stage::Dns,
+                    Kind::Unreachable,
+                    msg,
+                    json!({"source": "system"}),
+                ),
+                addrs: vec![],
+            };
+        }
+    };
+    // A trailing dot stops search-domain expansion: we ask for exactly this name.
+    let fqdn = format!("{}.", host.trim_end_matches('.'));
+    let lookup = deadline.run(None, resolver.lookup_ip(fqdn.as_str())).await;
+    let base = json!({"server": server_label, "name": host});
+    match lookup {
+        None => DnsOutcome {
+            result: StageResult::fail(
+                Stage::Dns,
+                Kind::Timeout,
+                format!("no answer for {host} from {server_label} before the deadline"),
+                base,
+            ),
+            addrs: vec![],
+        },
+        Some(Ok(found)) => {
+            let mut cnames = Vec::new();
+            let mut ttl = None::<u32>;
+            for rec in found.as_lookup().answers() {
+                match &rec.data {
+                    RData::CNAME(c) => cnames.push(format!("{} → {}", rec.name, c.0)),
+                    RData::A(_) | RData::AAAA(_) => {
+                        ttl = Some(ttl.map_or(rec.ttl, |t| t.min(rec.ttl)));
+                    }
+                    _ => {}
+                }
+            }
+            let ips: Vec<IpAddr> = found.iter().collect();
+            if ips.is_empty() {
+                return DnsOutcome {
+                    result: StageResult::fail(
+                        Stage::Dns,
+                        Kind::NoRecords,
+                        format!("{server_label} answered for {host} without any address"),
+                        base,
+                    ),
+                    addrs: vec![],
+                };
+            }
+            let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+            let via = if cnames.is_empty() {
+                String::new()
+            } else {
+                format!(" via {} CNAME(s)", cnames.len())
+            };
+            DnsOutcome {
+                result: StageResult::pass(
+                    Stage::Dns,
+                    format!("{host} → {}{via}", list.join(", ")),
+                    json!({"server": server_label, "name": host, "addresses": list, "cnames": cnames, "ttl": ttl}),
+                ),
+                addrs: ips
+                    .into_iter()
+                    .map(|ip| SocketAddr::new(ip, port))
+                    .collect(),
+            }
+        }
+        Some(Err(e)) => {
+            let (kind, what) = classify(&e);
+            DnsOutcome {
+                result: StageResult::fail(
+                    Stage::Dns,
+                    kind,
+                    format!("{server_label} {what} for {host}"),
+                    json!({"server": server_label, "name": host, "error": e.to_string()}),
+                ),
+                addrs: vec![],
+            }
+        }
+    }
+}
+
+fn classify(e: &NetError) -> (Kind, String) {
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(nr)) => {
+            if nr.response_code == ResponseCode::NXDomain {
+                (
+                    Kind::Nxdomain,
+                    "says the name does not exist (NXDOMAIN)".into(),
+                )
+            } else {
+                (
+                    Kind::NoRecords,
+                    "answered NOERROR with no A/AAAA record".into(),
+                )
+            }
+        }
+        NetError::Dns(DnsError::ResponseCode(rc)) => match *rc {
+            ResponseCode::Refused => (Kind::Refused, "refused the query (REFUSED)".into()),
+            ResponseCode::NXDomain => (
+                Kind::Nxdomain,
+                "says the name does not exist (NXDOMAIN)".into(),
+            ),
+            ResponseCode::ServFail => (Kind::Servfail, "failed to resolve (SERVFAIL)".into()),
+            other => (Kind::Servfail, format!("answered with error {other}")),
+        },
+        NetError::Timeout => (Kind::Timeout, "did not answer in time".into()),
+        NetError::Io(io) => (Kind::Unreachable, format!("could not be reached ({io})")),
+        NetError::NoConnections => (
+            Kind::Unreachable,
+            "could not be reached (no usable connection)".into(),
+        ),
+        other => (
+            Kind::Servfail,
+            format!("returned an unusable answer ({other})"),
+        ),
+    }
+}
+
+fn build_resolver(
+    cfg: &Config,
+    deadline: &Deadline,
+) -> Result<(Resolver<TokioRuntimeProvider>, String), String> {
+    let (mut builder, label, hosts) = match &cfg.dns {
+        DnsChoice::System => {
+            let b = Resolver::builder_tokio()
+                .map_err(|e| format!("cannot read the system resolver configuration: {e}"))?;
+            (b, "the system resolver".to_string(), ResolveHosts::Always)
+        }
+        DnsChoice::Server(addr) => {
+            let mut udp = ConnectionConfig::udp();
+            udp.port = addr.port();
+            let mut tcp = ConnectionConfig::tcp();
+            tcp.port = addr.port();
+            let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
+            let b = Resolver::builder_with_config(
+                ResolverConfig::from_name_servers(vec![ns]),
+                TokioRuntimeProvider::default(),
+            );
+            (b, format!("DNS server {addr}"), ResolveHosts::Never)
+        }
+    };
+    let o = builder.options_mut();
+    o.timeout = QUERY_TIMEOUT.min(deadline.remaining().max(Duration::from_millis(1)));
+    o.attempts = 1;
+    o.cache_size = 0;
+    o.preserve_intermediates = true;
+    o.use_hosts_file = hosts;
+    o.ip_strategy = LookupIpStrategy::Ipv4thenIpv6;
+    let r = builder
+        .build()
+        .map_err(|e| format!("cannot set up the resolver: {e}"))?;
+    Ok((r, label))
+}

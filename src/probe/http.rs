@@ -1,0 +1,453 @@
+//! Stage `http`: one request on the established stream, answer read with bounded size and time.
+//!
+//! On the WSUS sync service the request is the SOAP `GetAuthConfig` call WSUS starts every sync
+//! with (unauthenticated, [MS-WSUSSS] 3.1.4.1); elsewhere a plain GET.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::deadline::Deadline;
+use crate::config::Target;
+use crate::hello::first_line;
+use crate::knowledge::endpoints;
+use crate::model::{Kind, Stage, StageResult};
+
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_BODY: usize = 256 * 1024;
+/// Once the status line is in, the body gets at most this long.
+const BODY_CAP: Duration = Duration::from_secs(5);
+
+pub const SOAP_ACTION: &str = "http://www.microsoft.com/SoftwareDistribution/GetAuthConfig";
+const SOAP_BODY: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+<soap:Body><GetAuthConfig xmlns=\"http://www.microsoft.com/SoftwareDistribution\" /></soap:Body>\
+</soap:Envelope>";
+
+pub struct HttpOutcome {
+    pub result: StageResult,
+    /// The server's `Date` header: parsed time (if valid), raw text, and when it was read.
+    pub date: Option<ServerDate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerDate {
+    pub parsed: Option<SystemTime>,
+    pub raw: String,
+    pub received_at: SystemTime,
+}
+
+pub fn request(target: &Target) -> (Vec<u8>, bool) {
+    let ua = concat!("wsusprobe/", env!("CARGO_PKG_VERSION"));
+    let soap = endpoints::is_sync_service_path(&target.path);
+    let head = if soap {
+        format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {ua}\r\nContent-Type: text/xml; charset=utf-8\r\n\
+             SOAPAction: \"{SOAP_ACTION}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            target.path,
+            target.authority(),
+            SOAP_BODY.len()
+        )
+    } else {
+        format!(
+            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {ua}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+            target.path,
+            target.authority()
+        )
+    };
+    let mut bytes = head.into_bytes();
+    if soap {
+        bytes.extend_from_slice(SOAP_BODY.as_bytes());
+    }
+    (bytes, soap)
+}
+
+pub async fn exchange<S>(stream: &mut S, target: &Target, deadline: &Deadline) -> HttpOutcome
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let started = Instant::now();
+    let mut out = exchange_inner(stream, target, deadline).await;
+    out.result = out.result.with_elapsed(started.elapsed());
+    out
+}
+
+struct Head {
+    status: u16,
+    reason: String,
+    headers: Vec<(String, String)>,
+    len: usize,
+}
+
+impl Head {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+enum HeadRead {
+    Done(Head),
+    Fail(Kind, String),
+}
+
+fn parse_head(buf: &[u8]) -> Option<HeadRead> {
+    let prefix = &buf[..buf.len().min(5)];
+    if !b"HTTP/".starts_with(prefix) {
+        return Some(HeadRead::Fail(
+            Kind::NotHttp,
+            format!("the answer is not HTTP: \"{}\"", first_line(buf)),
+        ));
+    }
+    let mut headers = [httparse::EMPTY_HEADER; 100];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => Some(HeadRead::Done(Head {
+            status: resp.code.unwrap_or(0),
+            reason: resp.reason.unwrap_or("").to_string(),
+            headers: resp
+                .headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.to_string(),
+                        String::from_utf8_lossy(h.value).chars().take(512).collect(),
+                    )
+                })
+                .collect(),
+            len,
+        })),
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Some(HeadRead::Fail(
+            Kind::NotHttp,
+            format!("the response header is larger than {} KiB", MAX_HEAD / 1024),
+        )),
+        Ok(httparse::Status::Partial) => None,
+        Err(e) => Some(HeadRead::Fail(
+            Kind::NotHttp,
+            format!("malformed HTTP response ({e}): \"{}\"", first_line(buf)),
+        )),
+    }
+}
+
+async fn exchange_inner<S>(stream: &mut S, target: &Target, deadline: &Deadline) -> HttpOutcome
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (req, soap) = request(target);
+    let method = if soap { "POST GetAuthConfig" } else { "GET" };
+    let fail = |kind, msg: String, detail| HttpOutcome {
+        result: StageResult::fail(Stage::Http, kind, msg, detail),
+        date: None,
+    };
+    match deadline
+        .run(None, async {
+            stream.write_all(&req).await?;
+            stream.flush().await
+        })
+        .await
+    {
+        None => {
+            return fail(
+                Kind::Timeout,
+                "the request could not be sent before the deadline".into(),
+                json!({"request": method}),
+            );
+        }
+        Some(Err(e)) => {
+            return fail(
+                Kind::Closed,
+                format!("the connection failed while sending the request: {e}"),
+                json!({"request": method}),
+            );
+        }
+        Some(Ok(())) => {}
+    }
+
+    let mut buf = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 8192];
+    let head = loop {
+        match deadline.run(None, stream.read(&mut chunk)).await {
+            None => {
+                let msg = if buf.is_empty() {
+                    "no answer to the request before the deadline".to_string()
+                } else {
+                    format!(
+                        "the answer stopped after {} bytes, before its header was complete",
+                        buf.len()
+                    )
+                };
+                return fail(
+                    Kind::Timeout,
+                    msg,
+                    json!({"request": method, "bytes": buf.len()}),
+                );
+            }
+            Some(Ok(0)) => {
+                let msg = if buf.is_empty() {
+                    "the connection was closed without an answer".to_string()
+                } else {
+                    format!(
+                        "the connection was closed in the middle of the header: \"{}\"",
+                        first_line(&buf)
+                    )
+                };
+                return fail(
+                    Kind::Closed,
+                    msg,
+                    json!({"request": method, "bytes": buf.len()}),
+                );
+            }
+            Some(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            Some(Err(e)) => {
+                return fail(
+                    Kind::Closed,
+                    format!("the connection failed while waiting for the answer: {e}"),
+                    json!({"request": method, "bytes": buf.len()}),
+                );
+            }
+        }
+        match parse_head(&buf) {
+            None => continue,
+            Some(HeadRead::Fail(kind, msg)) => {
+                return fail(kind, msg, json!({"request": method, "bytes": buf.len()}));
+            }
+            Some(HeadRead::Done(h)) => break h,
+        }
+    };
+    let received_at = SystemTime::now();
+    let date = head.header("date").map(|raw| ServerDate {
+        parsed: httpdate::parse_http_date(raw.trim()).ok(),
+        raw: raw.to_string(),
+        received_at,
+    });
+
+    // The body matters for the SOAP answer and for error pages.
+    let mut body: Vec<u8> = buf[head.len..].to_vec();
+    if soap || head.status >= 400 || head.status == 200 {
+        read_body(stream, &head, &mut body, deadline).await;
+    }
+    let body_text = String::from_utf8_lossy(&body[..body.len().min(MAX_BODY)]).into_owned();
+    let soap_fault = body_text.contains(":Fault>") || body_text.contains("<Fault>");
+    let soap_error =
+        extract(&body_text, "ErrorCode").or_else(|| extract(&body_text, "faultstring"));
+    let title = extract(&body_text, "title");
+
+    let mut detail = json!({
+        "request": method,
+        "status": head.status,
+        "status_line": format!("{} {}", head.status, head.reason),
+        "server": head.header("server"),
+        "content_type": head.header("content-type"),
+        "location": head.header("location"),
+        "x_squid_error": head.header("x-squid-error"),
+        "date": date.as_ref().map(|d| d.raw.clone()),
+        "body_bytes": body.len(),
+    });
+    if let Some(t) = &title {
+        detail["title"] = json!(t);
+    }
+    if let Some(e) = &soap_error {
+        detail["soap_error"] = json!(e);
+    }
+    let status_line = format!("{} {}", head.status, head.reason)
+        .trim()
+        .to_string();
+    let result = classify(
+        &head,
+        soap,
+        soap_fault,
+        soap_error.as_deref(),
+        &body_text,
+        title.as_deref(),
+        &status_line,
+        detail,
+    );
+    HttpOutcome { result, date }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn classify(
+    head: &Head,
+    soap: bool,
+    soap_fault: bool,
+    soap_error: Option<&str>,
+    body: &str,
+    title: Option<&str>,
+    status_line: &str,
+    detail: Value,
+) -> StageResult {
+    let from = head
+        .header("server")
+        .map(|s| format!(" (Server: {s})"))
+        .unwrap_or_default();
+    let titled = title.map(|t| format!(" \"{t}\"")).unwrap_or_default();
+    if soap_fault {
+        return StageResult::fail(
+            Stage::Http,
+            Kind::SoapFault,
+            format!(
+                "the service answered {status_line} with a SOAP fault{}",
+                soap_error.map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+            detail,
+        );
+    }
+    let s = head.status;
+    if soap {
+        if (200..300).contains(&s) {
+            if body.contains("GetAuthConfigResponse") {
+                let plugin = if body.contains("DssTargeting") {
+                    " (plug-in DssTargeting)"
+                } else {
+                    ""
+                };
+                return StageResult::pass(
+                    Stage::Http,
+                    format!("{status_line}: GetAuthConfig answered{plugin}"),
+                    detail,
+                );
+            }
+            return StageResult::fail(
+                Stage::Http,
+                Kind::NotService,
+                format!(
+                    "{status_line}{from}, but the body is not a GetAuthConfig answer{titled}: something other than the sync service answered"
+                ),
+                detail,
+            );
+        }
+        if (300..400).contains(&s) {
+            return StageResult::fail(
+                Stage::Http,
+                Kind::NotService,
+                format!(
+                    "{status_line}{from}: the sync service call was redirected to {}",
+                    head.header("location").unwrap_or("?")
+                ),
+                detail,
+            );
+        }
+    } else if (200..400).contains(&s) || s == 405 {
+        return StageResult::pass(Stage::Http, format!("{status_line}{from}"), detail);
+    }
+    let kind = match s {
+        401 => Kind::Unauthorized,
+        403 => Kind::Forbidden,
+        404 => Kind::NotFound,
+        500 => Kind::ServerError,
+        502 => Kind::BadGateway,
+        503 => Kind::ServiceUnavailable,
+        _ => Kind::UnexpectedStatus,
+    };
+    StageResult::fail(
+        Stage::Http,
+        kind,
+        format!("the server answered {status_line}{from}{titled}"),
+        detail,
+    )
+}
+
+async fn read_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    head: &Head,
+    body: &mut Vec<u8>,
+    deadline: &Deadline,
+) {
+    let length: Option<usize> = head
+        .header("content-length")
+        .and_then(|v| v.trim().parse().ok());
+    let chunked = head
+        .header("transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let mut chunk = [0u8; 8192];
+    let done = |b: &Vec<u8>| {
+        b.len() >= MAX_BODY
+            || length.is_some_and(|l| b.len() >= l)
+            || (chunked && b.ends_with(b"0\r\n\r\n"))
+    };
+    let _ = deadline
+        .run(Some(BODY_CAP), async {
+            while !done(body) {
+                match stream.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => body.extend_from_slice(&chunk[..n]),
+                }
+            }
+        })
+        .await;
+}
+
+/// The text of the first `<tag>` or `<prefix:tag>` element, trimmed, at most 200 characters.
+fn extract(body: &str, tag: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    let t = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find('<') {
+        let start = from + pos + 1;
+        let rest = &lower[start..];
+        let name_end = rest.find(['>', ' ', '/'])?;
+        let name = &rest[..name_end];
+        let local = name.rsplit(':').next().unwrap_or(name);
+        if local == t && rest.as_bytes().get(name_end) != Some(&b'/') {
+            let open_end = start + rest.find('>')? + 1;
+            let close = lower[open_end..].find("</")? + open_end;
+            let text: String = body[open_end..close].trim().chars().take(200).collect();
+            return (!text.is_empty()).then_some(text);
+        }
+        from = start;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts() {
+        let b = "<html><head><TITLE> Access Denied </TITLE></head></html>";
+        assert_eq!(extract(b, "title").as_deref(), Some("Access Denied"));
+        let f = "<s:Envelope><s:Body><s:Fault><faultstring>Fault occurred</faultstring><detail><ErrorCode>InternalServerError</ErrorCode></detail></s:Fault></s:Body></s:Envelope>";
+        assert_eq!(
+            extract(f, "ErrorCode").as_deref(),
+            Some("InternalServerError")
+        );
+        assert_eq!(extract("<a><b/></a>", "b"), None);
+        assert_eq!(extract("<<<", "b"), None);
+        assert_eq!(extract("<title>", "title"), None);
+    }
+
+    #[test]
+    fn heads() {
+        assert!(parse_head(b"HTT").is_none());
+        assert!(matches!(
+            parse_head(b"SSH-2.0-OpenSSH\r\n"),
+            Some(HeadRead::Fail(Kind::NotHttp, _))
+        ));
+        assert!(
+            matches!(parse_head(b"HTTP/1.1 200 OK\r\nDate: x\r\n\r\n"), Some(HeadRead::Done(h)) if h.status == 200)
+        );
+        assert!(matches!(
+            parse_head(b"HTTP/1.1 abc\r\n\r\n"),
+            Some(HeadRead::Fail(Kind::NotHttp, _))
+        ));
+    }
+
+    #[test]
+    fn requests() {
+        let t = Target::parse(crate::knowledge::endpoints::DEFAULT_TARGET).unwrap();
+        let (r, soap) = request(&t);
+        let s = String::from_utf8(r).unwrap();
+        assert!(soap);
+        assert!(s.starts_with("POST /ServerSyncWebService/ServerSyncWebService.asmx HTTP/1.1\r\nHost: sws.update.microsoft.com\r\n"));
+        assert!(s.contains(
+            "SOAPAction: \"http://www.microsoft.com/SoftwareDistribution/GetAuthConfig\""
+        ));
+        let t = Target::parse("http://wsus:8530/selfupdate/iuident.cab").unwrap();
+        let s = String::from_utf8(request(&t).0).unwrap();
+        assert!(s.starts_with("GET /selfupdate/iuident.cab HTTP/1.1\r\nHost: wsus:8530\r\n"));
+    }
+}

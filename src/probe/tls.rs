@@ -1,0 +1,504 @@
+//! Stage `tls`: the handshake with rustls, with the versions and suites WSUS would offer.
+//!
+//! The certificate verifier only *captures* the chain (the certificate stage judges it), so a bad
+//! certificate still lets the handshake finish and the http and clock stages read the server's
+//! answer. When the handshake fails in a way that could be about versions or suites, follow-up
+//! probes with the raw ClientHello engine tell which.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    AlertDescription, ClientConfig, DigitallySignedStruct, PeerIncompatible, PeerMisbehaved,
+};
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::deadline::Deadline;
+use super::dial::Dialer;
+use crate::config::{Config, TlsVersion};
+use crate::hello::{self, HelloOutcome, HelloSpec};
+use crate::knowledge::suites;
+use crate::model::{Kind, Stage, StageResult};
+
+/// Budget of one follow-up probe.
+const FOLLOW_UP_CAP: Duration = Duration::from_secs(5);
+/// Bytes of the server's first answer kept to explain a failure.
+const RECORD_CAP: usize = 512;
+
+/// A stream that remembers the first bytes the server sent, in a buffer that outlives it
+/// (tokio-rustls drops the stream when the handshake fails).
+pub struct Recorder<S> {
+    inner: S,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<S> Recorder<S> {
+    pub fn new(inner: S) -> (Self, Arc<Mutex<Vec<u8>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        (
+            Self {
+                inner,
+                seen: seen.clone(),
+            },
+            seen,
+        )
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &r {
+            let mut seen = this.seen.lock().unwrap_or_else(|p| p.into_inner());
+            let room = RECORD_CAP.saturating_sub(seen.len());
+            if room > 0 {
+                let new = &buf.filled()[before..];
+                seen.extend_from_slice(&new[..new.len().min(room)]);
+            }
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// Records the chain the server sent and accepts it; the certificate stage judges it.
+#[derive(Debug)]
+struct Capture {
+    chain: Mutex<Vec<CertificateDer<'static>>>,
+    algs: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for Capture {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut v = vec![end_entity.clone().into_owned()];
+        v.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        *self.chain.lock().unwrap_or_else(|p| p.into_inner()) = v;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+pub struct TlsOutcome {
+    pub result: StageResult,
+    pub stream: Option<TlsStream<Recorder<TcpStream>>>,
+    pub chain: Vec<CertificateDer<'static>>,
+}
+
+fn client_config(cfg: &Config, capture: Arc<Capture>) -> Result<ClientConfig, rustls::Error> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    if let Some(ids) = &cfg.suites {
+        provider.cipher_suites = ids
+            .iter()
+            .filter_map(|id| suites::rustls_suite(*id))
+            .collect();
+    }
+    let versions: &[&'static rustls::SupportedProtocolVersion] = match cfg.tls_version {
+        TlsVersion::V12 => &[&rustls::version::TLS12],
+        TlsVersion::V13 => &[&rustls::version::TLS13],
+    };
+    let mut config = ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(versions)?
+        .dangerous()
+        .with_custom_certificate_verifier(capture)
+        .with_no_client_auth();
+    config.resumption = rustls::client::Resumption::disabled();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// The suites this run offers, as code points, in order.
+pub fn offered_suites(cfg: &Config) -> Vec<u16> {
+    if let Some(ids) = &cfg.suites {
+        return ids.clone();
+    }
+    let want = match cfg.tls_version {
+        TlsVersion::V12 => &rustls::version::TLS12,
+        TlsVersion::V13 => &rustls::version::TLS13,
+    };
+    rustls::crypto::ring::ALL_CIPHER_SUITES
+        .iter()
+        .filter(|s| s.version() == want)
+        .map(|s| u16::from(s.suite()))
+        .collect()
+}
+
+pub async fn handshake(
+    cfg: &Config,
+    host: &str,
+    tcp: TcpStream,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> TlsOutcome {
+    let started = Instant::now();
+    let mut out = handshake_inner(cfg, host, tcp, dialer, deadline).await;
+    out.result = out.result.with_elapsed(started.elapsed());
+    out
+}
+
+async fn handshake_inner(
+    cfg: &Config,
+    host: &str,
+    tcp: TcpStream,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> TlsOutcome {
+    let provider = rustls::crypto::ring::default_provider();
+    let capture = Arc::new(Capture {
+        chain: Mutex::new(Vec::new()),
+        algs: provider.signature_verification_algorithms,
+    });
+    let offered = offered_suites(cfg);
+    let offered_names: Vec<String> = offered.iter().map(|s| suites::name(*s)).collect();
+    let failed = |kind, msg: String, detail| TlsOutcome {
+        result: StageResult::fail(Stage::Tls, kind, msg, detail),
+        stream: None,
+        chain: vec![],
+    };
+    let config = match client_config(cfg, capture.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            return failed(
+                Kind::NoCommonCipher,
+                format!("no usable TLS configuration for the chosen version and suites: {e}"),
+                json!({"offered_suites": offered_names}),
+            );
+        }
+    };
+    let server_name = match ServerName::try_from(host.to_string()) {
+        Ok(n) => n,
+        Err(_) => {
+            return failed(
+                Kind::Alert,
+                format!("'{host}' cannot be used as a TLS server name"),
+                json!({}),
+            );
+        }
+    };
+    let connector = TlsConnector::from(Arc::new(config));
+    let (recorder, seen) = Recorder::new(tcp);
+    let attempt = deadline
+        .run(None, connector.connect(server_name, recorder))
+        .await;
+    let chain = capture.chain.lock().map(|c| c.clone()).unwrap_or_default();
+    match attempt {
+        Some(Ok(stream)) => {
+            let (_, conn) = stream.get_ref();
+            let version = conn
+                .protocol_version()
+                .map(|v| hello::version_name(u16::from(v)))
+                .unwrap_or_else(|| "?".into());
+            let suite = conn
+                .negotiated_cipher_suite()
+                .map(|s| suites::name(u16::from(s.suite())))
+                .unwrap_or_else(|| "?".into());
+            let group = conn
+                .negotiated_key_exchange_group()
+                .map(|g| format!("{:?}", g.name()))
+                .unwrap_or_else(|| "?".into());
+            let alpn = conn
+                .alpn_protocol()
+                .map(|p| String::from_utf8_lossy(p).into_owned());
+            TlsOutcome {
+                result: StageResult::pass(
+                    Stage::Tls,
+                    format!("{version}, {suite}, {group}"),
+                    json!({
+                        "version": version, "suite": suite, "group": group, "alpn": alpn,
+                        "sni": if host.parse::<std::net::IpAddr>().is_ok() { None } else { Some(host) },
+                        "offered_suites": offered_names,
+                    }),
+                ),
+                stream: Some(stream),
+                chain,
+            }
+        }
+        None => failed(
+            Kind::Timeout,
+            "the server did not complete the TLS handshake before the deadline".into(),
+            json!({"offered_suites": offered_names}),
+        ),
+        Some(Err(e)) => {
+            let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+            let (kind, msg) = classify(&e, &seen);
+            let mut detail = json!({"offered_suites": offered_names, "error": e.to_string()});
+            let mut kind = kind;
+            let mut msg = msg;
+            if cfg.tls_version == TlsVersion::V12
+                && matches!(
+                    kind,
+                    Kind::NoCommonCipher | Kind::ProtocolVersion | Kind::Reset | Kind::Closed
+                )
+            {
+                let f = follow_up(host, &offered, dialer, deadline).await;
+                if let Some((k, m)) = f.verdict {
+                    kind = k;
+                    msg = m;
+                }
+                detail["follow_up"] = Value::Array(f.evidence);
+            }
+            failed(kind, msg, detail)
+        }
+    }
+}
+
+fn classify(e: &io::Error, seen: &[u8]) -> (Kind, String) {
+    // What the server sent says more than the error rustls made of it.
+    match hello::parse_answer(seen, true) {
+        HelloOutcome::NotTls { first_line } => {
+            return (
+                Kind::NotTls,
+                format!("the server answered the TLS handshake in plaintext: \"{first_line}\""),
+            );
+        }
+        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => {
+            return (
+                Kind::ProtocolVersion,
+                format!(
+                    "the server answered with {}, older than the TLS version offered",
+                    hello::version_name(version)
+                ),
+            );
+        }
+        _ => {}
+    }
+    if let Some(te) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return match te {
+            rustls::Error::AlertReceived(a) => {
+                let name = hello::alert_name(u8::from(*a));
+                match a {
+                    AlertDescription::ProtocolVersion => (
+                        Kind::ProtocolVersion,
+                        "the server refused the TLS version offered (alert protocol_version)"
+                            .into(),
+                    ),
+                    AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
+                        (
+                            Kind::NoCommonCipher,
+                            format!("the server refused every cipher suite offered (alert {name})"),
+                        )
+                    }
+                    _ => (
+                        Kind::Alert,
+                        format!("the server ended the handshake with alert {name}"),
+                    ),
+                }
+            }
+            rustls::Error::PeerIncompatible(
+                PeerIncompatible::ServerDoesNotSupportTls12Or13
+                | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig,
+            ) => (
+                Kind::ProtocolVersion,
+                "the server answered with a TLS version older than the one offered".into(),
+            ),
+            rustls::Error::PeerIncompatible(
+                PeerIncompatible::NoCipherSuitesInCommon | PeerIncompatible::NoKxGroupsInCommon,
+            )
+            | rustls::Error::PeerMisbehaved(
+                PeerMisbehaved::SelectedUnofferedCipherSuite
+                | PeerMisbehaved::SelectedUnusableCipherSuiteForVersion,
+            ) => (
+                Kind::NoCommonCipher,
+                format!("no cipher suite or group in common with the server ({te})"),
+            ),
+            rustls::Error::InvalidMessage(_) => (
+                Kind::NotTls,
+                format!("the server's answer is not valid TLS ({te})"),
+            ),
+            other => (Kind::Alert, format!("the handshake failed: {other}")),
+        };
+    }
+    match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => (
+            Kind::Reset,
+            "the connection was reset during the TLS handshake".into(),
+        ),
+        io::ErrorKind::UnexpectedEof => (
+            Kind::Closed,
+            "the server closed the connection during the TLS handshake".into(),
+        ),
+        _ => (Kind::Alert, format!("the handshake failed: {e}")),
+    }
+}
+
+struct FollowUp {
+    verdict: Option<(Kind, String)>,
+    evidence: Vec<Value>,
+}
+
+fn describe(o: &HelloOutcome) -> String {
+    match o {
+        HelloOutcome::ServerHello { version, suite } => format!(
+            "ServerHello {} {}",
+            hello::version_name(*version),
+            suites::name(*suite)
+        ),
+        HelloOutcome::Alert { code, .. } => format!("alert {}", hello::alert_name(*code)),
+        HelloOutcome::Closed => "closed".into(),
+        HelloOutcome::Reset => "reset".into(),
+        HelloOutcome::Timeout => "timeout".into(),
+        HelloOutcome::NotTls { first_line } => format!("plaintext: {first_line}"),
+        HelloOutcome::Malformed(m) => format!("malformed: {m}"),
+    }
+}
+
+async fn probe_once(
+    host: &str,
+    version: u16,
+    suites: &[u16],
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> Option<HelloOutcome> {
+    let mut stream = dialer.dial(deadline).await?;
+    let sni = if host.parse::<std::net::IpAddr>().is_ok() {
+        None
+    } else {
+        Some(host)
+    };
+    let spec = HelloSpec {
+        version,
+        suites,
+        sni,
+    };
+    Some(hello::offer(&mut stream, &spec, deadline, FOLLOW_UP_CAP).await)
+}
+
+/// Offer broadly (TLS 1.2 with CBC/RSA/DHE suites, then TLS 1.0) to see what the server does accept.
+async fn follow_up(host: &str, offered: &[u16], dialer: &Dialer, deadline: &Deadline) -> FollowUp {
+    let mut evidence = Vec::new();
+    let mut broad: Vec<u16> = offered.to_vec();
+    for s in suites::BROAD_TLS12 {
+        if !broad.contains(s) {
+            broad.push(*s);
+        }
+    }
+    let Some(first) = probe_once(host, hello::TLS12, &broad, dialer, deadline).await else {
+        return FollowUp {
+            verdict: None,
+            evidence,
+        };
+    };
+    evidence.push(json!({"offer": "TLS 1.2, broad suite list", "answer": describe(&first)}));
+    match first {
+        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => {
+            return FollowUp {
+                verdict: Some((
+                    Kind::ProtocolVersion,
+                    format!(
+                        "the server does not speak TLS 1.2: it answered a TLS 1.2 offer with {}",
+                        hello::version_name(version)
+                    ),
+                )),
+                evidence,
+            };
+        }
+        HelloOutcome::ServerHello { suite, .. } if !offered.contains(&suite) => {
+            return FollowUp {
+                verdict: Some((
+                    Kind::NoCommonCipher,
+                    format!(
+                        "the server speaks TLS 1.2 but accepts none of the suites offered; from a broader offer it chose {}",
+                        suites::name(suite)
+                    ),
+                )),
+                evidence,
+            };
+        }
+        HelloOutcome::ServerHello { .. } => {
+            // The suites were fine: the failure lies elsewhere; keep the first classification.
+            return FollowUp {
+                verdict: None,
+                evidence,
+            };
+        }
+        HelloOutcome::NotTls { first_line } => {
+            return FollowUp {
+                verdict: Some((
+                    Kind::NotTls,
+                    format!("the server answers TLS with plaintext: \"{first_line}\""),
+                )),
+                evidence,
+            };
+        }
+        _ => {}
+    }
+    if let Some(old) = probe_once(host, hello::TLS10, suites::BROAD_TLS10, dialer, deadline).await {
+        evidence.push(json!({"offer": "TLS 1.0, CBC suites", "answer": describe(&old)}));
+        if let HelloOutcome::ServerHello { version, .. } = old {
+            return FollowUp {
+                verdict: Some((
+                    Kind::ProtocolVersion,
+                    format!(
+                        "the server does not speak TLS 1.2: it refuses TLS 1.2 offers and accepts {}",
+                        hello::version_name(version)
+                    ),
+                )),
+                evidence,
+            };
+        }
+    }
+    FollowUp {
+        verdict: None,
+        evidence,
+    }
+}

@@ -1,0 +1,16 @@
+//! Renderers read a `Report` and write it; they never probe.
+
+pub mod json;
+pub mod text;
+
+use std::io::{self, Write};
+
+use crate::config::Format;
+use crate::model::Report;
+
+pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => text::render(report, out),
+        Format::Json => json::render(report, out),
+    }
+}

@@ -1,0 +1,124 @@
+//! Human output: one line per stage, then one sentence with the verdict, the Windows error and the fix.
+//! Colour codes are written unconditionally; the caller's stream strips them (NO_COLOR, pipes).
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use crate::model::{PathReport, Report, RouteKind, Status};
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+fn status_style(s: Status) -> Style {
+    match s {
+        Status::Pass => AnsiColor::Green.on_default(),
+        Status::Warn => AnsiColor::Yellow.on_default(),
+        Status::Fail => AnsiColor::Red.on_default().bold(),
+        Status::Skip => DIM,
+    }
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for (i, path) in report.paths.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        render_path(path, out)?;
+    }
+    if report.paths.len() > 1 {
+        let failed = report.paths.iter().filter(|p| !p.ok).count();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{BOLD}{} of {} paths OK{BOLD:#}",
+            report.paths.len() - failed,
+            report.paths.len()
+        )?;
+    }
+    Ok(())
+}
+
+fn render_path(p: &PathReport, out: &mut dyn Write) -> io::Result<()> {
+    let route = match (&p.route.kind, &p.route.proxy) {
+        (RouteKind::Proxy, Some(proxy)) => format!("via proxy {proxy}"),
+        _ => "direct".to_string(),
+    };
+    writeln!(out, "{BOLD}{}{BOLD:#} {DIM}({route}){DIM:#}", p.target)?;
+    for s in &p.stages {
+        let st = status_style(s.status);
+        let kind = s
+            .kind
+            .map(|k| format!("{}: ", k.as_str()))
+            .unwrap_or_default();
+        let time = if s.status == Status::Skip {
+            "        ".to_string()
+        } else {
+            format!("{:>6.1} ms", s.elapsed_ms)
+        };
+        writeln!(
+            out,
+            "  {:<12} {st}{:<4}{st:#} {DIM}{time}{DIM:#}  {kind}{}",
+            s.stage.as_str(),
+            s.status.as_str(),
+            s.message
+        )?;
+    }
+    match &p.verdict {
+        Some(v) => {
+            let red = status_style(Status::Fail);
+            let code = match (&v.windows_error, &v.windows_error_name) {
+                (Some(c), Some(n)) => format!(" WSUS would log {c} ({n})."),
+                (Some(c), None) => format!(" WSUS would log {c}."),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "{red}✗ FAIL{red:#} at {}/{}: {}.{code}",
+                v.stage.as_str(),
+                v.kind.as_str(),
+                v.message
+            )?;
+            if let Some(log) = &v.wsus_log {
+                writeln!(out, "  {DIM}SoftwareDistribution.log: {log}{DIM:#}")?;
+            }
+            writeln!(out, "  {BOLD}Fix:{BOLD:#} {}", v.advice)?;
+        }
+        None if !p.ok && p.stages.is_empty() => {
+            writeln!(out, "✗ internal error: this path was not probed")?;
+        }
+        None => {
+            let warns: Vec<String> = p
+                .stages
+                .iter()
+                .filter(|s| s.status == Status::Warn)
+                .map(|s| {
+                    format!(
+                        "{}{}",
+                        s.stage.as_str(),
+                        s.kind
+                            .map(|k| format!("/{}", k.as_str()))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            if warns.is_empty() {
+                let g = status_style(Status::Pass);
+                writeln!(
+                    out,
+                    "{g}✓ OK{g:#}: every stage passed in {:.0} ms.",
+                    p.elapsed_ms
+                )?;
+            } else {
+                let y = status_style(Status::Warn);
+                let label = if p.ok {
+                    "OK with warnings"
+                } else {
+                    "FAIL (--strict)"
+                };
+                writeln!(out, "{y}! {label}{y:#}: {}.", warns.join(", "))?;
+            }
+        }
+    }
+    Ok(())
+}
