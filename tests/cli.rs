@@ -1,0 +1,138 @@
+//! Command line behaviour: usage errors (exit 2), concurrency over several URLs, text output.
+
+use crate::lab::{self, check, run, servers};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2_with_one_line() {
+    for args in [
+        vec!["check", "ftp://example.test/"],
+        vec!["check", "https://"],
+        vec!["check", "--ciphers", "TLS_NOT_A_SUITE"],
+        vec![
+            "check",
+            "--ciphers",
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        ],
+        vec!["check", "--resolve", "nope"],
+        vec!["check", "--dns-server", "dns.example"],
+        vec!["check", "--timeout", "0"],
+        vec!["check", "--connect-timeout", "soon"],
+        vec!["check", "--ca-file", "/nonexistent/ca.pem"],
+    ] {
+        let r = run(&args).await;
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stdout.is_empty(), "{args:?} printed a report");
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.starts_with("wsusprobe: error:"), "{}", r.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_file_without_certificates_is_a_usage_error() {
+    let f = crate::lab::pki::pem_file("this is not PEM\n");
+    let r = run(&["check", "--ca-file", &crate::lab::pki::path(&f)]).await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no '-----BEGIN CERTIFICATE-----' block"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_urls_keep_their_order_and_any_failure_exits_1() {
+    let good = servers::http(servers::Reply::ok()).await;
+    let bad = servers::closed_port();
+    let u1 = lab::url("http", "127.0.0.1", good, "/selfupdate/iuident.cab");
+    let u2 = lab::url("http", "127.0.0.1", bad, "/");
+    let r = check(&[&u1, &u2]).await;
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json["ok"], false);
+    let paths = r.json["paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 2);
+    assert_eq!(paths[0]["ok"], true);
+    assert_eq!(paths[1]["verdict"]["kind"], "refused");
+    assert!(
+        paths[0]["target"]
+            .as_str()
+            .unwrap()
+            .ends_with("/selfupdate/iuident.cab")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_output_ends_with_the_verdict_sentence() {
+    let bad = servers::closed_port();
+    let u = lab::url("http", "127.0.0.1", bad, "/");
+    let r = run(&["check", &u]).await;
+    assert_eq!(r.code, 1);
+    let last_lines: Vec<&str> = r.stdout.lines().rev().take(3).collect();
+    assert!(r.stdout.contains("✗ FAIL at tcp/refused"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("WSUS would log 0x80072EFD (ERROR_WINHTTP_CANNOT_CONNECT)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        last_lines[0].trim_start().starts_with("Fix:"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\u{1b}'), "NO_COLOR must strip colours");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_report_has_the_contract_keys() {
+    let good = servers::http(servers::Reply::ok()).await;
+    let r = check(&[&lab::url("http", "127.0.0.1", good, "/")]).await;
+    r.expect_ok();
+    for key in ["tool", "version", "started_at", "ok", "paths"] {
+        assert!(!r.json[key].is_null(), "missing {key}");
+    }
+    let p = r.path();
+    for key in ["target", "route", "ok", "verdict", "stages", "elapsed_ms"] {
+        assert!(p.get(key).is_some(), "missing paths[].{key}");
+    }
+    assert_eq!(p["route"]["kind"], "direct");
+    let stages: Vec<&str> = p["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "endpoint",
+            "dns",
+            "tcp",
+            "proxy",
+            "tls",
+            "certificate",
+            "clock",
+            "http"
+        ]
+    );
+    for s in p["stages"].as_array().unwrap() {
+        for key in ["stage", "status", "kind", "elapsed_ms", "message", "detail"] {
+            assert!(s.get(key).is_some(), "missing stages[].{key}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_teaches() {
+    let r = run(&["check", "--help"]).await;
+    assert_eq!(r.code, 0);
+    for needle in [
+        "--resolve",
+        "--dns-server",
+        "--ca-file",
+        "--ciphers",
+        "Exit codes",
+        "sws.update.microsoft.com",
+    ] {
+        assert!(r.stdout.contains(needle), "--help lacks {needle}");
+    }
+}

@@ -1,0 +1,109 @@
+//! In-process DNS servers (hickory-server): a zone `lab.test.` and servers that fail on purpose.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::rdata::{A, CNAME, SOA, TXT};
+use hickory_resolver::proto::rr::{LowerName, Name, RData, Record};
+use hickory_server::Server;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
+use tokio::net::{TcpListener, UdpSocket};
+
+fn n(s: &str) -> Name {
+    Name::from_str(s).unwrap()
+}
+
+/// Serves `lab.test.`: `good.lab.test` → 127.0.0.1 through a CNAME, `txtonly.lab.test` has no
+/// address, everything else in the zone is NXDOMAIN; other zones are REFUSED.
+pub async fn zone_server() -> SocketAddr {
+    let origin = n("lab.test.");
+    let mut zone: InMemoryZoneHandler<TokioRuntimeProvider> =
+        InMemoryZoneHandler::empty(origin.clone(), ZoneType::Primary, AxfrPolicy::Deny);
+    let serial = 1;
+    zone.upsert_mut(
+        Record::from_rdata(
+            origin.clone(),
+            3600,
+            RData::SOA(SOA::new(
+                n("ns.lab.test."),
+                n("admin.lab.test."),
+                serial,
+                3600,
+                600,
+                86400,
+                300,
+            )),
+        ),
+        serial,
+    );
+    zone.upsert_mut(
+        Record::from_rdata(
+            n("good.lab.test."),
+            60,
+            RData::CNAME(CNAME(n("edge.lab.test."))),
+        ),
+        serial,
+    );
+    zone.upsert_mut(
+        Record::from_rdata(n("edge.lab.test."), 30, RData::A(A(Ipv4Addr::LOCALHOST))),
+        serial,
+    );
+    zone.upsert_mut(
+        Record::from_rdata(
+            n("txtonly.lab.test."),
+            30,
+            RData::TXT(TXT::new(vec!["no address here".into()])),
+        ),
+        serial,
+    );
+    let mut catalog = Catalog::new();
+    catalog.upsert(LowerName::new(&origin), vec![Arc::new(zone)]);
+    serve(Server::new(catalog)).await
+}
+
+struct Fails(ResponseCode);
+
+#[async_trait::async_trait]
+impl RequestHandler for Fails {
+    async fn handle_request<R: ResponseHandler, T: hickory_resolver::net::runtime::Time>(
+        &self,
+        request: &Request,
+        mut rh: R,
+    ) -> ResponseInfo {
+        let b = MessageResponseBuilder::from_message_request(request);
+        rh.send_response(b.error_msg(&request.metadata, self.0))
+            .await
+            .unwrap()
+    }
+}
+
+/// A server that answers every query with SERVFAIL.
+pub async fn servfail_server() -> SocketAddr {
+    serve(Server::new(Fails(ResponseCode::ServFail))).await
+}
+
+async fn serve<H: RequestHandler>(mut server: Server<H>) -> SocketAddr {
+    let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = udp.local_addr().unwrap();
+    let tcp = TcpListener::bind(addr).await.unwrap();
+    server.register_socket(udp);
+    server.register_listener(tcp, Duration::from_secs(5), 4096);
+    tokio::spawn(async move {
+        let _ = server.block_until_done().await;
+    });
+    addr
+}
+
+/// A DNS "server" that receives queries (UDP and TCP) and never answers. Keep the sockets alive.
+pub fn silent_server() -> (std::net::UdpSocket, std::net::TcpListener, SocketAddr) {
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = udp.local_addr().unwrap();
+    let tcp = std::net::TcpListener::bind(addr).unwrap();
+    (udp, tcp, addr)
+}

@@ -1,0 +1,72 @@
+//! Stage `tcp`.
+
+use crate::lab::{self, check, servers};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused() {
+    let addr = servers::closed_port();
+    let r = check(&[&lab::url("https", "127.0.0.1", addr, "/")]).await;
+    r.expect("tcp", "refused");
+    assert_eq!(r.path()["verdict"]["windows_error"], "0x80072EFD");
+    assert_eq!(r.stage("dns")["detail"]["source"], "literal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_when_syns_are_dropped() {
+    let (_l, _fill, addr) = servers::black_hole();
+    let r = check(&[
+        &lab::url("https", "127.0.0.1", addr, "/"),
+        "--connect-timeout",
+        "1s",
+    ])
+    .await;
+    r.expect("tcp", "timeout");
+    assert_eq!(r.path()["verdict"]["windows_error"], "0x80072EE2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_right_after_accept() {
+    let addr = servers::raw(servers::Raw::ResetOnAccept).await;
+    let r = check(&[&lab::url("https", "127.0.0.1", addr, "/")]).await;
+    r.expect("tcp", "reset");
+}
+
+/// In a fresh network namespace the loopback interface is down: connecting to 127.0.0.1 gets
+/// "network unreachable" without any packet leaving the namespace. Needs root and unshare(1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_in_an_empty_network_namespace() {
+    let can = std::process::Command::new("unshare")
+        .args(["-n", "true"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !can {
+        eprintln!(
+            "SKIP unreachable: unshare -n is not permitted here (needs root); CI runs as root"
+        );
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must be able to run this test"
+        );
+        return;
+    }
+    let out = tokio::process::Command::new("unshare")
+        .args([
+            "-n",
+            env!("CARGO_BIN_EXE_wsusprobe"),
+            "check",
+            "--json",
+            "https://127.0.0.1:8531/",
+        ])
+        .output()
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = &json["paths"][0]["verdict"];
+    assert_eq!(
+        (v["stage"].as_str(), v["kind"].as_str()),
+        (Some("tcp"), Some("unreachable")),
+        "{json}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
