@@ -1,0 +1,449 @@
+//! The real-service lab: what users run. nginx (OpenSSL) serves TLS with RSA certificates made by
+//! the `openssl` command, dnsmasq answers DNS, all on 127.0.0.1. Each test starts its own
+//! processes and stops them when it ends. `.ci/run` installs nginx, dnsmasq and openssl; without
+//! them (outside CI) the tests say so and pass.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const SOAP_OK: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><GetAuthConfigResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution\"><GetAuthConfigResult><AuthInfo><AuthPlugInInfo><PlugInID>DssTargeting</PlugInID><ServiceUrl>DssAuthWebService/DssAuthWebService.asmx</ServiceUrl></AuthPlugInInfo></AuthInfo></GetAuthConfigResult></GetAuthConfigResponse></s:Body></s:Envelope>";
+
+const SWS: &str = "sws.update.microsoft.com";
+
+fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args([
+            "-c",
+            &format!("command -v {tool} || test -x /usr/sbin/{tool}"),
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !found {
+        eprintln!("SKIP: {tool} is not installed (bash .ci/run installs it)");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have {tool}: .ci/run installs it"
+        );
+    }
+    found
+}
+
+fn sbin(tool: &str) -> String {
+    let p = format!("/usr/sbin/{tool}");
+    if Path::new(&p).exists() {
+        p
+    } else {
+        tool.to_string()
+    }
+}
+
+fn sh(dir: &Path, cmd: &str) {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An RSA chain made the way administrators make one: root → "Microsoft Update Secure Server
+/// CA 2.1" (a lab CA with Microsoft's name) → leaf for sws.update.microsoft.com.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join("ca.ext"),
+            "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("leaf.ext"),
+            format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:{SWS}\nauthorityKeyIdentifier=keyid\n"),
+        )
+        .unwrap();
+        sh(
+            d,
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -days 3650 \
+               -subj '/CN=wsusprobe Real Lab Root' -addext basicConstraints=critical,CA:TRUE \
+               -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null",
+        );
+        sh(
+            d,
+            "openssl req -newkey rsa:2048 -nodes -keyout inter.key -out inter.csr \
+               -subj '/O=Microsoft Corporation/CN=Microsoft Update Secure Server CA 2.1' 2>/dev/null",
+        );
+        sh(
+            d,
+            "openssl x509 -req -in inter.csr -CA root.pem -CAkey root.key -CAcreateserial \
+               -out inter.pem -days 3650 -extfile ca.ext 2>/dev/null",
+        );
+        sh(
+            d,
+            &format!(
+                "openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj '/CN={SWS}' 2>/dev/null"
+            ),
+        );
+        sh(
+            d,
+            "openssl x509 -req -in leaf.csr -CA inter.pem -CAkey inter.key -CAcreateserial \
+               -out leaf.pem -days 90 -extfile leaf.ext 2>/dev/null",
+        );
+        sh(d, "cat leaf.pem inter.pem > fullchain.pem");
+        Pki { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// A child process killed when the test ends.
+struct Guard(Child, &'static str, PathBuf);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_listening(addr: SocketAddr, g: &mut Guard) {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(10) {
+        if let Ok(Some(status)) = g.0.try_wait() {
+            let log = std::fs::read_to_string(&g.2).unwrap_or_default();
+            panic!("{} exited ({status}): {log}", g.1);
+        }
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{} did not listen on {addr}", g.1);
+}
+
+struct Ports {
+    good: u16,
+    leaf_only: u16,
+    cbc_only: u16,
+    tls10: u16,
+    plain: u16,
+}
+
+fn nginx(pki: &Pki) -> (Guard, Ports) {
+    let ports = Ports {
+        good: free_port(),
+        leaf_only: free_port(),
+        cbc_only: free_port(),
+        tls10: free_port(),
+        plain: free_port(),
+    };
+    let d = pki.dir.path().display();
+    let conf = format!(
+        r#"worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/nginx-error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi;
+  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+  ssl_certificate_key {d}/leaf.key;
+  server {{
+    listen 127.0.0.1:{good} ssl;
+    ssl_certificate {d}/fullchain.pem;
+    ssl_protocols TLSv1.2;
+    ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256;
+    location = /ServerSyncWebService/ServerSyncWebService.asmx {{ default_type text/xml; return 200 '{SOAP_OK}'; }}
+    location / {{ return 200 'ok'; }}
+  }}
+  server {{
+    listen 127.0.0.1:{leaf_only} ssl;
+    ssl_certificate {d}/leaf.pem;
+    location / {{ return 200 'ok'; }}
+  }}
+  server {{
+    listen 127.0.0.1:{cbc_only} ssl;
+    ssl_certificate {d}/fullchain.pem;
+    ssl_protocols TLSv1.2;
+    ssl_ciphers ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256;
+    location / {{ return 200 'ok'; }}
+  }}
+  server {{
+    listen 127.0.0.1:{tls10} ssl;
+    ssl_certificate {d}/fullchain.pem;
+    ssl_protocols TLSv1;
+    ssl_ciphers 'ECDHE-RSA-AES256-SHA:AES256-SHA:@SECLEVEL=0';
+    location / {{ return 200 'ok'; }}
+  }}
+  server {{
+    listen 127.0.0.1:{plain};
+    location = /selfupdate/iuident.cab {{ return 200 'cab'; }}
+    location / {{ return 503; }}
+  }}
+}}
+"#,
+        good = ports.good,
+        leaf_only = ports.leaf_only,
+        cbc_only = ports.cbc_only,
+        tls10 = ports.tls10,
+        plain = ports.plain,
+    );
+    std::fs::write(pki.path("nginx.conf"), conf).unwrap();
+    let child = Command::new(sbin("nginx"))
+        .arg("-p")
+        .arg(pki.dir.path())
+        .arg("-c")
+        .arg(pki.path("nginx.conf"))
+        .args(["-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    let mut g = Guard(child, "nginx", pki.path("nginx-error.log"));
+    for p in [
+        ports.good,
+        ports.leaf_only,
+        ports.cbc_only,
+        ports.tls10,
+        ports.plain,
+    ] {
+        wait_listening(SocketAddr::from(([127, 0, 0, 1], p)), &mut g);
+    }
+    (g, ports)
+}
+
+/// dnsmasq answering sws.update.microsoft.com → 127.0.0.1, NXDOMAIN inside lab.test, REFUSED elsewhere.
+fn dnsmasq(dir: &Path) -> (Guard, SocketAddr) {
+    let port = free_port();
+    let log = dir.join("dnsmasq.log");
+    let child = Command::new(sbin("dnsmasq"))
+        .args([
+            "-k",
+            "--conf-file=/dev/null",
+            "--no-resolv",
+            "--no-hosts",
+            "--listen-address=127.0.0.1",
+            "--bind-interfaces",
+            "--pid-file=",
+            &format!("--port={port}"),
+            &format!("--address=/{SWS}/127.0.0.1"),
+            "--local=/lab.test/",
+        ])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start dnsmasq");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut g = Guard(child, "dnsmasq", log);
+    wait_listening(addr, &mut g); // dnsmasq also listens on TCP
+    (g, addr)
+}
+
+struct Out {
+    code: i32,
+    json: Value,
+}
+
+impl Out {
+    fn verdict(&self) -> (String, String) {
+        let v = &self.json["paths"][0]["verdict"];
+        (
+            v["stage"].as_str().unwrap_or("-").into(),
+            v["kind"].as_str().unwrap_or("-").into(),
+        )
+    }
+    fn stage(&self, name: &str) -> &Value {
+        self.json["paths"][0]["stages"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["stage"] == name))
+            .unwrap_or(&Value::Null)
+    }
+}
+
+fn wsusprobe(args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+        .args(["check", "--json", "--timeout", "10s"])
+        .args(args)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        json,
+    }
+}
+
+fn sync_url(port: u16) -> String {
+    format!("https://{SWS}:{port}/ServerSyncWebService/ServerSyncWebService.asmx")
+}
+
+#[test]
+fn nginx_and_dnsmasq_healthy_sync_path() {
+    if !(have("nginx") && have("dnsmasq") && have("openssl")) {
+        return;
+    }
+    let pki = Pki::new();
+    let (_ng, ports) = nginx(&pki);
+    let (_dm, dns) = dnsmasq(pki.dir.path());
+    let ca = pki.path("root.pem");
+    let r = wsusprobe(&[
+        &sync_url(ports.good),
+        "--dns-server",
+        &dns.to_string(),
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{:#}", r.json);
+    assert_eq!(r.stage("dns")["detail"]["addresses"][0], "127.0.0.1");
+    assert_eq!(
+        r.stage("tls")["detail"]["suite"],
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+    );
+    assert_eq!(r.stage("certificate")["detail"]["leaf"]["key"], "RSA 2048");
+    assert!(
+        r.stage("http")["message"]
+            .as_str()
+            .unwrap()
+            .contains("DssTargeting")
+    );
+    assert_eq!(r.stage("clock")["status"], "pass");
+}
+
+#[test]
+fn dnsmasq_nxdomain_and_refused() {
+    if !have("dnsmasq") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_dm, dns) = dnsmasq(dir.path());
+    let r = wsusprobe(&["https://nope.lab.test/", "--dns-server", &dns.to_string()]);
+    assert_eq!(
+        (r.code, r.verdict()),
+        (1, ("dns".into(), "nxdomain".into())),
+        "{:#}",
+        r.json
+    );
+    let r = wsusprobe(&[
+        "https://download.windowsupdate.com/",
+        "--dns-server",
+        &dns.to_string(),
+    ]);
+    assert_eq!(
+        (r.code, r.verdict()),
+        (1, ("dns".into(), "refused".into())),
+        "{:#}",
+        r.json
+    );
+}
+
+#[test]
+fn nginx_tls_and_certificate_failures() {
+    if !(have("nginx") && have("openssl")) {
+        return;
+    }
+    let pki = Pki::new();
+    let (_ng, ports) = nginx(&pki);
+    let ca = pki.path("root.pem");
+    let ca = ca.to_str().unwrap();
+    let probe = |port: u16| {
+        let res = format!("{SWS}:{port}:127.0.0.1");
+        wsusprobe(&[
+            &format!("https://{SWS}:{port}/"),
+            "--resolve",
+            &res,
+            "--ca-file",
+            ca,
+        ])
+    };
+
+    // The server sends no intermediate.
+    let r = probe(ports.leaf_only);
+    assert_eq!(
+        r.verdict(),
+        ("certificate".into(), "incomplete_chain".into()),
+        "{:#}",
+        r.json
+    );
+
+    // Only the CBC suites of Microsoft Update's 2020 list: a GCM-only client has none in common,
+    // and the follow-up names the suite the server would take.
+    let r = probe(ports.cbc_only);
+    assert_eq!(
+        r.verdict(),
+        ("tls".into(), "no_common_cipher".into()),
+        "{:#}",
+        r.json
+    );
+    let msg = r.json["paths"][0]["verdict"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"),
+        "{msg}"
+    );
+
+    // TLS 1.0 only.
+    let r = probe(ports.tls10);
+    assert_eq!(
+        r.verdict(),
+        ("tls".into(), "protocol_version".into()),
+        "{:#}",
+        r.json
+    );
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn nginx_plain_http_selfupdate_and_503() {
+    if !(have("nginx") && have("openssl")) {
+        return;
+    }
+    let pki = Pki::new();
+    let (_ng, ports) = nginx(&pki);
+    let r = wsusprobe(&[&format!(
+        "http://127.0.0.1:{}/selfupdate/iuident.cab",
+        ports.plain
+    )]);
+    assert_eq!(r.code, 0, "{:#}", r.json);
+    assert_eq!(
+        r.stage("http")["detail"]["server"]
+            .as_str()
+            .map(|s| s.starts_with("nginx")),
+        Some(true)
+    );
+    let r = wsusprobe(&[&format!(
+        "http://127.0.0.1:{}/ClientWebService/client.asmx",
+        ports.plain
+    )]);
+    assert_eq!(
+        r.verdict(),
+        ("http".into(), "service_unavailable".into()),
+        "{:#}",
+        r.json
+    );
+    assert_eq!(r.json["paths"][0]["verdict"]["windows_error"], "0x80244022");
+}
