@@ -166,6 +166,7 @@ fn nginx(pki: &Pki) -> (Guard, Ports) {
     let d = pki.dir.path().display();
     let conf = format!(
         r#"worker_processes 1;
+master_process off;
 pid {d}/nginx.pid;
 error_log {d}/nginx-error.log warn;
 events {{ worker_connections 64; }}
