@@ -16,9 +16,11 @@ pub struct Dialer {
 impl Dialer {
     /// A new connection, or `None` when it cannot be had before the deadline.
     pub async fn dial(&self, deadline: &Deadline) -> Option<TcpStream> {
-        deadline
+        let s = deadline
             .run(Some(self.connect_timeout), TcpStream::connect(self.peer))
             .await?
-            .ok()
+            .ok()?;
+        let _ = s.set_nodelay(true);
+        Some(s)
     }
 }

@@ -18,6 +18,8 @@ pub struct TcpOutcome {
     pub result: StageResult,
     pub stream: Option<TcpStream>,
     pub peer: Option<SocketAddr>,
+    /// Time spent watching for an immediate reset; not part of the reported connect time.
+    settle: Duration,
 }
 
 pub async fn connect(
@@ -27,7 +29,9 @@ pub async fn connect(
 ) -> TcpOutcome {
     let started = Instant::now();
     let mut out = connect_inner(addrs, connect_timeout, deadline).await;
-    out.result = out.result.with_elapsed(started.elapsed());
+    out.result = out
+        .result
+        .with_elapsed(started.elapsed().saturating_sub(out.settle));
     out
 }
 
@@ -38,6 +42,7 @@ async fn connect_inner(
 ) -> TcpOutcome {
     let mut attempts = Vec::new();
     let mut last: Option<(Kind, String)> = None;
+    let mut settle = Duration::ZERO;
     for addr in addrs {
         let t0 = Instant::now();
         let res = deadline
@@ -46,9 +51,15 @@ async fn connect_inner(
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
         match res {
             Some(Ok(stream)) => {
+                // Small handshake writes must not wait for delayed ACKs (Nagle): timings would
+                // show 40 ms stalls that are the tool's, not the network's.
+                let _ = stream.set_nodelay(true);
                 // A reset that arrives right after the handshake.
                 let mut probe = [0u8; 1];
-                if let Some(Err(e)) = deadline.run(Some(SETTLE), stream.peek(&mut probe)).await
+                let t1 = Instant::now();
+                let watched = deadline.run(Some(SETTLE), stream.peek(&mut probe)).await;
+                settle += t1.elapsed();
+                if let Some(Err(e)) = watched
                     && matches!(
                         e.kind(),
                         io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
@@ -81,6 +92,7 @@ async fn connect_inner(
                     ),
                     stream: Some(stream),
                     peer: Some(*addr),
+                    settle,
                 };
             }
             Some(Err(e)) => {
@@ -110,6 +122,7 @@ async fn connect_inner(
         result: StageResult::fail(Stage::Tcp, kind, msg, json!({"attempts": attempts})),
         stream: None,
         peer: None,
+        settle,
     }
 }
 
