@@ -48,7 +48,7 @@ async fn connect_inner(
         let res = deadline
             .run(Some(connect_timeout), TcpStream::connect(addr))
             .await;
-        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let ms = (t0.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
         match res {
             Some(Ok(stream)) => {
                 // Small handshake writes must not wait for delayed ACKs (Nagle): timings would
