@@ -14,7 +14,9 @@ Examples:
   wsusprobe check --json https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx
   wsusprobe check http://wsus01.contoso.test:8530/selfupdate/iuident.cab https://wsus01.contoso.test:8531/ClientWebService/client.asmx
   wsusprobe check --dns-server 10.0.0.53 --ca-file corp-root.pem
-  wsusprobe check --resolve sws.update.microsoft.com:443:127.0.0.1 --ca-file lab-root.pem";
+  wsusprobe check --resolve sws.update.microsoft.com:443:127.0.0.1 --ca-file lab-root.pem
+  WSUSPROBE_PROXY_PASSWORD=… wsusprobe check --proxy http://proxy.contoso.test:8080 --proxy-user CONTOSO\\wsus-sync
+  wsusprobe check --proxy http://proxy.contoso.test:8080 --route both";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,6 +57,35 @@ pub struct CheckArgs {
     /// comma-separated list, IPv6 in brackets)
     #[arg(long, value_name = "HOST:PORT:ADDR", help_heading = "Name resolution")]
     pub resolve: Vec<String>,
+
+    /// Reach the targets through this HTTP proxy (http://HOST:PORT), as WSUS's UseProxy/ProxyName/
+    /// ProxyServerPort do: dns and tcp then apply to the proxy, and a `proxy` stage sends CONNECT
+    #[arg(long, value_name = "URL", help_heading = "Proxy")]
+    pub proxy: Option<String>,
+
+    /// A separate proxy for https:// targets (WSUS's UseSeparateProxyForSsl, SslProxyName/Port)
+    #[arg(long, value_name = "URL", help_heading = "Proxy")]
+    pub ssl_proxy: Option<String>,
+
+    /// Proxy user for Basic authentication. The password is read from WSUSPROBE_PROXY_PASSWORD or
+    /// asked for on the terminal without echo; it is never accepted on the command line and never
+    /// printed
+    #[arg(long, value_name = "USER", help_heading = "Proxy")]
+    pub proxy_user: Option<String>,
+
+    /// Take the proxy from HTTPS_PROXY / HTTP_PROXY and NO_PROXY. Off by default because WSUS
+    /// ignores these variables: it uses only the proxy set in its own configuration
+    #[arg(long, help_heading = "Proxy")]
+    pub proxy_from_env: bool,
+
+    /// Ignore any proxy and probe directly
+    #[arg(long, conflicts_with_all = ["proxy", "ssl_proxy", "proxy_from_env"], help_heading = "Proxy")]
+    pub no_proxy: bool,
+
+    /// Which route to probe: `auto` uses the proxy when one is given; `both` probes every URL
+    /// directly and through the proxy and shows the two verdicts side by side
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Proxy")]
+    pub route: RouteArg,
 
     /// TLS version to offer. WSUS and Microsoft Update use TLS 1.2
     #[arg(long, value_enum, default_value = "1.2", help_heading = "TLS")]
@@ -107,6 +138,14 @@ pub enum TlsVersionArg {
     V12,
     #[value(name = "1.3")]
     V13,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RouteArg {
+    Auto,
+    Direct,
+    Proxy,
+    Both,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,10 +6,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use std::io::IsTerminal;
+use std::sync::Arc;
+
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
+use secrecy::SecretString;
 
-use crate::cli::{CheckArgs, FormatArg, TlsVersionArg};
+use crate::cli::{CheckArgs, FormatArg, RouteArg, TlsVersionArg};
 use crate::knowledge::{endpoints, suites};
 
 /// A command line or input file the tool cannot use (exit 2).
@@ -50,8 +54,10 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn parse(input: &str) -> Result<Target, UsageError> {
-        let url = url::Url::parse(input.trim())
+    pub fn parse(raw: &str) -> Result<Target, UsageError> {
+        let shown = without_userinfo(raw);
+        let input = shown.as_str();
+        let url = url::Url::parse(raw.trim())
             .map_err(|e| UsageError(format!("'{input}' is not a valid URL: {e}")))?;
         let scheme = match url.scheme() {
             "http" => Scheme::Http,
@@ -108,6 +114,89 @@ impl Target {
         }
     }
 }
+
+/// A URL for messages, with any `user:password@` part cut out.
+pub fn without_userinfo(raw: &str) -> String {
+    let raw = raw.trim();
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return raw.to_string();
+    };
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..auth_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => raw.to_string(),
+    }
+}
+
+/// An HTTP proxy, as WSUS is configured with one (ProxyName + ProxyServerPort).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxySpec {
+    /// `http://host:port`, as reported.
+    pub url: String,
+    pub host: String,
+    pub port: u16,
+}
+
+impl ProxySpec {
+    pub fn parse(raw: &str, flag: &str) -> Result<ProxySpec, UsageError> {
+        let shown = without_userinfo(raw);
+        let with_scheme = if raw.contains("://") {
+            raw.trim().to_string()
+        } else {
+            format!("http://{}", raw.trim())
+        };
+        let url = url::Url::parse(&with_scheme)
+            .map_err(|e| UsageError(format!("{flag} '{shown}' is not a valid proxy URL: {e}")))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return usage(format!(
+                "{flag} '{shown}': credentials in the proxy URL are not accepted; use --proxy-user \
+                 and WSUSPROBE_PROXY_PASSWORD"
+            ));
+        }
+        if url.scheme() != "http" {
+            return usage(format!(
+                "{flag} '{shown}': only http:// proxies are supported (WSUS talks plain HTTP to its proxy)"
+            ));
+        }
+        let host = match url.host() {
+            Some(url::Host::Domain(d)) => d.to_ascii_lowercase(),
+            Some(url::Host::Ipv4(a)) => a.to_string(),
+            Some(url::Host::Ipv6(a)) => a.to_string(),
+            None => return usage(format!("{flag} '{shown}' has no host")),
+        };
+        let port = url.port().unwrap_or(80);
+        let url_host = match url.host() {
+            Some(url::Host::Ipv6(a)) => format!("[{a}]"),
+            _ => host.clone(),
+        };
+        Ok(ProxySpec {
+            url: format!("http://{url_host}:{port}"),
+            host,
+            port,
+        })
+    }
+}
+
+/// Proxy credentials. The password is a `SecretString`: its `Debug` is redacted, and only the
+/// proxy stage reads it, to build the `Proxy-Authorization` header.
+#[derive(Debug)]
+pub struct ProxyAuth {
+    pub user: String,
+    pub password: SecretString,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteMode {
+    /// Through the proxy when one applies to the target, else direct.
+    Auto,
+    Direct,
+    Proxy,
+    /// Each target twice: direct and through its proxy.
+    Both,
+}
+
+/// The variable the proxy password is read from.
+pub const PASSWORD_ENV: &str = "WSUSPROBE_PROXY_PASSWORD";
 
 /// Which resolver the dns stage asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +274,13 @@ pub struct Config {
     pub strict: bool,
     /// The local clock, read once: certificates are judged against it.
     pub now: SystemTime,
+    pub proxy: Option<ProxySpec>,
+    /// Proxy for https:// targets when it differs (WSUS's UseSeparateProxyForSsl).
+    pub ssl_proxy: Option<ProxySpec>,
+    pub proxy_auth: Option<Arc<ProxyAuth>>,
+    /// Host suffixes that bypass the proxy (from NO_PROXY with --proxy-from-env).
+    pub no_proxy: Vec<String>,
+    pub route_mode: RouteMode,
 }
 
 impl Config {
@@ -237,6 +333,69 @@ impl Config {
             }
         };
 
+        let (mut proxy, mut ssl_proxy, mut no_proxy) = (None, None, Vec::new());
+        if !args.no_proxy {
+            if let Some(p) = &args.proxy {
+                proxy = Some(ProxySpec::parse(p, "--proxy")?);
+            }
+            if let Some(p) = &args.ssl_proxy {
+                ssl_proxy = Some(ProxySpec::parse(p, "--ssl-proxy")?);
+            }
+            if args.proxy_from_env {
+                let var = |names: &[&str]| {
+                    names
+                        .iter()
+                        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+                };
+                if proxy.is_none()
+                    && let Some(v) = var(&["HTTP_PROXY", "http_proxy"])
+                {
+                    proxy = Some(ProxySpec::parse(&v, "HTTP_PROXY")?);
+                }
+                if ssl_proxy.is_none()
+                    && let Some(v) = var(&["HTTPS_PROXY", "https_proxy"])
+                {
+                    ssl_proxy = Some(ProxySpec::parse(&v, "HTTPS_PROXY")?);
+                }
+                if let Some(v) = var(&["NO_PROXY", "no_proxy"]) {
+                    no_proxy = v
+                        .split(',')
+                        .map(|h| h.trim().trim_start_matches('.').to_ascii_lowercase())
+                        .filter(|h| !h.is_empty())
+                        .collect();
+                }
+            }
+        }
+        let route_mode = match (args.no_proxy, args.route) {
+            (true, _) | (_, RouteArg::Direct) => RouteMode::Direct,
+            (_, RouteArg::Auto) => RouteMode::Auto,
+            (_, RouteArg::Proxy) => RouteMode::Proxy,
+            (_, RouteArg::Both) => RouteMode::Both,
+        };
+        let any_proxy = proxy.is_some() || ssl_proxy.is_some();
+        if matches!(route_mode, RouteMode::Proxy | RouteMode::Both) && !any_proxy {
+            return usage(
+                "--route proxy/both needs a proxy: give --proxy (or --ssl-proxy, or --proxy-from-env)",
+            );
+        }
+        let proxy_auth = match &args.proxy_user {
+            None => None,
+            Some(_) if !any_proxy || route_mode == RouteMode::Direct => {
+                return usage("--proxy-user is given but no proxy is used");
+            }
+            Some(user) => {
+                if user.is_empty() || user.contains(':') {
+                    return usage(
+                        "--proxy-user: the user name must be non-empty and contain no ':'",
+                    );
+                }
+                Some(Arc::new(ProxyAuth {
+                    user: user.clone(),
+                    password: read_password(user)?,
+                }))
+            }
+        };
+
         Ok(Config {
             targets,
             dns,
@@ -249,7 +408,41 @@ impl Config {
             format,
             strict: args.strict,
             now: SystemTime::now(),
+            proxy,
+            ssl_proxy,
+            proxy_auth,
+            no_proxy,
+            route_mode,
         })
+    }
+
+    /// The proxy WSUS would use for this target, ignoring the route mode.
+    pub fn proxy_for(&self, t: &Target) -> Option<&ProxySpec> {
+        let host = t.host.as_str();
+        let bypass = self
+            .no_proxy
+            .iter()
+            .any(|n| n == "*" || host == n || host.ends_with(&format!(".{n}")));
+        if bypass {
+            return None;
+        }
+        match t.scheme {
+            Scheme::Https => self.ssl_proxy.as_ref().or(self.proxy.as_ref()),
+            Scheme::Http => self.proxy.as_ref(),
+        }
+    }
+
+    /// The routes to probe for a target, in order.
+    pub fn routes_for(&self, t: &Target) -> Vec<Option<ProxySpec>> {
+        let p = self.proxy_for(t).cloned();
+        match self.route_mode {
+            RouteMode::Direct => vec![None],
+            RouteMode::Auto | RouteMode::Proxy => vec![p],
+            RouteMode::Both => match p {
+                Some(p) => vec![None, Some(p)],
+                None => vec![None],
+            },
+        }
     }
 
     /// The `--resolve` addresses for a host and port, if given.
@@ -259,6 +452,20 @@ impl Config {
             .iter()
             .find(|o| o.port == port && o.host == host)
     }
+}
+
+fn read_password(user: &str) -> Result<SecretString, UsageError> {
+    if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        return Ok(SecretString::from(p));
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("Proxy password for {user}: "))
+            .map(SecretString::from)
+            .map_err(|e| UsageError(format!("cannot read the proxy password: {e}")));
+    }
+    usage(format!(
+        "--proxy-user {user}: set the password in {PASSWORD_ENV} (there is no terminal to ask on)"
+    ))
 }
 
 fn parse_dns_server(s: &str) -> Result<SocketAddr, UsageError> {
@@ -386,6 +593,41 @@ mod tests {
         assert!(Target::parse("not a url").is_err());
         assert!(Target::parse("https://u:p@host/").is_err());
         assert!(Target::parse("https://").is_err());
+    }
+
+    #[test]
+    fn userinfo_never_echoed() {
+        assert_eq!(
+            without_userinfo("http://u:secret@proxy:8080/x"),
+            "http://proxy:8080/x"
+        );
+        let e = Target::parse("https://u:hunter2@host/").unwrap_err();
+        assert!(!e.0.contains("hunter2"), "{e}");
+        let e = ProxySpec::parse("http://u:hunter2@proxy:3128", "--proxy").unwrap_err();
+        assert!(!e.0.contains("hunter2"), "{e}");
+        let e = ProxySpec::parse("http://u:hunter2@[bad", "--proxy").unwrap_err();
+        assert!(!e.0.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn proxies() {
+        let p = ProxySpec::parse("proxy.contoso.test:8080", "--proxy").unwrap();
+        assert_eq!(
+            (p.url.as_str(), p.port),
+            ("http://proxy.contoso.test:8080", 8080)
+        );
+        assert_eq!(
+            ProxySpec::parse("http://[::1]:3128", "--proxy")
+                .unwrap()
+                .url,
+            "http://[::1]:3128"
+        );
+        assert_eq!(
+            ProxySpec::parse("http://10.0.0.1", "--proxy").unwrap().port,
+            80
+        );
+        assert!(ProxySpec::parse("https://proxy:443", "--proxy").is_err());
+        assert!(ProxySpec::parse("socks5://proxy:1080", "--proxy").is_err());
     }
 
     #[test]

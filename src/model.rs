@@ -72,6 +72,13 @@ pub enum Kind {
     Unreachable,
     Reset,
     Closed,
+    // proxy
+    AuthRequired,
+    AuthRejected,
+    UpstreamDnsFailed,
+    UpstreamUnreachable,
+    UpstreamTimeout,
+    Unavailable,
     // tls
     ProtocolVersion,
     NoCommonCipher,
@@ -114,6 +121,12 @@ impl Kind {
             Kind::Unreachable => "unreachable",
             Kind::Reset => "reset",
             Kind::Closed => "closed",
+            Kind::AuthRequired => "auth_required",
+            Kind::AuthRejected => "auth_rejected",
+            Kind::UpstreamDnsFailed => "upstream_dns_failed",
+            Kind::UpstreamUnreachable => "upstream_unreachable",
+            Kind::UpstreamTimeout => "upstream_timeout",
+            Kind::Unavailable => "unavailable",
             Kind::ProtocolVersion => "protocol_version",
             Kind::NoCommonCipher => "no_common_cipher",
             Kind::NotTls => "not_tls",
@@ -232,6 +245,13 @@ impl Route {
         Self {
             kind: RouteKind::Direct,
             proxy: None,
+        }
+    }
+
+    pub fn proxy(url: impl Into<String>) -> Self {
+        Self {
+            kind: RouteKind::Proxy,
+            proxy: Some(url.into()),
         }
     }
 }

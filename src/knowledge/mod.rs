@@ -3,5 +3,6 @@
 
 pub mod anchors;
 pub mod endpoints;
+pub mod proxies;
 pub mod suites;
 pub mod winerr;

@@ -139,6 +139,95 @@ pub static FACTS: &[Fact] = &[
         "WebException: The underlying connection was closed: An unexpected error occurred on a send ---> IOException: An existing connection was forcibly closed by the remote host",
         "The connection was accepted and then reset before any data was sent: a firewall or IPS is cutting it. Check its logs for this destination.",
     ),
+    // ---- proxy ----
+    f(
+        S::Proxy,
+        K::AuthRequired,
+        "0x8024401B",
+        "WU_E_PT_HTTP_STATUS_PROXY_AUTH_REQ",
+        "The request failed with HTTP status 407: Proxy Authentication Required",
+        "The proxy wants credentials: in the WSUS console (Options > Update Source and Proxy Server) tick \"Use user credentials to connect to the proxy server\" and enter an account the proxy accepts (tick \"Allow basic authentication\" only if the proxy offers nothing else), or let the proxy admit the WSUS server without authentication.",
+    ),
+    f(
+        S::Proxy,
+        K::AuthRejected,
+        "0x8024401B",
+        "WU_E_PT_HTTP_STATUS_PROXY_AUTH_REQ",
+        "The request failed with HTTP status 407: Proxy Authentication Required",
+        "The proxy rejected the credentials: check the user name (DOMAIN\\user), the password and whether the account is locked or expired, then re-enter them in the WSUS console proxy settings.",
+    ),
+    f(
+        S::Proxy,
+        K::Forbidden,
+        "0x80244018",
+        "WU_E_PT_HTTP_STATUS_FORBIDDEN",
+        "The request failed with HTTP status 403: Forbidden",
+        "The proxy's policy blocks this destination: allow the Microsoft Update domains (*.update.microsoft.com, *.windowsupdate.com, download.microsoft.com, *.delivery.mp.microsoft.com …) for the WSUS server on the proxy.",
+    ),
+    f(
+        S::Proxy,
+        K::UpstreamDnsFailed,
+        "0x8024402C",
+        "WU_E_PT_WINHTTP_NAME_NOT_RESOLVED",
+        "The request failed with HTTP status 503: Service Unavailable (the proxy's error page names a DNS failure)",
+        "The proxy cannot resolve the name with its own DNS (local DNS on the WSUS server proves nothing here): fix the proxy's DNS servers or forwarders, and check its logs for the lookup.",
+    ),
+    f(
+        S::Proxy,
+        K::UpstreamUnreachable,
+        "0x80244022",
+        "WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL",
+        "The request failed with HTTP status 503: Service Unavailable",
+        "The proxy resolved the name but cannot connect to it: check the proxy's own outbound firewall rules and routes to Microsoft Update, and its upstream proxy if it chains to one.",
+    ),
+    f(
+        S::Proxy,
+        K::UpstreamTimeout,
+        "0x80244023",
+        "WU_E_PT_HTTP_STATUS_GATEWAY_TIMEOUT",
+        "The request failed with HTTP status 504: Gateway Timeout",
+        "The proxy's connection to Microsoft Update timed out: a firewall behind the proxy is dropping it — allow the proxy outbound TCP 443/80 to the Microsoft Update domains.",
+    ),
+    f(
+        S::Proxy,
+        K::Unavailable,
+        "0x80244022",
+        "WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL",
+        "The request failed with HTTP status 503: Service Unavailable",
+        "The proxy says it is unavailable: check the proxy service and its logs.",
+    ),
+    f(
+        S::Proxy,
+        K::Timeout,
+        "0x80072EE2",
+        "ERROR_WINHTTP_TIMEOUT",
+        "WebException: The operation has timed out",
+        "The proxy accepted the connection but did not answer the CONNECT in time: check the proxy's load and logs, and that this is the right proxy port.",
+    ),
+    f(
+        S::Proxy,
+        K::Closed,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: The connection was closed unexpectedly",
+        "The proxy closed or reset the connection instead of answering the CONNECT: check that ProxyName/ProxyServerPort point at an HTTP proxy port, and the proxy's logs.",
+    ),
+    f(
+        S::Proxy,
+        K::NotHttp,
+        "0x80072F78",
+        "ERROR_WINHTTP_INVALID_SERVER_RESPONSE",
+        "WebException: The server committed a protocol violation",
+        "What answers on the proxy port does not speak HTTP (a TLS port, SOCKS, or another service): check ProxyName and ProxyServerPort in the WSUS configuration.",
+    ),
+    f(
+        S::Proxy,
+        K::UnexpectedStatus,
+        "0x8024402B",
+        "WU_E_PT_HTTP_STATUS_NOT_MAPPED",
+        "The request failed with HTTP status <N>",
+        "The proxy answered the CONNECT with an unexpected status: see the status line and its error page in the detail.",
+    ),
     // ---- tls ----
     f(
         S::Tls,
@@ -368,6 +457,45 @@ pub static FACTS: &[Fact] = &[
         "The service answered with an unexpected HTTP status: see the status line in the detail.",
     ),
 ];
+
+/// Windows Update's code for an HTTP status, as it logs a proxy's or server's answer.
+pub static HTTP_STATUS_CODES: &[(u16, &str, &str)] = &[
+    (400, "0x80244016", "WU_E_PT_HTTP_STATUS_BAD_REQUEST"),
+    (401, "0x80244017", "WU_E_PT_HTTP_STATUS_DENIED"),
+    (403, "0x80244018", "WU_E_PT_HTTP_STATUS_FORBIDDEN"),
+    (404, "0x80244019", "WU_E_PT_HTTP_STATUS_NOT_FOUND"),
+    (405, "0x8024401A", "WU_E_PT_HTTP_STATUS_BAD_METHOD"),
+    (407, "0x8024401B", "WU_E_PT_HTTP_STATUS_PROXY_AUTH_REQ"),
+    (408, "0x8024401C", "WU_E_PT_HTTP_STATUS_REQUEST_TIMEOUT"),
+    (500, "0x8024401F", "WU_E_PT_HTTP_STATUS_SERVER_ERROR"),
+    (501, "0x80244020", "WU_E_PT_HTTP_STATUS_NOT_SUPPORTED"),
+    (502, "0x80244021", "WU_E_PT_HTTP_STATUS_BAD_GATEWAY"),
+    (503, "0x80244022", "WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL"),
+    (504, "0x80244023", "WU_E_PT_HTTP_STATUS_GATEWAY_TIMEOUT"),
+    (505, "0x80244024", "WU_E_PT_HTTP_STATUS_VERSION_NOT_SUP"),
+];
+
+/// The code WU logs for an HTTP status (0x8024402B for statuses it does not map).
+pub fn for_http_status(status: u16) -> (&'static str, &'static str) {
+    HTTP_STATUS_CODES
+        .iter()
+        .find(|(s, _, _)| *s == status)
+        .map(|(_, c, n)| (*c, *n))
+        .unwrap_or(("0x8024402B", "WU_E_PT_HTTP_STATUS_NOT_MAPPED"))
+}
+
+/// Proxy kinds whose Windows code follows the status the proxy sent (a Squid 503 and a
+/// 502 from another proxy are logged differently).
+pub fn code_follows_status(stage: Stage, kind: Kind) -> bool {
+    stage == Stage::Proxy
+        && matches!(
+            kind,
+            Kind::UpstreamUnreachable
+                | Kind::UpstreamTimeout
+                | Kind::Unavailable
+                | Kind::UnexpectedStatus
+        )
+}
 
 /// The fact for a (stage, kind), if the table has one.
 pub fn lookup(stage: Stage, kind: Kind) -> Option<&'static Fact> {

@@ -1,26 +1,49 @@
-//! Open a fresh byte stream to the first hop of a path, for follow-up probes.
+//! Open a fresh byte stream to the target over the path's route, for follow-up probes: a TCP
+//! connection to the first hop, and through the proxy a CONNECT tunnel.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
 
 use super::deadline::Deadline;
+use super::proxy;
+use crate::config::ProxyAuth;
+
+/// The target behind a proxy.
+#[derive(Debug, Clone)]
+pub struct Tunnel {
+    pub host: String,
+    pub port: u16,
+    pub auth: Option<Arc<ProxyAuth>>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Dialer {
+    /// The first hop: the target itself, or the proxy.
     pub peer: SocketAddr,
     pub connect_timeout: Duration,
+    pub tunnel: Option<Tunnel>,
 }
 
 impl Dialer {
-    /// A new connection, or `None` when it cannot be had before the deadline.
-    pub async fn dial(&self, deadline: &Deadline) -> Option<TcpStream> {
+    /// A TCP connection to the first hop.
+    pub async fn dial_hop(&self, deadline: &Deadline) -> Option<TcpStream> {
         let s = deadline
             .run(Some(self.connect_timeout), TcpStream::connect(self.peer))
             .await?
             .ok()?;
         let _ = s.set_nodelay(true);
         Some(s)
+    }
+
+    /// A stream to the target: direct, or through a new tunnel.
+    pub async fn dial(&self, deadline: &Deadline) -> Option<TcpStream> {
+        let s = self.dial_hop(deadline).await?;
+        match &self.tunnel {
+            None => Some(s),
+            Some(t) => proxy::open(s, &t.host, t.port, t.auth.as_deref(), deadline).await,
+        }
     }
 }

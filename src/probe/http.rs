@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::deadline::Deadline;
-use crate::config::Target;
+use super::proxy::{self, ProxyHead};
+use crate::config::{ProxyAuth, Target};
 use crate::hello::first_line;
 use crate::knowledge::endpoints;
 use crate::model::{Kind, Stage, StageResult};
@@ -27,6 +28,8 @@ const SOAP_BODY: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
 
 pub struct HttpOutcome {
     pub result: StageResult,
+    /// The answer's status line and headers, when one was read.
+    pub head: Option<ProxyHead>,
     /// The server's `Date` header: parsed time (if valid), raw text, and when it was read.
     pub date: Option<ServerDate>,
 }
@@ -38,21 +41,41 @@ pub struct ServerDate {
     pub received_at: SystemTime,
 }
 
-pub fn request(target: &Target) -> (Vec<u8>, bool) {
+/// How the request reaches the server: on a direct (or tunnelled) connection, or handed to a
+/// forwarding proxy in absolute form, as WinHTTP does for http:// URLs.
+#[derive(Clone, Copy)]
+pub enum Via<'a> {
+    Origin,
+    Forward(Option<&'a ProxyAuth>),
+}
+
+pub fn request(target: &Target, via: Via<'_>) -> (Vec<u8>, bool) {
     let ua = concat!("wsusprobe/", env!("CARGO_PKG_VERSION"));
     let soap = endpoints::is_sync_service_path(&target.path);
+    let (uri, extra) = match via {
+        Via::Origin => (target.path.clone(), String::new()),
+        Via::Forward(auth) => {
+            let scheme = match target.scheme {
+                crate::config::Scheme::Http => "http",
+                crate::config::Scheme::Https => "https",
+            };
+            let uri = format!("{scheme}://{}{}", target.authority(), target.path);
+            let extra = auth
+                .map(|a| format!("Proxy-Authorization: {}\r\n", proxy::basic(a)))
+                .unwrap_or_default();
+            (uri, extra)
+        }
+    };
     let head = if soap {
         format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {ua}\r\nContent-Type: text/xml; charset=utf-8\r\n\
-             SOAPAction: \"{SOAP_ACTION}\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            target.path,
+            "POST {uri} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {ua}\r\nContent-Type: text/xml; charset=utf-8\r\n\
+             SOAPAction: \"{SOAP_ACTION}\"\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
             target.authority(),
             SOAP_BODY.len()
         )
     } else {
         format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {ua}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-            target.path,
+            "GET {uri} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {ua}\r\nAccept: */*\r\n{extra}Connection: close\r\n\r\n",
             target.authority()
         )
     };
@@ -63,12 +86,17 @@ pub fn request(target: &Target) -> (Vec<u8>, bool) {
     (bytes, soap)
 }
 
-pub async fn exchange<S>(stream: &mut S, target: &Target, deadline: &Deadline) -> HttpOutcome
+pub async fn exchange<S>(
+    stream: &mut S,
+    target: &Target,
+    via: Via<'_>,
+    deadline: &Deadline,
+) -> HttpOutcome
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let started = Instant::now();
-    let mut out = exchange_inner(stream, target, deadline).await;
+    let mut out = exchange_inner(stream, target, via, deadline).await;
     out.result = out.result.with_elapsed(started.elapsed());
     out
 }
@@ -132,14 +160,20 @@ fn parse_head(buf: &[u8]) -> Option<HeadRead> {
     }
 }
 
-async fn exchange_inner<S>(stream: &mut S, target: &Target, deadline: &Deadline) -> HttpOutcome
+async fn exchange_inner<S>(
+    stream: &mut S,
+    target: &Target,
+    via: Via<'_>,
+    deadline: &Deadline,
+) -> HttpOutcome
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (req, soap) = request(target);
+    let (req, soap) = request(target, via);
     let method = if soap { "POST GetAuthConfig" } else { "GET" };
     let fail = |kind, msg: String, detail| HttpOutcome {
         result: StageResult::fail(Stage::Http, kind, msg, detail),
+        head: None,
         date: None,
     };
     match deadline
@@ -265,7 +299,16 @@ where
         &status_line,
         detail,
     );
-    HttpOutcome { result, date }
+    let head = ProxyHead {
+        status: head.status,
+        reason: head.reason,
+        headers: head.headers,
+    };
+    HttpOutcome {
+        result,
+        head: Some(head),
+        date,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -439,7 +482,7 @@ mod tests {
     #[test]
     fn requests() {
         let t = Target::parse(crate::knowledge::endpoints::DEFAULT_TARGET).unwrap();
-        let (r, soap) = request(&t);
+        let (r, soap) = request(&t, Via::Origin);
         let s = String::from_utf8(r).unwrap();
         assert!(soap);
         assert!(s.starts_with("POST /ServerSyncWebService/ServerSyncWebService.asmx HTTP/1.1\r\nHost: sws.update.microsoft.com\r\n"));
@@ -447,7 +490,9 @@ mod tests {
             "SOAPAction: \"http://www.microsoft.com/SoftwareDistribution/GetAuthConfig\""
         ));
         let t = Target::parse("http://wsus:8530/selfupdate/iuident.cab").unwrap();
-        let s = String::from_utf8(request(&t).0).unwrap();
+        let s = String::from_utf8(request(&t, Via::Origin).0).unwrap();
         assert!(s.starts_with("GET /selfupdate/iuident.cab HTTP/1.1\r\nHost: wsus:8530\r\n"));
+        let s = String::from_utf8(request(&t, Via::Forward(None)).0).unwrap();
+        assert!(s.starts_with("GET http://wsus:8530/selfupdate/iuident.cab HTTP/1.1\r\n"));
     }
 }

@@ -8,6 +8,7 @@ pub mod dial;
 pub mod dns;
 pub mod endpoint;
 pub mod http;
+pub mod proxy;
 pub mod tcp;
 pub mod tls;
 
@@ -16,9 +17,11 @@ use std::time::Instant;
 
 use tokio::task::JoinSet;
 
+use serde_json::json;
+
 use self::deadline::Deadline;
-use self::dial::Dialer;
-use crate::config::{Config, Scheme, Target};
+use self::dial::{Dialer, Tunnel};
+use crate::config::{Config, ProxySpec, Scheme, Target};
 use crate::knowledge::winerr;
 use crate::model::{Kind, PathReport, Report, Route, Stage, StageResult, Verdict};
 use crate::timefmt::system_rfc3339;
@@ -38,13 +41,21 @@ const ORDER: [Stage; 8] = [
 pub async fn check(cfg: Arc<Config>) -> Report {
     let needs_trust = cfg.targets.iter().any(|t| t.scheme == Scheme::Https);
     let trust = Arc::new(needs_trust.then(|| cert::Trust::load(&cfg)));
+    let jobs: Vec<(Target, Option<ProxySpec>)> = cfg
+        .targets
+        .iter()
+        .flat_map(|t| cfg.routes_for(t).into_iter().map(move |r| (t.clone(), r)))
+        .collect();
     let mut set = JoinSet::new();
-    for (i, target) in cfg.targets.iter().cloned().enumerate() {
+    for (i, (target, route)) in jobs.iter().cloned().enumerate() {
         let cfg = cfg.clone();
         let trust = trust.clone();
-        set.spawn(async move { (i, probe_path(&cfg, trust.as_ref().as_ref(), &target).await) });
+        set.spawn(async move {
+            let report = probe_path(&cfg, trust.as_ref().as_ref(), &target, route.as_ref()).await;
+            (i, report)
+        });
     }
-    let mut paths: Vec<Option<PathReport>> = vec![None; cfg.targets.len()];
+    let mut paths: Vec<Option<PathReport>> = vec![None; jobs.len()];
     while let Some(joined) = set.join_next().await {
         if let Ok((i, report)) = joined {
             paths[i] = Some(report);
@@ -52,8 +63,8 @@ pub async fn check(cfg: Arc<Config>) -> Report {
     }
     let paths: Vec<PathReport> = paths
         .into_iter()
-        .zip(&cfg.targets)
-        .map(|(p, t)| p.unwrap_or_else(|| crashed(t)))
+        .zip(&jobs)
+        .map(|(p, (t, r))| p.unwrap_or_else(|| crashed(t, r.as_ref())))
         .collect();
     Report {
         tool: "wsusprobe",
@@ -65,10 +76,10 @@ pub async fn check(cfg: Arc<Config>) -> Report {
 }
 
 /// A path whose task died (a bug): reported, never silently dropped.
-fn crashed(t: &Target) -> PathReport {
+fn crashed(t: &Target, proxy: Option<&ProxySpec>) -> PathReport {
     PathReport {
         target: t.url.clone(),
-        route: Route::direct(),
+        route: route_of(proxy),
         ok: false,
         verdict: None,
         elapsed_ms: 0.0,
@@ -100,11 +111,23 @@ impl Stages {
     }
 }
 
-pub async fn probe_path(cfg: &Config, trust: Option<&cert::Trust>, target: &Target) -> PathReport {
+fn route_of(proxy: Option<&ProxySpec>) -> Route {
+    match proxy {
+        Some(p) => Route::proxy(p.url.clone()),
+        None => Route::direct(),
+    }
+}
+
+pub async fn probe_path(
+    cfg: &Config,
+    trust: Option<&cert::Trust>,
+    target: &Target,
+    proxy: Option<&ProxySpec>,
+) -> PathReport {
     let started = Instant::now();
     let deadline = Deadline::after(cfg.timeout);
     let mut st = Stages { list: Vec::new() };
-    let finish = |st: Stages| build_report(cfg, target, st.list, started);
+    let finish = |st: Stages| build_report(cfg, target, proxy, st.list, started);
 
     let endpoint = endpoint::lint(target);
     if !st.push(endpoint) {
@@ -112,7 +135,31 @@ pub async fn probe_path(cfg: &Config, trust: Option<&cert::Trust>, target: &Targ
         return finish(st);
     }
 
-    let dns = dns::resolve(cfg, &target.host, target.port, &deadline).await;
+    // The first hop: the target, or the proxy. Through a proxy the target is also resolved
+    // locally, as information only.
+    let (hop_host, hop_port) = match proxy {
+        Some(p) => (p.host.as_str(), p.port),
+        None => (target.host.as_str(), target.port),
+    };
+    let mut dns = match proxy {
+        None => dns::resolve(cfg, hop_host, hop_port, &deadline).await,
+        Some(_) => {
+            let local_deadline = Deadline::after(deadline.remaining().min(LOCAL_LOOKUP_CAP));
+            let (hop, local) = tokio::join!(
+                dns::resolve(cfg, hop_host, hop_port, &deadline),
+                dns::resolve(cfg, &target.host, target.port, &local_deadline)
+            );
+            let mut hop = hop;
+            hop.result.message = format!("proxy {}", hop.result.message);
+            hop.result.detail["target_local"] = json!({
+                "status": local.result.status.as_str(),
+                "message": local.result.message,
+                "note": "local resolution only: the proxy resolves the target with its own DNS, so this proves nothing about the proxy's view",
+            });
+            hop
+        }
+    };
+    dns.result.detail["hop"] = json!(if proxy.is_some() { "proxy" } else { "target" });
     if !st.push(dns.result) {
         st.skip_rest("not run: name resolution failed");
         return finish(st);
@@ -124,28 +171,83 @@ pub async fn probe_path(cfg: &Config, trust: Option<&cert::Trust>, target: &Targ
         st.skip_rest("not run: no TCP connection");
         return finish(st);
     };
-    st.push(StageResult::skip(
-        Stage::Proxy,
-        "direct route: no proxy configured",
-    ));
+    let auth = cfg.proxy_auth.as_deref();
+    let dialer = Dialer {
+        peer,
+        connect_timeout: cfg.connect_timeout,
+        tunnel: proxy.map(|_| Tunnel {
+            host: target.host.clone(),
+            port: target.port,
+            auth: cfg.proxy_auth.clone(),
+        }),
+    };
+    let hop_only = Dialer {
+        tunnel: None,
+        ..dialer.clone()
+    };
 
-    match target.scheme {
-        Scheme::Http => {
+    match (target.scheme, proxy) {
+        (Scheme::Http, Some(p)) => {
+            st.push(StageResult::skip(Stage::Tls, "plain http:// URL: no TLS"));
+            st.push(StageResult::skip(
+                Stage::Certificate,
+                "plain http:// URL: no certificate",
+            ));
+            let (proxy_result, http) = forward(p, stream, target, auth, &hop_only, &deadline).await;
+            let proxy_ok = st.push(proxy_result);
+            let clock = clock::judge(cfg.now, http.date.as_ref(), None);
+            if proxy_ok {
+                st.push(clock);
+                st.push(http.result);
+            } else {
+                st.skip_rest("not run: the proxy refused the request");
+            }
+        }
+        (Scheme::Http, None) => {
+            st.push(StageResult::skip(
+                Stage::Proxy,
+                "direct route: no proxy configured",
+            ));
             st.push(StageResult::skip(Stage::Tls, "plain http:// URL: no TLS"));
             st.push(StageResult::skip(
                 Stage::Certificate,
                 "plain http:// URL: no certificate",
             ));
             let mut stream = stream;
-            let http = http::exchange(&mut stream, target, &deadline).await;
+            let http = http::exchange(&mut stream, target, http::Via::Origin, &deadline).await;
             let clock = clock::judge(cfg.now, http.date.as_ref(), None);
             st.push(clock);
             st.push(http.result);
         }
-        Scheme::Https => {
-            let dialer = Dialer {
-                peer,
-                connect_timeout: cfg.connect_timeout,
+        (Scheme::Https, _) => {
+            let stream = match proxy {
+                None => {
+                    st.push(StageResult::skip(
+                        Stage::Proxy,
+                        "direct route: no proxy configured",
+                    ));
+                    stream
+                }
+                Some(p) => {
+                    let t = proxy::tunnel(
+                        p,
+                        stream,
+                        &target.host,
+                        target.port,
+                        auth,
+                        || hop_only.dial_hop(&deadline),
+                        &deadline,
+                    )
+                    .await;
+                    let ok = st.push(t.result);
+                    match (t.stream, ok) {
+                        (Some(s), true) => s,
+                        _ => {
+                            st.skip_rest("not run: no tunnel through the proxy");
+                            return finish(st);
+                        }
+                    }
+                }
             };
             let tls = tls::handshake(cfg, &target.host, stream, &dialer, &deadline).await;
             let ok = st.push(tls.result);
@@ -159,7 +261,7 @@ pub async fn probe_path(cfg: &Config, trust: Option<&cert::Trust>, target: &Targ
                 c.result = c.result.with_elapsed(t0.elapsed());
                 c
             });
-            let http = http::exchange(&mut stream, target, &deadline).await;
+            let http = http::exchange(&mut stream, target, http::Via::Origin, &deadline).await;
             let clock = clock::judge(cfg.now, http.date.as_ref(), cert.as_ref());
             if let Some(c) = cert {
                 st.push(c.result);
@@ -171,9 +273,62 @@ pub async fn probe_path(cfg: &Config, trust: Option<&cert::Trust>, target: &Targ
     finish(st)
 }
 
+/// How long the information-only local lookup of the target may take on the proxy route.
+const LOCAL_LOOKUP_CAP: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// An http:// URL through a forwarding proxy: the request goes to the proxy in absolute form, as
+/// WinHTTP sends it. The proxy's own refusals (407, Squid error pages) are the proxy stage's
+/// verdict; anything else is the server's answer.
+async fn forward(
+    p: &ProxySpec,
+    stream: tokio::net::TcpStream,
+    target: &Target,
+    auth: Option<&crate::config::ProxyAuth>,
+    hop: &Dialer,
+    deadline: &Deadline,
+) -> (StageResult, http::HttpOutcome) {
+    let started = Instant::now();
+    let mut stream = stream;
+    let mut out = http::exchange(&mut stream, target, http::Via::Forward(None), deadline).await;
+    let mut creds_sent = false;
+    if let (Some(h), Some(a)) = (&out.head, auth)
+        && h.status == 407
+        && let Some(mut s) = hop.dial_hop(deadline).await
+    {
+        out = http::exchange(&mut s, target, http::Via::Forward(Some(a)), deadline).await;
+        creds_sent = true;
+    }
+    let mut detail = json!({"proxy": p.url, "mode": "forward (absolute-form request, no tunnel)"});
+    if creds_sent {
+        detail["warning"] =
+            json!("Basic authentication sends the password to the proxy in clear text (base64)");
+    }
+    let from_proxy = out
+        .head
+        .as_ref()
+        .filter(|h| h.status == 407 || h.header("x-squid-error").is_some());
+    let result = match from_proxy {
+        Some(h) => {
+            let (kind, msg) = proxy::classify(&proxy::Answer::Head(h.clone()), creds_sent);
+            detail["status"] = json!(h.status);
+            detail["status_line"] = json!(format!("{} {}", h.status, h.reason).trim().to_string());
+            detail["x_squid_error"] = json!(h.header("x-squid-error"));
+            detail["proxy_authenticate"] = json!(h.all("proxy-authenticate"));
+            StageResult::fail(Stage::Proxy, kind, msg, detail)
+        }
+        None => StageResult::pass(
+            Stage::Proxy,
+            format!("request forwarded by {}", p.url),
+            detail,
+        ),
+    };
+    (result.with_elapsed(started.elapsed()), out)
+}
+
 fn build_report(
     cfg: &Config,
     target: &Target,
+    proxy: Option<&ProxySpec>,
     stages: Vec<StageResult>,
     started: Instant,
 ) -> PathReport {
@@ -184,7 +339,7 @@ fn build_report(
             .any(|s| s.status == crate::model::Status::Warn);
     PathReport {
         target: target.url.clone(),
-        route: Route::direct(),
+        route: route_of(proxy),
         ok: verdict.is_none() && !strict_fail,
         verdict,
         elapsed_ms: (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# The real-service proxy lab, on loopback only: dnsmasq (lab DNS), nginx (TLS servers playing
+# Microsoft Update), Squid (open port with an allowlist, Basic-auth port, ssl_bump port).
+# CI starts it before the tests; start it by hand to rehearse a proxy change:
+#
+#   bash testdata/lab/lab.sh start     # prints the ports; state in $LAB_DIR (default /tmp/wsusprobe-lab)
+#   . /tmp/wsusprobe-lab/lab.env       # LAB_* variables for your own commands
+#   bash testdata/lab/lab.sh stop
+#
+# Needs root (dnsmasq answers on 127.0.0.153:53, where Squid's resolver looks), and squid-openssl,
+# nginx, dnsmasq-base, openssl. Nothing here reaches beyond 127.0.0.0/8: the lab DNS has no upstream.
+set -euo pipefail
+
+LAB_DIR=${LAB_DIR:-/tmp/wsusprobe-lab}
+BASE=${LAB_PORT_BASE:-13100}
+LAB_DNS_IP=127.0.0.153
+LAB_PROXY_OPEN=$((BASE + 28))   # 13128: allowlist of Microsoft Update domains
+LAB_PROXY_AUTH=$((BASE + 29))   # 13129: Basic authentication required
+LAB_PROXY_BUMP=$((BASE + 30))   # 13130: TLS inspection (ssl_bump) with the lab inspection CA
+LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
+LAB_CLOSED=$((BASE + 99))       # 13199: nothing listens here
+LAB_USER=wsus-sync
+LAB_PASSWORD=${LAB_PASSWORD:-Lab-Proxy-Pa55-7f3c}
+SQUID=$(command -v squid || echo /usr/sbin/squid)
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+CERTGEN=/usr/lib/squid/security_file_certgen
+
+stop() {
+  for svc in squid nginx dnsmasq; do
+    if [ -f "$LAB_DIR/$svc.pid" ]; then
+      kill "$(cat "$LAB_DIR/$svc.pid")" 2>/dev/null || true
+    fi
+  done
+  # Squid's helpers exit with it; give it a moment.
+  for _ in $(seq 1 50); do
+    [ -f "$LAB_DIR/squid.pid" ] && kill -0 "$(cat "$LAB_DIR/squid.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  rm -f "$LAB_DIR"/*.pid "$LAB_DIR/lab.env"
+}
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "lab: nothing listens on $1:$2 ($3); see $LAB_DIR/*.log" >&2
+  tail -n 20 "$LAB_DIR"/*.log >&2 || true
+  exit 1
+}
+
+pki() {
+  local d=$LAB_DIR
+  printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > "$d/ca.ext"
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:sws.update.microsoft.com,DNS:*.update.microsoft.com\nauthorityKeyIdentifier=keyid\n' > "$d/leaf.ext"
+  q() { "$@" >/dev/null 2>&1; }
+  q openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/root.key" -out "$d/root.pem" -days 3650 \
+    -subj '/CN=wsusprobe Lab Root' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+  q openssl req -newkey rsa:2048 -nodes -keyout "$d/inter.key" -out "$d/inter.csr" \
+    -subj '/O=Microsoft Corporation/CN=Microsoft Update Secure Server CA 2.1'
+  q openssl x509 -req -in "$d/inter.csr" -CA "$d/root.pem" -CAkey "$d/root.key" -CAcreateserial \
+    -out "$d/inter.pem" -days 3650 -extfile "$d/ca.ext"
+  q openssl req -newkey rsa:2048 -nodes -keyout "$d/leaf.key" -out "$d/leaf.csr" -subj '/CN=sws.update.microsoft.com'
+  q openssl x509 -req -in "$d/leaf.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" -CAcreateserial \
+    -out "$d/leaf.pem" -days 90 -extfile "$d/leaf.ext"
+  cat "$d/leaf.pem" "$d/inter.pem" > "$d/fullchain.pem"
+  # The TLS-inspection CA Squid re-signs with (one PEM holding certificate and key).
+  q openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/inspection.key" -out "$d/inspection.pem" -days 3650 \
+    -subj '/O=Contoso/CN=Contoso TLS Inspection CA' -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign
+  cat "$d/inspection.pem" "$d/inspection.key" > "$d/inspection-bundle.pem"
+  printf '%s:%s\n' "$LAB_USER" "$(openssl passwd -apr1 "$LAB_PASSWORD")" > "$d/htpasswd"
+}
+
+start() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "lab: run as root (dnsmasq must answer on $LAB_DNS_IP:53 for Squid)" >&2
+    exit 1
+  fi
+  for tool in "$SQUID" "$NGINX" "$DNSMASQ" "$CERTGEN" openssl; do
+    command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || { echo "lab: $tool is missing (bash .ci/run installs it)" >&2; exit 1; }
+  done
+  stop
+  rm -rf "$LAB_DIR"
+  mkdir -p "$LAB_DIR"
+  chmod 755 "$LAB_DIR"
+  pki
+
+  # DNS: the lab names resolve to loopback; everything else in update.microsoft.com is NXDOMAIN,
+  # anything outside is REFUSED (no upstream).
+  "$DNSMASQ" --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+    --listen-address="$LAB_DNS_IP" --port=53 --user=root \
+    --pid-file="$LAB_DIR/dnsmasq.pid" --log-facility="$LAB_DIR/dnsmasq.log" \
+    --address=/sws.update.microsoft.com/127.0.0.1 \
+    --address=/download.windowsupdate.com/127.0.0.1 \
+    --address=/download.microsoft.com/127.0.0.1 \
+    --local=/update.microsoft.com/ --local=/lab.test/
+  wait_port "$LAB_DNS_IP" 53 dnsmasq
+
+  soap='<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetAuthConfigResponse xmlns="http://www.microsoft.com/SoftwareDistribution"><GetAuthConfigResult><AuthInfo><AuthPlugInInfo><PlugInID>DssTargeting</PlugInID></AuthPlugInInfo></AuthInfo></GetAuthConfigResult></GetAuthConfigResponse></s:Body></s:Envelope>'
+  cat > "$LAB_DIR/nginx.conf" <<EOF
+worker_processes 1; master_process off; daemon on; pid $LAB_DIR/nginx.pid; error_log $LAB_DIR/nginx.log;
+events { worker_connections 256; }
+http { access_log off; client_body_temp_path $LAB_DIR/nginx-body;
+  server { listen 127.0.0.1:$LAB_TLS_GOOD ssl; ssl_certificate $LAB_DIR/fullchain.pem; ssl_certificate_key $LAB_DIR/leaf.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256;
+    location = /ServerSyncWebService/ServerSyncWebService.asmx { default_type text/xml; return 200 '$soap'; }
+    location / { return 200 'lab'; } }
+}
+EOF
+  "$NGINX" -p "$LAB_DIR" -c "$LAB_DIR/nginx.conf"
+  wait_port 127.0.0.1 "$LAB_TLS_GOOD" nginx
+
+  mkdir -p "$LAB_DIR/squid-run"
+  "$CERTGEN" -c -s "$LAB_DIR/ssl_db" -M 4MB >/dev/null
+  chown -R proxy:proxy "$LAB_DIR/ssl_db" "$LAB_DIR/squid-run" 2>/dev/null || true
+  cat > "$LAB_DIR/squid.conf" <<EOF
+# wsusprobe proxy lab: three ports, loopback only.
+http_port 127.0.0.1:$LAB_PROXY_OPEN name=open
+http_port 127.0.0.1:$LAB_PROXY_AUTH name=auth
+http_port 127.0.0.1:$LAB_PROXY_BUMP name=bump ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
+sslcrtd_program $CERTGEN -s $LAB_DIR/ssl_db -M 4MB
+sslcrtd_children 2 startup=1 idle=1
+tls_outgoing_options flags=DONT_VERIFY_PEER
+sslproxy_cert_error allow all
+acl step1 at_step SslBump1
+ssl_bump peek step1
+ssl_bump bump all
+
+auth_param basic program /usr/lib/squid/basic_ncsa_auth $LAB_DIR/htpasswd
+auth_param basic children 2 startup=1 idle=1
+auth_param basic realm wsusprobe-lab
+acl authed proxy_auth REQUIRED
+
+acl on_open myportname open
+acl on_auth myportname auth
+acl on_bump myportname bump
+acl mu dstdomain .update.microsoft.com .windowsupdate.com .delivery.mp.microsoft.com
+acl CONNECT method CONNECT
+
+http_access allow on_open mu
+http_access deny on_open
+http_access allow on_auth authed
+http_access allow on_bump
+http_access deny all
+
+dns_nameservers $LAB_DNS_IP
+hosts_file none
+pinger_enable off
+dns_timeout 5 seconds
+connect_timeout 3 seconds
+forward_max_tries 1
+cache deny all
+cache_mem 8 MB
+shutdown_lifetime 0 seconds
+pid_filename $LAB_DIR/squid.pid
+cache_log $LAB_DIR/squid.log
+access_log $LAB_DIR/squid-access.log
+coredump_dir $LAB_DIR/squid-run
+visible_hostname wsusprobe-lab
+EOF
+  chmod 644 "$LAB_DIR"/*.pem "$LAB_DIR"/*.key "$LAB_DIR/htpasswd" "$LAB_DIR/squid.conf"
+  touch "$LAB_DIR/squid.log" "$LAB_DIR/squid-access.log"
+  chown proxy:proxy "$LAB_DIR/squid.log" "$LAB_DIR/squid-access.log" 2>/dev/null || true
+  "$SQUID" -f "$LAB_DIR/squid.conf" -k parse >"$LAB_DIR/squid-parse.log" 2>&1 || { cat "$LAB_DIR/squid-parse.log" >&2; exit 1; }
+  "$SQUID" -f "$LAB_DIR/squid.conf"
+  wait_port 127.0.0.1 "$LAB_PROXY_OPEN" squid
+  wait_port 127.0.0.1 "$LAB_PROXY_BUMP" squid
+
+  cat > "$LAB_DIR/lab.env" <<EOF
+LAB_DIR=$LAB_DIR
+LAB_DNS=$LAB_DNS_IP:53
+LAB_PROXY_OPEN=http://127.0.0.1:$LAB_PROXY_OPEN
+LAB_PROXY_AUTH=http://127.0.0.1:$LAB_PROXY_AUTH
+LAB_PROXY_BUMP=http://127.0.0.1:$LAB_PROXY_BUMP
+LAB_TLS_GOOD=$LAB_TLS_GOOD
+LAB_CLOSED=$LAB_CLOSED
+LAB_ROOT_CA=$LAB_DIR/root.pem
+LAB_INSPECTION_CA=$LAB_DIR/inspection.pem
+LAB_USER=$LAB_USER
+LAB_PASSWORD=$LAB_PASSWORD
+EOF
+  echo "lab: running — $(tr '\n' ' ' < "$LAB_DIR/lab.env" | sed 's/LAB_PASSWORD=[^ ]*/LAB_PASSWORD=(see lab.env)/')"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop; echo "lab: stopped" ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
