@@ -10,5 +10,6 @@ mod stage_cert;
 mod stage_dns;
 mod stage_endpoint;
 mod stage_http;
+mod stage_proxy;
 mod stage_tcp;
 mod stage_tls;

@@ -363,16 +363,20 @@ pub fn verdict(stages: &[StageResult]) -> Option<Verdict> {
     };
     let kind = chosen.kind?;
     let fact = winerr::lookup(chosen.stage, kind);
+    let mut code = fact
+        .filter(|f| !f.code.is_empty())
+        .map(|f| (f.code, f.name));
+    if winerr::code_follows_status(chosen.stage, kind)
+        && let Some(status) = chosen.detail["status"].as_u64()
+    {
+        code = Some(winerr::for_http_status(status as u16));
+    }
     Some(Verdict {
         stage: chosen.stage,
         kind,
         message: chosen.message.clone(),
-        windows_error: fact
-            .filter(|f| !f.code.is_empty())
-            .map(|f| f.code.to_string()),
-        windows_error_name: fact
-            .filter(|f| !f.name.is_empty())
-            .map(|f| f.name.to_string()),
+        windows_error: code.map(|(c, _)| c.to_string()),
+        windows_error_name: code.map(|(_, n)| n.to_string()),
         wsus_log: fact
             .filter(|f| !f.wsus_log.is_empty())
             .map(|f| f.wsus_log.to_string()),

@@ -26,6 +26,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         render_path(path, out)?;
     }
+    render_comparison(report, out)?;
     if report.paths.len() > 1 {
         let failed = report.paths.iter().filter(|p| !p.ok).count();
         writeln!(out)?;
@@ -35,6 +36,46 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             report.paths.len() - failed,
             report.paths.len()
         )?;
+    }
+    Ok(())
+}
+
+fn outcome(p: &PathReport) -> String {
+    match &p.verdict {
+        Some(v) => format!("✗ {}/{}", v.stage.as_str(), v.kind.as_str()),
+        None if p.ok => "✓ OK".to_string(),
+        None => "! warnings (--strict)".to_string(),
+    }
+}
+
+/// With `--route both`: one line per URL with its direct and proxy verdicts side by side.
+fn render_comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut targets: Vec<&str> = Vec::new();
+    for p in &report.paths {
+        if !targets.contains(&p.target.as_str()) {
+            targets.push(&p.target);
+        }
+    }
+    if targets.len() == report.paths.len() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{BOLD}Direct vs proxy{BOLD:#}")?;
+    for t in targets {
+        let cells: Vec<String> = report
+            .paths
+            .iter()
+            .filter(|p| p.target == t)
+            .map(|p| {
+                let route = match p.route.kind {
+                    RouteKind::Direct => "direct",
+                    RouteKind::Proxy => "proxy",
+                };
+                format!("{route}: {:<28}", outcome(p))
+            })
+            .collect();
+        writeln!(out, "  {t}")?;
+        writeln!(out, "    {}", cells.join("  ").trim_end())?;
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ LAB_PROXY_OPEN=$((BASE + 28))   # 13128: allowlist of Microsoft Update domains
 LAB_PROXY_AUTH=$((BASE + 29))   # 13129: Basic authentication required
 LAB_PROXY_BUMP=$((BASE + 30))   # 13130: TLS inspection (ssl_bump) with the lab inspection CA
 LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
+LAB_HTTP=$((BASE + 80))         # 13180: nginx, plain HTTP content host (download.windowsupdate.com)
 LAB_CLOSED=$((BASE + 99))       # 13199: nothing listens here
 LAB_USER=wsus-sync
 LAB_PASSWORD=${LAB_PASSWORD:-Lab-Proxy-Pa55-7f3c}
@@ -108,10 +109,13 @@ http { access_log off; client_body_temp_path $LAB_DIR/nginx-body;
     ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256;
     location = /ServerSyncWebService/ServerSyncWebService.asmx { default_type text/xml; return 200 '$soap'; }
     location / { return 200 'lab'; } }
+  server { listen 127.0.0.1:$LAB_HTTP;
+    location / { default_type application/octet-stream; return 200 'lab content'; } }
 }
 EOF
   "$NGINX" -p "$LAB_DIR" -c "$LAB_DIR/nginx.conf"
   wait_port 127.0.0.1 "$LAB_TLS_GOOD" nginx
+  wait_port 127.0.0.1 "$LAB_HTTP" nginx
 
   mkdir -p "$LAB_DIR/squid-run"
   "$CERTGEN" -c -s "$LAB_DIR/ssl_db" -M 4MB >/dev/null
@@ -176,6 +180,7 @@ LAB_PROXY_OPEN=http://127.0.0.1:$LAB_PROXY_OPEN
 LAB_PROXY_AUTH=http://127.0.0.1:$LAB_PROXY_AUTH
 LAB_PROXY_BUMP=http://127.0.0.1:$LAB_PROXY_BUMP
 LAB_TLS_GOOD=$LAB_TLS_GOOD
+LAB_HTTP=$LAB_HTTP
 LAB_CLOSED=$LAB_CLOSED
 LAB_ROOT_CA=$LAB_DIR/root.pem
 LAB_INSPECTION_CA=$LAB_DIR/inspection.pem

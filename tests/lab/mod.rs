@@ -3,6 +3,7 @@
 
 pub mod dns;
 pub mod pki;
+pub mod proxy;
 pub mod servers;
 
 use std::net::SocketAddr;
@@ -70,8 +71,15 @@ impl Run {
 
 /// Run `wsusprobe ARGS…`; JSON is parsed when the output is JSON.
 pub async fn run(args: &[&str]) -> Run {
+    run_env(args, &[]).await
+}
+
+/// Run with extra environment variables (the proxy password).
+pub async fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
         .args(args)
+        .env_remove("WSUSPROBE_PROXY_PASSWORD")
+        .envs(env.iter().copied())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()
@@ -88,6 +96,10 @@ pub async fn run(args: &[&str]) -> Run {
 
 /// `wsusprobe check --json ARGS…`
 pub async fn check(args: &[&str]) -> Run {
+    check_env(args, &[]).await
+}
+
+pub async fn check_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut all = vec!["check", "--json"];
     if !args.contains(&"--timeout") {
         all.extend_from_slice(&["--timeout", "8s"]);
@@ -96,7 +108,7 @@ pub async fn check(args: &[&str]) -> Run {
         all.extend_from_slice(&["--connect-timeout", "2s"]);
     }
     all.extend_from_slice(args);
-    run(&all).await
+    run_env(&all, env).await
 }
 
 /// `HOST:PORT:127.0.0.1` for --resolve.

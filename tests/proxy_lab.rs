@@ -1,0 +1,387 @@
+//! The proxy route against a real Squid (squid-openssl), dnsmasq and nginx, started on loopback by
+//! `bash testdata/lab/lab.sh start` (`.ci/run` does it before the tests). Outside CI, without the
+//! lab, every test says so loudly and passes; in CI a missing lab fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+const SWS: &str = "sws.update.microsoft.com";
+
+struct Lab(HashMap<String, String>);
+
+impl Lab {
+    fn get(&self, k: &str) -> &str {
+        self.0
+            .get(k)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("lab.env lacks {k}"))
+    }
+
+    fn sync_url(&self) -> String {
+        format!(
+            "https://{SWS}:{}/ServerSyncWebService/ServerSyncWebService.asmx",
+            self.get("LAB_TLS_GOOD")
+        )
+    }
+}
+
+fn lab() -> Option<Lab> {
+    let path =
+        std::env::var("WSUSPROBE_LAB_ENV").unwrap_or_else(|_| "/tmp/wsusprobe-lab/lab.env".into());
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(Lab(text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())),
+        Err(_) => {
+            eprintln!(
+                "\n*** SKIP: the Squid lab is not running ({path} missing). Start it with \
+                 `sudo bash testdata/lab/lab.sh start` to run the proxy tests. ***\n"
+            );
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must start the lab: .ci/run runs testdata/lab/lab.sh start"
+            );
+            None
+        }
+    }
+}
+
+struct Out {
+    code: i32,
+    json: Value,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn verdict(&self) -> (String, String) {
+        let v = &self.json["paths"][0]["verdict"];
+        (
+            v["stage"].as_str().unwrap_or("-").into(),
+            v["kind"].as_str().unwrap_or("-").into(),
+        )
+    }
+    fn expect(&self, stage: &str, kind: &str) {
+        assert_eq!(
+            self.verdict(),
+            (stage.to_string(), kind.to_string()),
+            "{}",
+            self.stdout
+        );
+        assert_eq!(self.code, 1);
+    }
+    fn expect_ok(&self) {
+        assert_eq!(self.code, 0, "{}\n{}", self.stdout, self.stderr);
+    }
+    fn stage(&self, name: &str) -> &Value {
+        self.json["paths"][0]["stages"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["stage"] == name))
+            .unwrap_or(&Value::Null)
+    }
+}
+
+fn wsusprobe(args: &[&str], password: Option<&str>) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsusprobe"));
+    cmd.args(["check", "--json", "--timeout", "15s"])
+        .args(args)
+        .env_remove("WSUSPROBE_PROXY_PASSWORD");
+    if let Some(p) = password {
+        cmd.env("WSUSPROBE_PROXY_PASSWORD", p);
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn healthy_connect_through_squid() {
+    let Some(lab) = lab() else { return };
+    let r = wsusprobe(
+        &[
+            &lab.sync_url(),
+            "--proxy",
+            lab.get("LAB_PROXY_OPEN"),
+            "--ca-file",
+            lab.get("LAB_ROOT_CA"),
+        ],
+        None,
+    );
+    r.expect_ok();
+    assert_eq!(
+        r.json["paths"][0]["route"]["proxy"],
+        lab.get("LAB_PROXY_OPEN")
+    );
+    assert!(
+        r.stage("proxy")["message"]
+            .as_str()
+            .unwrap()
+            .contains("200 Connection established")
+    );
+    assert!(
+        r.stage("http")["message"]
+            .as_str()
+            .unwrap()
+            .contains("DssTargeting")
+    );
+}
+
+#[test]
+fn domain_outside_the_allowlist_is_forbidden() {
+    let Some(lab) = lab() else { return };
+    let r = wsusprobe(
+        &[
+            "https://download.microsoft.com/",
+            "--proxy",
+            lab.get("LAB_PROXY_OPEN"),
+        ],
+        None,
+    );
+    r.expect("proxy", "forbidden");
+    assert_eq!(
+        r.stage("proxy")["detail"]["legs"][0]["x_squid_error"],
+        "ERR_ACCESS_DENIED 0"
+    );
+    assert_eq!(r.json["paths"][0]["verdict"]["windows_error"], "0x80244018");
+}
+
+#[test]
+fn basic_auth_port() {
+    let Some(lab) = lab() else { return };
+    let url = lab.sync_url();
+    let base = [
+        "--proxy",
+        lab.get("LAB_PROXY_AUTH"),
+        "--ca-file",
+        lab.get("LAB_ROOT_CA"),
+    ];
+    let mut args = vec![url.as_str()];
+    args.extend_from_slice(&base);
+    let r = wsusprobe(&args, None);
+    r.expect("proxy", "auth_required");
+    assert!(
+        r.json["paths"][0]["verdict"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Basic")
+    );
+
+    args.extend_from_slice(&["--proxy-user", lab.get("LAB_USER")]);
+    let r = wsusprobe(&args, Some(lab.get("LAB_PASSWORD")));
+    r.expect_ok();
+    let r = wsusprobe(&args, Some("not-the-password"));
+    r.expect("proxy", "auth_rejected");
+
+    // The password is in none of it, passing or failing, JSON or text.
+    let secret = lab.get("LAB_PASSWORD");
+    for pass in [secret, "not-the-password"] {
+        let r = wsusprobe(&args, Some(pass));
+        let text = {
+            let mut a: Vec<&str> = args.iter().copied().filter(|a| *a != "--json").collect();
+            a.push("--route");
+            a.push("both");
+            let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+                .arg("check")
+                .args(&a)
+                .env("WSUSPROBE_PROXY_PASSWORD", pass)
+                .output()
+                .unwrap();
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        };
+        for blob in [&r.stdout, &r.stderr, &text] {
+            assert!(!blob.contains(secret), "password leaked:\n{blob}");
+        }
+    }
+}
+
+#[test]
+fn upstream_failures_are_told_apart() {
+    let Some(lab) = lab() else { return };
+    let proxy = lab.get("LAB_PROXY_OPEN");
+    // The proxy's DNS has no such name (Squid 5 says ERR_CANNOT_FORWARD, Squid 6 ERR_DNS_FAIL).
+    let r = wsusprobe(
+        &["https://nope.update.microsoft.com/", "--proxy", proxy],
+        None,
+    );
+    r.expect("proxy", "upstream_dns_failed");
+    // The name resolves but nothing listens.
+    let r = wsusprobe(
+        &[
+            &format!("https://{SWS}:{}/", lab.get("LAB_CLOSED")),
+            "--proxy",
+            proxy,
+        ],
+        None,
+    );
+    r.expect("proxy", "upstream_unreachable");
+    assert_eq!(
+        r.stage("proxy")["detail"]["legs"][0]["x_squid_error"],
+        "ERR_CONNECT_FAIL 111"
+    );
+    // The name resolves and SYNs are dropped: Squid's connect_timeout (3 s in the lab) expires.
+    let hole = black_hole();
+    let r = wsusprobe(
+        &[
+            &format!("https://{SWS}:{}/", hole.2.port()),
+            "--proxy",
+            proxy,
+        ],
+        None,
+    );
+    drop(hole);
+    r.expect("proxy", "upstream_timeout");
+}
+
+#[test]
+fn dead_proxy_port_is_tcp_refused() {
+    let Some(lab) = lab() else { return };
+    let dead = format!("http://127.0.0.1:{}", lab.get("LAB_CLOSED"));
+    let r = wsusprobe(&[&lab.sync_url(), "--proxy", &dead], None);
+    r.expect("tcp", "refused");
+}
+
+#[test]
+fn ssl_bump_is_intercepted_until_its_ca_is_added() {
+    let Some(lab) = lab() else { return };
+    let url = lab.sync_url();
+    let r = wsusprobe(
+        &[
+            &url,
+            "--proxy",
+            lab.get("LAB_PROXY_BUMP"),
+            "--ca-file",
+            lab.get("LAB_ROOT_CA"),
+        ],
+        None,
+    );
+    r.expect("certificate", "intercepted");
+    assert!(
+        r.json["paths"][0]["verdict"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Contoso TLS Inspection CA")
+    );
+    let r = wsusprobe(
+        &[
+            &url,
+            "--proxy",
+            lab.get("LAB_PROXY_BUMP"),
+            "--ca-file",
+            lab.get("LAB_INSPECTION_CA"),
+        ],
+        None,
+    );
+    r.expect_ok();
+    assert_eq!(r.stage("certificate")["status"], "warn");
+    assert_eq!(r.stage("certificate")["kind"], "intercepted");
+}
+
+#[test]
+fn plain_http_is_forwarded_by_squid() {
+    let Some(lab) = lab() else { return };
+    let proxy = lab.get("LAB_PROXY_OPEN");
+    let port = lab.get("LAB_HTTP");
+    let r = wsusprobe(
+        &[
+            &format!("http://download.windowsupdate.com:{port}/msdownload/update/x.cab"),
+            "--proxy",
+            proxy,
+        ],
+        None,
+    );
+    r.expect_ok();
+    assert_eq!(r.stage("proxy")["status"], "pass");
+    let r = wsusprobe(
+        &[
+            &format!("http://download.microsoft.com:{port}/"),
+            "--proxy",
+            proxy,
+        ],
+        None,
+    );
+    r.expect("proxy", "forbidden");
+}
+
+#[test]
+fn lab_dns_serves_the_microsoft_names() {
+    let Some(lab) = lab() else { return };
+    let r = wsusprobe(
+        &[
+            &lab.sync_url(),
+            "--dns-server",
+            lab.get("LAB_DNS"),
+            "--ca-file",
+            lab.get("LAB_ROOT_CA"),
+        ],
+        None,
+    );
+    r.expect_ok();
+    let r = wsusprobe(
+        &[
+            "https://fe3.update.microsoft.com/",
+            "--dns-server",
+            lab.get("LAB_DNS"),
+        ],
+        None,
+    );
+    r.expect("dns", "nxdomain");
+}
+
+#[test]
+fn route_both_compares_direct_and_proxy() {
+    let Some(lab) = lab() else { return };
+    // Direct works (lab DNS), the proxy refuses: the firewall team's "proxy or path?" answered.
+    let r = wsusprobe(
+        &[
+            "https://download.microsoft.com/",
+            "--resolve",
+            "download.microsoft.com:443:127.0.0.1",
+            "--proxy",
+            lab.get("LAB_PROXY_OPEN"),
+            "--route",
+            "both",
+            "--connect-timeout",
+            "2s",
+        ],
+        None,
+    );
+    let paths = r.json["paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 2);
+    assert_eq!(paths[0]["route"]["kind"], "direct");
+    assert_eq!(paths[0]["verdict"]["stage"], "tcp", "{}", r.stdout);
+    assert_eq!(paths[1]["verdict"]["kind"], "forbidden");
+}
+
+/// A listener whose accept queue is full: connection attempts to it get no answer.
+fn black_hole() -> (std::net::TcpListener, Vec<std::net::TcpStream>, SocketAddr) {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    s.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    s.listen(0).unwrap();
+    let l: std::net::TcpListener = s.into();
+    let a = l.local_addr().unwrap();
+    let mut fill = Vec::new();
+    for _ in 0..4 {
+        if let Ok(c) = std::net::TcpStream::connect_timeout(&a, Duration::from_millis(200)) {
+            fill.push(c);
+        }
+    }
+    (l, fill, a)
+}

@@ -1,0 +1,423 @@
+//! Stage `proxy` against the scripted in-process proxy: the behaviours a real proxy shows only
+//! when broken. The real Squid lab is in tests/proxy_lab.rs.
+
+use crate::lab::{self, check, check_env, pki, proxy, run_env, servers};
+
+const HOST: &str = "sws.update.microsoft.com";
+const SECRET: &str = "S3cret-Proxy-Passw0rd!";
+
+/// A healthy Microsoft-like TLS server and the arguments to trust it.
+async fn upstream() -> (std::net::SocketAddr, pki::Pki) {
+    let p = pki::pki();
+    let leaf = pki::leaf(&[HOST], &p.mu_inter.issuer);
+    let addr = servers::tls(servers::TlsSpec::new(
+        vec![leaf.der.clone(), p.mu_inter.der()],
+        leaf.key(),
+        servers::Reply::soap_ok(),
+    ))
+    .await;
+    (addr, p)
+}
+
+fn sync_url(addr: std::net::SocketAddr) -> String {
+    lab::url(
+        "https",
+        HOST,
+        addr,
+        "/ServerSyncWebService/ServerSyncWebService.asmx",
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tunnel_passes_and_reports_the_route() {
+    let (up, p) = upstream().await;
+    let px = proxy::start(proxy::Mode::Tunnel(up)).await;
+    let r = check(&[
+        &sync_url(up),
+        "--proxy",
+        &format!("http://{px}"),
+        "--ca-file",
+        &pki::path(&p.root_pem),
+    ])
+    .await;
+    r.expect_ok();
+    assert_eq!(r.path()["route"]["kind"], "proxy");
+    assert_eq!(r.path()["route"]["proxy"], format!("http://{px}"));
+    assert_eq!(r.status("proxy"), "pass");
+    assert_eq!(r.stage("dns")["detail"]["hop"], "proxy");
+    // the target was looked up locally as information only
+    assert!(
+        r.stage("dns")["detail"]["target_local"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("proves nothing")
+    );
+}
+
+async fn proxy_answering(bytes: &[u8]) -> lab::Run {
+    let px = proxy::start(proxy::Mode::Answer(bytes.to_vec())).await;
+    check(&[
+        "https://sws.update.microsoft.com/",
+        "--proxy",
+        &format!("http://{px}"),
+        "--timeout",
+        "3s",
+    ])
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_without_markers() {
+    let cases: [(&[u8], &str, &str); 5] = [
+        (
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+            "forbidden",
+            "0x80244018",
+        ),
+        (
+            b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n",
+            "upstream_unreachable",
+            "0x80244021",
+        ),
+        (
+            b"HTTP/1.1 504 Gateway Timeout\r\nContent-Length: 0\r\n\r\n",
+            "upstream_timeout",
+            "0x80244023",
+        ),
+        (
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
+            "unavailable",
+            "0x80244022",
+        ),
+        (
+            b"HTTP/1.1 302 Found\r\nLocation: http://portal/\r\n\r\n",
+            "unexpected_status",
+            "0x8024402B",
+        ),
+    ];
+    for (bytes, kind, code) in cases {
+        let r = proxy_answering(bytes).await;
+        r.expect("proxy", kind);
+        assert_eq!(r.path()["verdict"]["windows_error"], code, "{kind}");
+        assert_eq!(r.status("tls"), "skip");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn squid_markers_decide_the_kind() {
+    let r = proxy_answering(
+        b"HTTP/1.1 503 Service Unavailable\r\nX-Squid-Error: ERR_DNS_FAIL 0\r\n\r\n",
+    )
+    .await;
+    r.expect("proxy", "upstream_dns_failed");
+    assert_eq!(
+        r.stage("proxy")["detail"]["legs"][0]["x_squid_error"],
+        "ERR_DNS_FAIL 0"
+    );
+    let r = proxy_answering(
+        b"HTTP/1.1 503 Service Unavailable\r\nX-Squid-Error: ERR_CONNECT_FAIL 110\r\n\r\n",
+    )
+    .await;
+    r.expect("proxy", "upstream_timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_http_closed_and_timeout() {
+    proxy_answering(b"SSH-2.0-OpenSSH_9.2\r\n")
+        .await
+        .expect("proxy", "not_http");
+    let px = proxy::start(proxy::Mode::Close).await;
+    check(&[
+        "https://sws.update.microsoft.com/",
+        "--proxy",
+        &format!("http://{px}"),
+    ])
+    .await
+    .expect("proxy", "closed");
+    let px = proxy::start(proxy::Mode::Silent).await;
+    let t0 = std::time::Instant::now();
+    check(&[
+        "https://sws.update.microsoft.com/",
+        "--proxy",
+        &format!("http://{px}"),
+        "--timeout",
+        "2s",
+    ])
+    .await
+    .expect("proxy", "timeout");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(8));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_proxy_port_is_tcp_refused() {
+    let dead = servers::closed_port();
+    let r = check(&[
+        "https://sws.update.microsoft.com/",
+        "--proxy",
+        &format!("http://{dead}"),
+    ])
+    .await;
+    r.expect("tcp", "refused");
+    assert_eq!(r.status("proxy"), "skip");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_auth_required_then_accepted_then_rejected() {
+    let (up, p) = upstream().await;
+    let px = proxy::start(proxy::Mode::Basic {
+        user: "wsus".into(),
+        pass: SECRET.into(),
+        upstream: up,
+    })
+    .await;
+    let proxy_url = format!("http://{px}");
+    let ca = pki::path(&p.root_pem);
+    let url = sync_url(up);
+    let r = check(&[&url, "--proxy", &proxy_url, "--ca-file", &ca]).await;
+    r.expect("proxy", "auth_required");
+    assert!(
+        r.path()["verdict"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Basic")
+    );
+    let r = check_env(
+        &[
+            &url,
+            "--proxy",
+            &proxy_url,
+            "--proxy-user",
+            "wsus",
+            "--ca-file",
+            &ca,
+        ],
+        &[("WSUSPROBE_PROXY_PASSWORD", SECRET)],
+    )
+    .await;
+    r.expect_ok();
+    assert_eq!(
+        r.stage("proxy")["detail"]["legs"].as_array().unwrap().len(),
+        2
+    );
+    assert!(
+        r.stage("proxy")["detail"]["warning"]
+            .as_str()
+            .unwrap()
+            .contains("clear text")
+    );
+    let r = check_env(
+        &[
+            &url,
+            "--proxy",
+            &proxy_url,
+            "--proxy-user",
+            "wsus",
+            "--ca-file",
+            &ca,
+        ],
+        &[("WSUSPROBE_PROXY_PASSWORD", "wrong")],
+    )
+    .await;
+    r.expect("proxy", "auth_rejected");
+}
+
+/// The password (and its Basic encoding) never appears in stdout, stderr or the JSON, in any
+/// format, passing or failing, with logging turned up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_appears_nowhere() {
+    use base64::Engine as _;
+    let (up, p) = upstream().await;
+    let px = proxy::start(proxy::Mode::Basic {
+        user: "wsus".into(),
+        pass: SECRET.into(),
+        upstream: up,
+    })
+    .await;
+    let proxy_url = format!("http://{px}");
+    let ca = pki::path(&p.root_pem);
+    let url = sync_url(up);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("wsus:{SECRET}"));
+    let dead = format!("http://{}", servers::closed_port());
+    let runs = [
+        vec![
+            "check",
+            "--json",
+            &url,
+            "--proxy",
+            &proxy_url,
+            "--proxy-user",
+            "wsus",
+            "--ca-file",
+            &ca,
+        ],
+        vec![
+            "check",
+            &url,
+            "--proxy",
+            &proxy_url,
+            "--proxy-user",
+            "wsus",
+            "--ca-file",
+            &ca,
+        ],
+        vec![
+            "check",
+            &url,
+            "--proxy",
+            &proxy_url,
+            "--proxy-user",
+            "wsus",
+            "--route",
+            "both",
+            "--ca-file",
+            &ca,
+        ],
+        vec![
+            "check",
+            "--json",
+            &url,
+            "--proxy",
+            &dead,
+            "--proxy-user",
+            "wsus",
+        ],
+        vec![
+            "check",
+            "--json",
+            "http://127.0.0.1:9/",
+            "--proxy",
+            &proxy_url,
+            "--proxy-user",
+            "wsus",
+        ],
+        vec![
+            "check",
+            "--proxy",
+            "http://wsus:S3cret-Proxy-Passw0rd!@proxy:8080",
+        ],
+        vec!["check", "--proxy-user", "wsus"],
+    ];
+    for (i, args) in runs.iter().enumerate() {
+        for pass in [SECRET, "wrong"] {
+            let r = run_env(
+                args,
+                &[("WSUSPROBE_PROXY_PASSWORD", pass), ("RUST_LOG", "trace")],
+            )
+            .await;
+            for (what, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+                assert!(
+                    !text.contains(SECRET),
+                    "run {i} {what} leaks the password:\n{text}"
+                );
+                assert!(
+                    !text.contains(&encoded),
+                    "run {i} {what} leaks the Basic token:\n{text}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route_both_probes_direct_and_proxy() {
+    let (up, p) = upstream().await;
+    let px = proxy::start(proxy::Mode::Answer(
+        b"HTTP/1.1 403 Forbidden\r\n\r\n".to_vec(),
+    ))
+    .await;
+    let url = sync_url(up);
+    let r = check(&[
+        &url,
+        "--resolve",
+        &lab::resolve(HOST, up),
+        "--proxy",
+        &format!("http://{px}"),
+        "--route",
+        "both",
+        "--ca-file",
+        &pki::path(&p.root_pem),
+    ])
+    .await;
+    assert_eq!(r.code, 1);
+    let paths = r.json["paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 2);
+    assert_eq!(paths[0]["route"]["kind"], "direct");
+    assert_eq!(paths[0]["ok"], true);
+    assert_eq!(paths[1]["route"]["kind"], "proxy");
+    assert_eq!(paths[1]["verdict"]["kind"], "forbidden");
+    // and in text, the side-by-side summary
+    let t = crate::lab::run(&[
+        "check",
+        &url,
+        "--resolve",
+        &lab::resolve(HOST, up),
+        "--proxy",
+        &format!("http://{px}"),
+        "--route",
+        "both",
+        "--ca-file",
+        &pki::path(&p.root_pem),
+    ])
+    .await;
+    assert!(t.stdout.contains("direct: ✓ OK"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("proxy: ✗ proxy/forbidden"),
+        "{}",
+        t.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_goes_through_the_proxy_in_absolute_form() {
+    // The scripted proxy answers like Squid refusing by policy: the proxy stage takes the verdict.
+    let px = proxy::start(proxy::Mode::Answer(
+        b"HTTP/1.1 403 Forbidden\r\nX-Squid-Error: ERR_ACCESS_DENIED 0\r\nContent-Length: 0\r\n\r\n".to_vec(),
+    ))
+    .await;
+    let r = check(&[
+        "http://download.windowsupdate.com/msdownload/x.cab",
+        "--proxy",
+        &format!("http://{px}"),
+    ])
+    .await;
+    r.expect("proxy", "forbidden");
+    assert_eq!(r.status("http"), "skip");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_usage_errors() {
+    for args in [
+        vec!["check", "--proxy", "https://proxy:3128"],
+        vec!["check", "--proxy", "http://u:p@proxy:3128"],
+        vec!["check", "--route", "both"],
+        vec!["check", "--proxy-user", "wsus"],
+        vec![
+            "check",
+            "--proxy",
+            "http://proxy:3128",
+            "--proxy-user",
+            "wsus",
+        ],
+    ] {
+        let r = run_env(&args, &[]).await;
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
+    }
+    // the missing password is named, not asked for, without a terminal
+    let r = run_env(
+        &[
+            "check",
+            "--proxy",
+            "http://proxy:3128",
+            "--proxy-user",
+            "wsus",
+        ],
+        &[],
+    )
+    .await;
+    assert!(
+        r.stderr.contains("WSUSPROBE_PROXY_PASSWORD"),
+        "{}",
+        r.stderr
+    );
+}
