@@ -421,3 +421,70 @@ async fn proxy_usage_errors() {
         r.stderr
     );
 }
+
+/// https:// targets take --ssl-proxy when given (WSUS's UseSeparateProxyForSsl).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssl_proxy_wins_for_https() {
+    let (up, p) = upstream().await;
+    let good = proxy::start(proxy::Mode::Tunnel(up)).await;
+    let dead = servers::closed_port();
+    let r = check(&[
+        &sync_url(up),
+        "--proxy",
+        &format!("http://{dead}"),
+        "--ssl-proxy",
+        &format!("http://{good}"),
+        "--ca-file",
+        &pki::path(&p.root_pem),
+    ])
+    .await;
+    r.expect_ok();
+    assert_eq!(r.path()["route"]["proxy"], format!("http://{good}"));
+}
+
+/// HTTPS_PROXY is ignored unless --proxy-from-env, as WSUS ignores it; NO_PROXY is honoured then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_proxy_only_on_request() {
+    let (up, p) = upstream().await;
+    let px = proxy::start(proxy::Mode::Answer(
+        b"HTTP/1.1 403 Forbidden\r\n\r\n".to_vec(),
+    ))
+    .await;
+    let env = [("HTTPS_PROXY", format!("http://{px}"))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let url = sync_url(up);
+    let res = lab::resolve(HOST, up);
+    let ca = pki::path(&p.root_pem);
+    let r = check_env(&[&url, "--resolve", &res, "--ca-file", &ca], &env).await;
+    r.expect_ok();
+    assert_eq!(r.path()["route"]["kind"], "direct");
+    let r = check_env(
+        &[
+            &url,
+            "--resolve",
+            &res,
+            "--ca-file",
+            &ca,
+            "--proxy-from-env",
+        ],
+        &env,
+    )
+    .await;
+    r.expect("proxy", "forbidden");
+    let mut with_no_proxy = env.clone();
+    with_no_proxy.push(("NO_PROXY", ".microsoft.com"));
+    let r = check_env(
+        &[
+            &url,
+            "--resolve",
+            &res,
+            "--ca-file",
+            &ca,
+            "--proxy-from-env",
+        ],
+        &with_no_proxy,
+    )
+    .await;
+    r.expect_ok();
+    assert_eq!(r.path()["route"]["kind"], "direct");
+}
