@@ -58,8 +58,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "HOST:PORT:ADDR", help_heading = "Name resolution")]
     pub resolve: Vec<String>,
 
-    /// Reach the targets through this HTTP proxy (http://HOST:PORT), as WSUS's UseProxy/ProxyName/
-    /// ProxyServerPort do: dns and tcp then apply to the proxy, and a `proxy` stage sends CONNECT
+    /// Reach the targets through this HTTP proxy (http://HOST:PORT), as WSUS does with UseProxy,
+    /// ProxyName and ProxyServerPort: dns and tcp then apply to the proxy, and a `proxy` stage
+    /// sends CONNECT (https://) or forwards the request (http://)
     #[arg(long, value_name = "URL", help_heading = "Proxy")]
     pub proxy: Option<String>,
 

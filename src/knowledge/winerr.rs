@@ -169,7 +169,7 @@ pub static FACTS: &[Fact] = &[
         K::UpstreamDnsFailed,
         "0x8024402C",
         "WU_E_PT_WINHTTP_NAME_NOT_RESOLVED",
-        "The request failed with HTTP status 503: Service Unavailable (the proxy's error page names a DNS failure)",
+        "The request failed with HTTP status 503: Service Unavailable (500 from Squid 4-6)",
         "The proxy cannot resolve the name with its own DNS (local DNS on the WSUS server proves nothing here): fix the proxy's DNS servers or forwarders, and check its logs for the lookup.",
     ),
     f(
