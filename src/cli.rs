@@ -68,11 +68,16 @@ pub struct CheckArgs {
     #[arg(long, value_name = "URL", help_heading = "Proxy")]
     pub ssl_proxy: Option<String>,
 
-    /// Proxy user for Basic authentication. The password is read from WSUSPROBE_PROXY_PASSWORD or
-    /// asked for on the terminal without echo; it is never accepted on the command line and never
-    /// printed
+    /// Proxy user: DOMAIN\user or user@domain for NTLM, any name for Basic. The password is read
+    /// from WSUSPROBE_PROXY_PASSWORD or asked for on the terminal without echo; it is never
+    /// accepted on the command line and never printed
     #[arg(long, value_name = "USER", help_heading = "Proxy")]
     pub proxy_user: Option<String>,
+
+    /// How to answer the proxy's 407: `auto` takes the strongest scheme offered that wsusprobe
+    /// can do (NTLM, also inside Negotiate, before Basic), as WSUS prefers Windows authentication
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Proxy")]
+    pub proxy_auth: ProxyAuthArg,
 
     /// Take the proxy from HTTPS_PROXY / HTTP_PROXY and NO_PROXY. Off by default because WSUS
     /// ignores these variables: it uses only the proxy set in its own configuration
@@ -139,6 +144,13 @@ pub enum TlsVersionArg {
     V12,
     #[value(name = "1.3")]
     V13,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProxyAuthArg {
+    Auto,
+    Basic,
+    Ntlm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,7 +13,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use secrecy::SecretString;
 
-use crate::cli::{CheckArgs, FormatArg, RouteArg, TlsVersionArg};
+use crate::cli::{CheckArgs, FormatArg, ProxyAuthArg, RouteArg, TlsVersionArg};
 use crate::knowledge::{endpoints, suites};
 
 /// A command line or input file the tool cannot use (exit 2).
@@ -183,6 +183,8 @@ impl ProxySpec {
 pub struct ProxyAuth {
     pub user: String,
     pub password: SecretString,
+    /// Which scheme to answer a 407 with (`--proxy-auth`).
+    pub scheme: crate::auth::SchemeChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,6 +394,11 @@ impl Config {
                 Some(Arc::new(ProxyAuth {
                     user: user.clone(),
                     password: read_password(user)?,
+                    scheme: match args.proxy_auth {
+                        ProxyAuthArg::Auto => crate::auth::SchemeChoice::Auto,
+                        ProxyAuthArg::Basic => crate::auth::SchemeChoice::Basic,
+                        ProxyAuthArg::Ntlm => crate::auth::SchemeChoice::Ntlm,
+                    },
                 }))
             }
         };

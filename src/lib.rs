@@ -5,6 +5,7 @@
 //! contract) → `render` (text, JSON). `knowledge` holds the facts as data tables; `hello` is the raw
 //! ClientHello engine.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod exit;

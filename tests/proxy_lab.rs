@@ -385,3 +385,81 @@ fn black_hole() -> (std::net::TcpListener, Vec<std::net::TcpStream>, SocketAddr)
     }
     (l, fill, a)
 }
+
+#[test]
+fn ntlm_port_with_squid_ntlm_fake_auth() {
+    let Some(lab) = lab() else { return };
+    let url = lab.sync_url();
+    let ntlm = lab.get("LAB_PROXY_NTLM");
+    let ca = lab.get("LAB_ROOT_CA");
+    let r = wsusprobe(&[&url, "--proxy", ntlm, "--ca-file", ca], None);
+    r.expect("proxy", "auth_required");
+    assert_eq!(
+        r.stage("proxy")["detail"]["legs"][0]["proxy_authenticate"][0],
+        "NTLM"
+    );
+    assert!(
+        r.json["paths"][0]["verdict"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("NTLM")
+    );
+    let secret = "Ntlm-Lab-Secret-91";
+    let r = wsusprobe(
+        &[
+            &url,
+            "--proxy",
+            ntlm,
+            "--proxy-user",
+            "CONTOSO\\wsus",
+            "--ca-file",
+            ca,
+        ],
+        Some(secret),
+    );
+    r.expect_ok();
+    assert_eq!(r.stage("proxy")["detail"]["scheme"], "NTLM");
+    assert_eq!(r.stage("proxy")["detail"]["round_trips"], 3);
+    assert!(!r.stdout.contains(secret) && !r.stderr.contains(secret));
+}
+
+#[test]
+fn basic_and_ntlm_offered_together_is_answered_with_ntlm() {
+    let Some(lab) = lab() else { return };
+    let url = lab.sync_url();
+    let both = lab.get("LAB_PROXY_BOTH");
+    let ca = lab.get("LAB_ROOT_CA");
+    let r = wsusprobe(
+        &[
+            &url,
+            "--proxy",
+            both,
+            "--proxy-user",
+            "CONTOSO\\wsus",
+            "--ca-file",
+            ca,
+        ],
+        Some("any"),
+    );
+    r.expect_ok();
+    let d = &r.stage("proxy")["detail"];
+    assert_eq!(d["offered_schemes"], serde_json::json!(["Basic", "NTLM"]));
+    assert_eq!(d["scheme"], "NTLM");
+    // --proxy-auth basic takes Basic instead: the lab's Basic user then needs its real password.
+    let r = wsusprobe(
+        &[
+            &url,
+            "--proxy",
+            both,
+            "--proxy-user",
+            lab.get("LAB_USER"),
+            "--proxy-auth",
+            "basic",
+            "--ca-file",
+            ca,
+        ],
+        Some(lab.get("LAB_PASSWORD")),
+    );
+    r.expect_ok();
+    assert_eq!(r.stage("proxy")["detail"]["scheme"], "Basic");
+}

@@ -488,3 +488,154 @@ async fn environment_proxy_only_on_request() {
     r.expect_ok();
     assert_eq!(r.path()["route"]["kind"], "direct");
 }
+
+/// NTLMv2 against a proxy that verifies the response for real: right password passes, wrong
+/// password is `auth_rejected`, and the detail records offered/chosen scheme and each leg.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ntlm_three_legs_verified() {
+    let (up, p) = upstream().await;
+    let px = proxy::start(proxy::Mode::Ntlm {
+        user: "wsus".into(),
+        domain: "CONTOSO".into(),
+        pass: SECRET.into(),
+        upstream: up,
+    })
+    .await;
+    let proxy_url = format!("http://{px}");
+    let ca = pki::path(&p.root_pem);
+    let url = sync_url(up);
+    let args = [
+        url.as_str(),
+        "--proxy",
+        &proxy_url,
+        "--proxy-user",
+        "CONTOSO\\wsus",
+        "--ca-file",
+        &ca,
+    ];
+    let r = check(&[url.as_str(), "--proxy", &proxy_url, "--ca-file", &ca]).await;
+    r.expect("proxy", "auth_required");
+    assert!(
+        r.path()["verdict"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("NTLM")
+    );
+    let r = check_env(&args, &[("WSUSPROBE_PROXY_PASSWORD", SECRET)]).await;
+    r.expect_ok();
+    let d = &r.stage("proxy")["detail"];
+    assert_eq!(d["scheme"], "NTLM");
+    assert_eq!(d["offered_schemes"][0], "NTLM");
+    assert_eq!(d["round_trips"], 3, "{d}");
+    assert!(
+        d["legs"][1]["credentials"]
+            .as_str()
+            .unwrap()
+            .contains("NEGOTIATE")
+    );
+    assert!(
+        d["legs"][2]["credentials"]
+            .as_str()
+            .unwrap()
+            .contains("AUTHENTICATE")
+    );
+    // TLS follow-ups through an NTLM proxy authenticate each tunnel too: a TLS failure behind it
+    // is still explained (here it is not needed; the path passed).
+    let r = check_env(&args, &[("WSUSPROBE_PROXY_PASSWORD", "wrong")]).await;
+    r.expect("proxy", "auth_rejected");
+    // --proxy-auth basic refuses to answer an NTLM-only proxy with Basic.
+    let mut basic = args.to_vec();
+    basic.extend_from_slice(&["--proxy-auth", "basic"]);
+    let r = check_env(&basic, &[("WSUSPROBE_PROXY_PASSWORD", SECRET)]).await;
+    r.expect("proxy", "auth_required");
+    assert!(
+        r.path()["verdict"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--proxy-auth")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ntlm_connection_dropped_mid_exchange_is_closed() {
+    let px = proxy::start(proxy::Mode::NtlmDropAfterChallenge).await;
+    let r = check_env(
+        &[
+            "https://sws.update.microsoft.com/",
+            "--proxy",
+            &format!("http://{px}"),
+            "--proxy-user",
+            "CONTOSO\\wsus",
+        ],
+        &[("WSUSPROBE_PROXY_PASSWORD", SECRET)],
+    )
+    .await;
+    r.expect("proxy", "closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kerberos_only_negotiate_is_auth_required() {
+    let px = proxy::start(proxy::Mode::KerberosOnly).await;
+    let r = check_env(
+        &[
+            "https://sws.update.microsoft.com/",
+            "--proxy",
+            &format!("http://{px}"),
+            "--proxy-user",
+            "CONTOSO\\wsus",
+        ],
+        &[("WSUSPROBE_PROXY_PASSWORD", SECRET)],
+    )
+    .await;
+    r.expect("proxy", "auth_required");
+    assert!(
+        r.path()["verdict"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Kerberos"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The NTLM password never appears either (the AUTHENTICATE carries a hash-derived proof only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ntlm_password_appears_nowhere() {
+    let (up, p) = upstream().await;
+    let px = proxy::start(proxy::Mode::Ntlm {
+        user: "wsus".into(),
+        domain: "CONTOSO".into(),
+        pass: SECRET.into(),
+        upstream: up,
+    })
+    .await;
+    let proxy_url = format!("http://{px}");
+    let ca = pki::path(&p.root_pem);
+    let url = sync_url(up);
+    for json in [true, false] {
+        for pass in [SECRET, "wrong"] {
+            let mut args = vec![
+                "check",
+                url.as_str(),
+                "--proxy",
+                &proxy_url,
+                "--proxy-user",
+                "CONTOSO\\wsus",
+                "--ca-file",
+                &ca,
+                "--route",
+                "both",
+            ];
+            if json {
+                args.push("--json");
+            }
+            let r = run_env(&args, &[("WSUSPROBE_PROXY_PASSWORD", pass)]).await;
+            assert!(
+                !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
+                "{}{}",
+                r.stdout,
+                r.stderr
+            );
+        }
+    }
+}

@@ -43,7 +43,17 @@ impl Dialer {
         let s = self.dial_hop(deadline).await?;
         match &self.tunnel {
             None => Some(s),
-            Some(t) => proxy::open(s, &t.host, t.port, t.auth.as_deref(), deadline).await,
+            Some(t) => {
+                proxy::open(
+                    s,
+                    &t.host,
+                    t.port,
+                    t.auth.as_deref(),
+                    || self.dial_hop(deadline),
+                    deadline,
+                )
+                .await
+            }
         }
     }
 }

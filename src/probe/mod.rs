@@ -291,12 +291,33 @@ async fn forward(
     let mut stream = stream;
     let mut out = http::exchange(&mut stream, target, http::Via::Forward(None), deadline).await;
     let mut creds_sent = false;
+    let mut early = None;
     if let (Some(h), Some(a)) = (&out.head, auth)
         && h.status == 407
-        && let Some(mut s) = hop.dial_hop(deadline).await
     {
-        out = http::exchange(&mut s, target, http::Via::Forward(Some(a)), deadline).await;
-        creds_sent = true;
+        let offered = h.schemes();
+        match crate::auth::choose(&offered, a.scheme, a) {
+            Some(ex) if !ex.connection_bound() => {
+                if let Some(mut s) = hop.dial_hop(deadline).await {
+                    out =
+                        http::exchange(&mut s, target, http::Via::Forward(Some(a)), deadline).await;
+                    creds_sent = true;
+                }
+            }
+            Some(ex) => {
+                early = Some(format!(
+                    "the proxy wants {} for forwarded http:// requests; wsusprobe speaks {} through CONNECT tunnels (https://) only so far — use --proxy-auth basic if the proxy also offers Basic",
+                    ex.scheme(),
+                    ex.scheme()
+                ));
+            }
+            None => {
+                early = Some(format!(
+                    "the proxy offers {}, and wsusprobe answers only Basic and NTLM",
+                    offered.join(", ")
+                ));
+            }
+        }
     }
     let mut detail = json!({"proxy": p.url, "mode": "forward (absolute-form request, no tunnel)"});
     if creds_sent {
@@ -308,6 +329,15 @@ async fn forward(
         .as_ref()
         .filter(|h| h.status == 407 || h.header("x-squid-error").is_some());
     let result = match from_proxy {
+        Some(h) if early.is_some() => {
+            detail["proxy_authenticate"] = json!(h.all("proxy-authenticate"));
+            StageResult::fail(
+                Stage::Proxy,
+                Kind::AuthRequired,
+                early.unwrap_or_default(),
+                detail,
+            )
+        }
         Some(h) => {
             let (kind, msg) = proxy::classify(&proxy::Answer::Head(h.clone()), creds_sent);
             detail["status"] = json!(h.status);

@@ -1,18 +1,17 @@
-//! Stage `proxy`: open a tunnel with `CONNECT host:port`, answer a 407 once with Basic
-//! credentials, and classify the proxy's answer by its own error marker and status.
+//! Stage `proxy`: open a tunnel with `CONNECT host:port`, answer a 407 with Basic or NTLM
+//! credentials (see `auth`), and classify the proxy's answer by its own error marker and status.
 //!
-//! The password is read here and nowhere else: it goes into the `Proxy-Authorization` header and
-//! is never copied into a message, a detail or a log.
+//! Credentials only ever go into the `Proxy-Authorization` header: never into a message, a detail
+//! or a log.
 
 use std::time::Instant;
 
-use base64::Engine as _;
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::deadline::Deadline;
+use crate::auth;
 use crate::config::{ProxyAuth, ProxySpec};
 use crate::hello::first_line;
 use crate::knowledge::proxies;
@@ -64,13 +63,9 @@ impl ProxyHead {
     }
 }
 
-/// The `Proxy-Authorization` value for Basic. Kept in a local; never formatted anywhere else.
+/// The `Proxy-Authorization` value for Basic (forwarded http:// requests).
 pub(crate) fn basic(auth: &ProxyAuth) -> String {
-    let raw = format!("{}:{}", auth.user, auth.password.expose_secret());
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
-    )
+    auth::basic_header(auth)
 }
 
 /// `host:port` as it goes in the CONNECT line (IPv6 in brackets).
@@ -134,21 +129,23 @@ pub fn parse_head(buf: &[u8]) -> Answer {
     }
 }
 
-/// Send one CONNECT (with credentials when given) and read the answer.
+/// Send one CONNECT (with a `Proxy-Authorization` value when given) and read the answer header.
 async fn connect_once<S>(
     stream: &mut S,
     target: &str,
-    auth: Option<&ProxyAuth>,
+    authz: Option<&str>,
     deadline: &Deadline,
 ) -> Answer
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let ua = concat!("wsusprobe/", env!("CARGO_PKG_VERSION"));
-    let mut req = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {ua}\r\n");
-    if let Some(a) = auth {
+    let mut req = format!(
+        "CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {ua}\r\nProxy-Connection: Keep-Alive\r\n"
+    );
+    if let Some(v) = authz {
         req.push_str("Proxy-Authorization: ");
-        req.push_str(&basic(a));
+        req.push_str(v);
         req.push_str("\r\n");
     }
     req.push_str("\r\n");
@@ -161,8 +158,27 @@ where
     read_head(stream, deadline).await
 }
 
-fn leg_detail(request: &str, auth: Option<&ProxyAuth>, answer: &Answer) -> Value {
-    let auth_desc = auth.map(|a| format!("Basic (user {})", a.user));
+/// Read and discard the body of a 407 so the next leg can use the same connection.
+async fn drain_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    head: &ProxyHead,
+    deadline: &Deadline,
+) -> bool {
+    let len: usize = head
+        .header("content-length")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    if len > MAX_HEAD {
+        return false;
+    }
+    let mut body = vec![0u8; len];
+    matches!(
+        deadline.run(None, stream.read_exact(&mut body)).await,
+        Some(Ok(_))
+    )
+}
+
+fn leg_detail(request: &str, auth_desc: Option<String>, answer: &Answer) -> Value {
     match answer {
         Answer::Head(h) => json!({
             "request": request,
@@ -267,7 +283,158 @@ pub struct ProxyOutcome {
     pub stream: Option<TcpStream>,
 }
 
-/// Open a tunnel to `host:port` through the proxy on `stream`. A 407 is answered once, on a new
+/// What the CONNECT exchange came to.
+struct Negotiated {
+    answer: Answer,
+    stream: TcpStream,
+    legs: Vec<Value>,
+    /// The scheme credentials were sent with.
+    scheme: Option<&'static str>,
+    offered: Vec<String>,
+    /// A verdict decided before the last answer (nothing doable offered, a bad challenge…).
+    early: Option<(Kind, String)>,
+}
+
+/// Most CONNECTs one exchange sends (plain, then at most three authentication legs).
+const MAX_LEGS: usize = 4;
+
+/// CONNECT without credentials; on a 407 with credentials configured, answer with the scheme
+/// chosen from what the proxy offers, on a new connection, for as many legs as it takes.
+async fn negotiate<F, Fut>(
+    stream: TcpStream,
+    target: &str,
+    auth: Option<&ProxyAuth>,
+    redial: F,
+    deadline: &Deadline,
+) -> Negotiated
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Option<TcpStream>>,
+{
+    let request = format!("CONNECT {target}");
+    let mut stream = stream;
+    let mut answer = connect_once(&mut stream, target, None, deadline).await;
+    let mut n = Negotiated {
+        legs: vec![leg_detail(&request, None, &answer)],
+        answer: Answer::Reset,
+        stream,
+        scheme: None,
+        offered: vec![],
+        early: None,
+    };
+    let (Answer::Head(h), Some(a)) = (&answer, auth) else {
+        n.answer = answer;
+        return n;
+    };
+    if h.status != 407 {
+        n.answer = answer;
+        return n;
+    }
+    n.offered = h.schemes();
+    let Some(mut ex) = auth::choose(&n.offered, a.scheme, a) else {
+        let offered = if n.offered.is_empty() {
+            "no scheme".to_string()
+        } else {
+            n.offered.join(", ")
+        };
+        n.early = Some((
+            Kind::AuthRequired,
+            format!(
+                "the proxy offers {offered}, and wsusprobe answers only Basic and NTLM (also inside Negotiate){}",
+                if a.scheme == auth::SchemeChoice::Auto {
+                    ""
+                } else {
+                    " as chosen with --proxy-auth"
+                }
+            ),
+        ));
+        n.answer = answer;
+        return n;
+    };
+    let scheme = ex.scheme();
+    n.scheme = Some(scheme);
+    let Some(fresh) = redial().await else {
+        n.early = Some((
+            Kind::Closed,
+            "could not reconnect to the proxy to authenticate".into(),
+        ));
+        n.answer = answer;
+        return n;
+    };
+    n.stream = fresh;
+    let desc = |leg: &str| Some(format!("{scheme} {leg} (user {})", a.user));
+    let mut token = match ex.start() {
+        Ok(t) => t,
+        Err(e) => {
+            n.early = Some((Kind::AuthRequired, e.0));
+            n.answer = answer;
+            return n;
+        }
+    };
+    let mut leg = if ex.connection_bound() {
+        "NEGOTIATE"
+    } else {
+        "credentials"
+    };
+    for _ in 1..MAX_LEGS {
+        answer = connect_once(&mut n.stream, target, Some(&token), deadline).await;
+        n.legs.push(leg_detail(&request, desc(leg), &answer));
+        let Answer::Head(h) = &answer else {
+            if ex.connection_bound() && leg == "NEGOTIATE" {
+                let (_, what) = classify(&answer, false);
+                n.early = Some((
+                    Kind::Closed,
+                    format!(
+                        "the proxy dropped the connection in the middle of the {scheme} exchange: {what}"
+                    ),
+                ));
+            }
+            break;
+        };
+        if h.status != 407 || !ex.connection_bound() || leg != "NEGOTIATE" {
+            break;
+        }
+        let challenge = auth::token_for(&h.all("proxy-authenticate"), scheme).map(str::to_string);
+        if challenge.is_none() {
+            n.early = Some((
+                Kind::AuthRequired,
+                format!(
+                    "the proxy did not answer the {scheme} NEGOTIATE with a challenge{}",
+                    if scheme == "Negotiate" {
+                        ": it probably accepts Kerberos only, which needs a domain-joined Windows host"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+            break;
+        }
+        if !drain_body(&mut n.stream, h, deadline).await {
+            n.early = Some((
+                Kind::Closed,
+                format!(
+                    "the proxy closed the connection after the {scheme} challenge; NTLM needs the same connection for all legs"
+                ),
+            ));
+            break;
+        }
+        match ex.step(challenge.as_deref()) {
+            Ok(auth::Step::Send(t)) => {
+                token = t;
+                leg = "AUTHENTICATE";
+            }
+            Ok(auth::Step::Done) => break,
+            Err(e) => {
+                n.early = Some((Kind::AuthRequired, format!("{}; cannot authenticate", e.0)));
+                break;
+            }
+        }
+    }
+    n.answer = answer;
+    n
+}
+
+/// Open a tunnel to `host:port` through the proxy on `stream`. A 407 is answered, on a new
 /// connection from `redial`, when credentials are configured.
 pub async fn tunnel<F, Fut>(
     proxy: &ProxySpec,
@@ -284,54 +451,38 @@ where
 {
     let started = Instant::now();
     let target = authority(host, port);
-    let request = format!("CONNECT {target}");
-    let mut stream = stream;
-    let mut legs = Vec::new();
-    let mut answer = connect_once(&mut stream, &target, None, deadline).await;
-    legs.push(leg_detail(&request, None, &answer));
-    let mut creds_sent = false;
-    if let (Answer::Head(h), Some(a)) = (&answer, auth)
-        && h.status == 407
-    {
-        match redial().await {
-            Some(s) => {
-                stream = s;
-                answer = connect_once(&mut stream, &target, Some(a), deadline).await;
-                legs.push(leg_detail(&request, Some(a), &answer));
-                creds_sent = true;
-            }
-            None => {
-                legs.push(json!({"request": request, "answer": "could not reconnect to the proxy to send credentials"}));
-            }
-        }
-    }
+    let n = negotiate(stream, &target, auth, redial, deadline).await;
+    let creds_sent = n.scheme.is_some();
     let mut detail = json!({
         "proxy": proxy.url,
         "target": target,
-        "legs": legs,
+        "offered_schemes": n.offered,
+        "scheme": n.scheme,
+        "round_trips": n.legs.len(),
+        "legs": n.legs,
     });
-    if creds_sent {
+    if n.scheme == Some("Basic") {
         detail["warning"] =
             json!("Basic authentication sends the password to the proxy in clear text (base64)");
     }
-    let result = match &answer {
-        Answer::Head(h) if (200..300).contains(&h.status) => {
-            let how = if creds_sent {
-                " after Basic authentication"
-            } else {
-                ""
-            };
+    let result = match (&n.early, &n.answer) {
+        (None, Answer::Head(h)) if (200..300).contains(&h.status) => {
+            let how = n
+                .scheme
+                .map(|s| format!(" after {s} authentication"))
+                .unwrap_or_default();
             let mut msg = format!(
                 "tunnel to {target} open ({} {}){how}",
                 h.status,
                 h.reason.trim()
             );
-            if creds_sent {
+            if n.scheme == Some("Basic") {
                 msg.push_str("; note: Basic sends the password in clear to the proxy");
             }
             StageResult::pass(Stage::Proxy, msg, detail)
         }
-        other => {
+        (Some((kind, msg)), _) => StageResult::fail(Stage::Proxy, *kind, msg.clone(), detail),
+        (None, other) => {
             let (kind, msg) = classify(other, creds_sent);
             if let Answer::Head(h) = other {
                 detail["status"] = json!(h.status);
@@ -342,20 +493,26 @@ where
     let ok = !result.failed();
     ProxyOutcome {
         result: result.with_elapsed(started.elapsed()),
-        stream: ok.then_some(stream),
+        stream: ok.then_some(n.stream),
     }
 }
 
-/// A tunnel for follow-up probes: credentials are sent at once when configured.
-pub async fn open(
-    mut stream: TcpStream,
+/// A tunnel for follow-up probes, authenticated the same way, with the CONNECTs it took.
+pub async fn open<F, Fut>(
+    stream: TcpStream,
     host: &str,
     port: u16,
     auth: Option<&ProxyAuth>,
+    redial: F,
     deadline: &Deadline,
-) -> Option<TcpStream> {
-    match connect_once(&mut stream, &authority(host, port), auth, deadline).await {
-        Answer::Head(h) if (200..300).contains(&h.status) => Some(stream),
+) -> Option<TcpStream>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Option<TcpStream>>,
+{
+    let n = negotiate(stream, &authority(host, port), auth, redial, deadline).await;
+    match (&n.early, &n.answer) {
+        (None, Answer::Head(h)) if (200..300).contains(&h.status) => Some(n.stream),
         _ => None,
     }
 }
@@ -408,6 +565,7 @@ mod tests {
         let a = ProxyAuth {
             user: "Aladdin".into(),
             password: "open sesame".to_string().into(),
+            scheme: crate::auth::SchemeChoice::Auto,
         };
         assert_eq!(basic(&a), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
         assert!(!format!("{a:?}").contains("open sesame"));

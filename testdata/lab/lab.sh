@@ -17,6 +17,8 @@ LAB_DNS_IP=127.0.0.153
 LAB_PROXY_OPEN=$((BASE + 28))   # 13128: allowlist of Microsoft Update domains
 LAB_PROXY_AUTH=$((BASE + 29))   # 13129: Basic authentication required
 LAB_PROXY_BUMP=$((BASE + 30))   # 13130: TLS inspection (ssl_bump) with the lab inspection CA
+LAB_PROXY_NTLM=$((BASE + 31))   # 13131: NTLM authentication only (ntlm_fake_auth: a real exchange, any password)
+LAB_PROXY_BOTH=$((BASE + 32))   # 13132: Basic and NTLM offered together
 LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
 LAB_HTTP=$((BASE + 80))         # 13180: nginx, plain HTTP content host (download.windowsupdate.com)
 LAB_CLOSED=$((BASE + 99))       # 13199: nothing listens here
@@ -124,6 +126,8 @@ EOF
 # wsusprobe proxy lab: three ports, loopback only.
 http_port 127.0.0.1:$LAB_PROXY_OPEN name=open
 http_port 127.0.0.1:$LAB_PROXY_AUTH name=auth
+http_port 127.0.0.1:$LAB_PROXY_NTLM name=ntlm
+http_port 127.0.0.1:$LAB_PROXY_BOTH name=both
 http_port 127.0.0.1:$LAB_PROXY_BUMP name=bump ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 sslcrtd_program $CERTGEN -s $LAB_DIR/ssl_db -M 4MB
 sslcrtd_children 2 startup=1 idle=1
@@ -136,17 +140,26 @@ ssl_bump bump all
 auth_param basic program /usr/lib/squid/basic_ncsa_auth $LAB_DIR/htpasswd
 auth_param basic children 2 startup=1 idle=1
 auth_param basic realm wsusprobe-lab
+auth_param ntlm program /usr/lib/squid/ntlm_fake_auth
+auth_param ntlm children 2 startup=1 idle=1
 acl authed proxy_auth REQUIRED
 
 acl on_open myportname open
 acl on_auth myportname auth
 acl on_bump myportname bump
+acl on_ntlm myportname ntlm
+acl on_both myportname both
+auth_schemes basic on_auth
+auth_schemes ntlm on_ntlm
+auth_schemes basic,ntlm on_both
 acl mu dstdomain .update.microsoft.com .windowsupdate.com .delivery.mp.microsoft.com
 acl CONNECT method CONNECT
 
 http_access allow on_open mu
 http_access deny on_open
 http_access allow on_auth authed
+http_access allow on_ntlm authed
+http_access allow on_both authed
 http_access allow on_bump
 http_access deny all
 
@@ -172,6 +185,7 @@ EOF
   "$SQUID" -f "$LAB_DIR/squid.conf"
   wait_port 127.0.0.1 "$LAB_PROXY_OPEN" squid
   wait_port 127.0.0.1 "$LAB_PROXY_BUMP" squid
+  wait_port 127.0.0.1 "$LAB_PROXY_NTLM" squid
 
   cat > "$LAB_DIR/lab.env" <<EOF
 LAB_DIR=$LAB_DIR
@@ -179,6 +193,8 @@ LAB_DNS=$LAB_DNS_IP:53
 LAB_PROXY_OPEN=http://127.0.0.1:$LAB_PROXY_OPEN
 LAB_PROXY_AUTH=http://127.0.0.1:$LAB_PROXY_AUTH
 LAB_PROXY_BUMP=http://127.0.0.1:$LAB_PROXY_BUMP
+LAB_PROXY_NTLM=http://127.0.0.1:$LAB_PROXY_NTLM
+LAB_PROXY_BOTH=http://127.0.0.1:$LAB_PROXY_BOTH
 LAB_TLS_GOOD=$LAB_TLS_GOOD
 LAB_HTTP=$LAB_HTTP
 LAB_CLOSED=$LAB_CLOSED

@@ -21,6 +21,17 @@ pub enum Mode {
     },
     /// Answer every CONNECT with these bytes, then close.
     Answer(Vec<u8>),
+    /// Require NTLMv2 (verified for real) on one kept-alive connection, then tunnel.
+    Ntlm {
+        user: String,
+        domain: String,
+        pass: String,
+        upstream: SocketAddr,
+    },
+    /// Answer the NTLM NEGOTIATE with a challenge, then close before the AUTHENTICATE.
+    NtlmDropAfterChallenge,
+    /// Offer only `Negotiate` and refuse NTLM tokens inside it (a Kerberos-only proxy).
+    KerberosOnly,
     /// Read the CONNECT and never answer.
     Silent,
     /// Read the CONNECT and close.
@@ -55,11 +66,118 @@ async fn tunnel(mut client: TcpStream, upstream: SocketAddr) {
     }
 }
 
+const SERVER_CHALLENGE: [u8; 8] = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
+
+/// A CHALLENGE message with TargetInfo (NbDomainName "LAB").
+fn challenge_message() -> Vec<u8> {
+    let mut ti = vec![2u8, 0, 6, 0];
+    ti.extend("LAB".encode_utf16().flat_map(|u| u.to_le_bytes()));
+    ti.extend_from_slice(&[0, 0, 0, 0]);
+    let mut m = b"NTLMSSP\0".to_vec();
+    m.extend_from_slice(&2u32.to_le_bytes());
+    m.extend_from_slice(&[0, 0, 0, 0, 48, 0, 0, 0]); // empty TargetName at 48
+    m.extend_from_slice(&(0x0088_8205u32).to_le_bytes()); // UNICODE|NTLM|ALWAYS_SIGN|NTLM2_KEY|TARGET_INFO
+    m.extend_from_slice(&SERVER_CHALLENGE);
+    m.extend_from_slice(&[0; 8]);
+    m.extend_from_slice(&(ti.len() as u16).to_le_bytes());
+    m.extend_from_slice(&(ti.len() as u16).to_le_bytes());
+    m.extend_from_slice(&48u32.to_le_bytes());
+    m.extend_from_slice(&ti);
+    m
+}
+
+fn ntlm_token(head: &str) -> Option<Vec<u8>> {
+    head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        if !name.trim().eq_ignore_ascii_case("proxy-authorization") {
+            return None;
+        }
+        let mut it = value.trim().splitn(2, ' ');
+        let scheme = it.next()?;
+        if !(scheme.eq_ignore_ascii_case("NTLM") || scheme.eq_ignore_ascii_case("Negotiate")) {
+            return None;
+        }
+        base64::engine::general_purpose::STANDARD
+            .decode(it.next()?.trim())
+            .ok()
+    })
+}
+
+/// The NTLM proxy: challenge on the same connection, then verify the NTLMv2 response.
+async fn ntlm(
+    mut s: TcpStream,
+    mut head: String,
+    user: &str,
+    domain: &str,
+    pass: &str,
+    upstream: SocketAddr,
+    drop_after: bool,
+) {
+    const DENY: &[u8] = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\nContent-Length: 6\r\n\r\ndenied";
+    for _ in 0..4 {
+        match ntlm_token(&head) {
+            None => {
+                let _ = s.write_all(DENY).await;
+                return;
+            }
+            Some(t) if t.get(8..12) == Some(&[1, 0, 0, 0]) => {
+                let answer = format!(
+                    "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM {}\r\nContent-Length: 6\r\n\r\ndenied",
+                    base64::engine::general_purpose::STANDARD.encode(challenge_message())
+                );
+                let _ = s.write_all(answer.as_bytes()).await;
+                if drop_after {
+                    return;
+                }
+            }
+            Some(t) => {
+                let ok = match ntlmclient::Message::try_from(t.as_slice()) {
+                    Ok(ntlmclient::Message::Authenticate(a)) => {
+                        a.user_name.eq_ignore_ascii_case(user)
+                            && a.domain_name == domain
+                            && wsusprobe::auth::ntlm::verify_ntlmv2(
+                                &wsusprobe::auth::ntlm::ntowf_v2(user, domain, pass),
+                                &SERVER_CHALLENGE,
+                                &a.ntlm_response,
+                            )
+                    }
+                    _ => false,
+                };
+                if ok {
+                    tunnel(s, upstream).await;
+                } else {
+                    let _ = s.write_all(DENY).await;
+                }
+                return;
+            }
+        }
+        match read_head(&mut s).await {
+            Some(h) => head = h,
+            None => return,
+        }
+    }
+}
+
 async fn serve_one(mut s: TcpStream, mode: Mode) {
     let Some(head) = read_head(&mut s).await else {
         return;
     };
     match mode {
+        Mode::Ntlm {
+            user,
+            domain,
+            pass,
+            upstream,
+        } => ntlm(s, head, &user, &domain, &pass, upstream, false).await,
+        Mode::NtlmDropAfterChallenge => {
+            let up: SocketAddr = "127.0.0.1:9".parse().unwrap();
+            ntlm(s, head, "x", "x", "x", up, true).await
+        }
+        Mode::KerberosOnly => {
+            let _ = s
+                .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
         Mode::Tunnel(up) => tunnel(s, up).await,
         Mode::Basic {
             user,
