@@ -7,137 +7,79 @@
 use std::io;
 use std::time::Duration;
 
-use tls_parser::{
-    TlsMessage, TlsMessageHandshake, parse_tls_message_handshake, parse_tls_raw_record,
-};
+pub mod server_flight;
+
+use tls_parser::parse_tls_raw_record;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::probe::deadline::Deadline;
 
+pub mod client_hello;
+
+pub use client_hello::{DEFAULT_GROUPS, HelloSpec, client_hello};
+
+pub const SSL3: u16 = 0x0300;
 pub const TLS10: u16 = 0x0301;
 pub const TLS11: u16 = 0x0302;
 pub const TLS12: u16 = 0x0303;
 pub const TLS13: u16 = 0x0304;
 
-/// What to put in the ClientHello.
-#[derive(Debug, Clone)]
-pub struct HelloSpec<'a> {
-    /// Highest version offered (legacy_version field).
-    pub version: u16,
-    pub suites: &'a [u16],
-    /// Server name for SNI; `None` for address literals.
-    pub sni: Option<&'a str>,
-}
-
 /// How the server answered a ClientHello.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelloOutcome {
     ServerHello {
+        /// The negotiated version (from supported_versions for TLS 1.3).
         version: u16,
         suite: u16,
+        /// A HelloRetryRequest: the server accepts the suite but wants another key share.
+        hrr: bool,
+        /// Key exchange group: key_share (TLS 1.3) or ServerKeyExchange (TLS ≤ 1.2), when read.
+        group: Option<u16>,
+        /// The certificate chain of a TLS ≤ 1.2 flight, when read.
+        certificates: Vec<Vec<u8>>,
     },
-    Alert {
-        level: u8,
-        code: u8,
-    },
+    Alert { level: u8, code: u8 },
     /// The peer closed the connection (FIN) without answering.
     Closed,
     /// The peer reset the connection.
     Reset,
     Timeout,
     /// The answer is not TLS; the first line of it, printable characters only.
-    NotTls {
-        first_line: String,
-    },
+    NotTls { first_line: String },
     /// TLS framing that does not parse.
     Malformed(String),
 }
 
-/// Most bytes read while waiting for the ServerHello.
-const MAX_FLIGHT: usize = 64 * 1024;
+/// Most bytes read while waiting for the server's flight.
+const MAX_FLIGHT: usize = 256 * 1024;
 
-const GROUPS: &[u16] = &[0x001d, 0x0017, 0x0018]; // x25519, secp256r1, secp384r1
-const SIG_ALGS: &[u16] = &[
-    0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0403, 0x0503, 0x0603, 0x0201, 0x0203,
-];
-
-fn put_u16(out: &mut Vec<u8>, v: u16) {
-    out.extend_from_slice(&v.to_be_bytes());
+/// How much of the server's answer to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Stop at the ServerHello (enumeration).
+    ServerHello,
+    /// Read on to ServerHelloDone: certificate chain and key exchange group (TLS ≤ 1.2).
+    Flight,
 }
 
-fn put_u24(out: &mut Vec<u8>, v: usize) {
-    let b = (v as u32).to_be_bytes();
-    out.extend_from_slice(&b[1..]);
-}
-
-fn extension(out: &mut Vec<u8>, ty: u16, body: &[u8]) {
-    put_u16(out, ty);
-    put_u16(out, body.len() as u16);
-    out.extend_from_slice(body);
-}
-
-fn u16_list(items: &[u16]) -> Vec<u8> {
-    let mut b = Vec::with_capacity(2 + items.len() * 2);
-    put_u16(&mut b, (items.len() * 2) as u16);
-    for i in items {
-        put_u16(&mut b, *i);
-    }
-    b
-}
-
-/// Encode a complete ClientHello record (TLS ≤ 1.2 framing).
-pub fn client_hello(spec: &HelloSpec<'_>) -> Vec<u8> {
-    let mut exts = Vec::new();
-    if let Some(name) = spec.sni {
-        let name = name.as_bytes();
-        let mut body = Vec::new();
-        put_u16(&mut body, (name.len() + 3) as u16);
-        body.push(0); // host_name
-        put_u16(&mut body, name.len() as u16);
-        body.extend_from_slice(name);
-        extension(&mut exts, 0x0000, &body);
-    }
-    extension(&mut exts, 0x000a, &u16_list(GROUPS));
-    extension(&mut exts, 0x000b, &[1, 0]); // ec_point_formats: uncompressed
-    if spec.version >= TLS12 {
-        extension(&mut exts, 0x000d, &u16_list(SIG_ALGS));
-    }
-    extension(&mut exts, 0x0017, &[]); // extended_master_secret
-    extension(&mut exts, 0xff01, &[0]); // renegotiation_info, initial
-
-    let mut random = [0u8; 32];
-    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random);
-
-    let mut body = Vec::new();
-    put_u16(&mut body, spec.version);
-    body.extend_from_slice(&random);
-    body.push(0); // empty session id
-    let suites: Vec<u16> = spec
-        .suites
-        .iter()
-        .copied()
-        .filter(|s| *s != 0x00ff)
-        .collect();
-    body.extend_from_slice(&u16_list(&suites));
-    body.extend_from_slice(&[1, 0]); // compression: null
-    put_u16(&mut body, exts.len() as u16);
-    body.extend_from_slice(&exts);
-
-    let mut hs = vec![1u8]; // client_hello
-    put_u24(&mut hs, body.len());
-    hs.extend_from_slice(&body);
-
-    let mut rec = vec![0x16];
-    put_u16(&mut rec, TLS10); // record version: what Schannel and most clients send
-    put_u16(&mut rec, hs.len() as u16);
-    rec.extend_from_slice(&hs);
-    rec
-}
-
-/// Send a ClientHello on `stream` and read the server's first answer.
+/// Send a ClientHello on `stream` and read the server's answer up to the ServerHello.
 pub async fn offer<S>(
     stream: &mut S,
     spec: &HelloSpec<'_>,
+    deadline: &Deadline,
+    cap: Duration,
+) -> HelloOutcome
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    offer_until(stream, spec, Until::ServerHello, deadline, cap).await
+}
+
+/// Send a ClientHello and read the server's answer as far as `until` says.
+pub async fn offer_until<S>(
+    stream: &mut S,
+    spec: &HelloSpec<'_>,
+    until: Until,
     deadline: &Deadline,
     cap: Duration,
 ) -> HelloOutcome
@@ -150,7 +92,7 @@ where
         Some(Err(e)) => return io_outcome(&e),
         Some(Ok(())) => {}
     }
-    match deadline.run(Some(cap), read_first_answer(stream)).await {
+    match deadline.run(Some(cap), read_answer(stream, until)).await {
         None => HelloOutcome::Timeout,
         Some(o) => o,
     }
@@ -166,7 +108,7 @@ fn io_outcome(e: &io::Error) -> HelloOutcome {
     }
 }
 
-async fn read_first_answer<S: AsyncRead + Unpin>(stream: &mut S) -> HelloOutcome {
+async fn read_answer<S: AsyncRead + Unpin>(stream: &mut S, until: Until) -> HelloOutcome {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     loop {
@@ -175,13 +117,13 @@ async fn read_first_answer<S: AsyncRead + Unpin>(stream: &mut S) -> HelloOutcome
                 return if buf.is_empty() {
                     HelloOutcome::Closed
                 } else {
-                    parse_answer(&buf, true)
+                    parse_flight(&buf, true, until)
                 };
             }
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(e) => return io_outcome(&e),
         }
-        match parse_answer(&buf, false) {
+        match parse_flight(&buf, false, until) {
             HelloOutcome::Malformed(m) if m.is_empty() => {
                 if buf.len() >= MAX_FLIGHT {
                     return HelloOutcome::Malformed(format!(
@@ -194,8 +136,14 @@ async fn read_first_answer<S: AsyncRead + Unpin>(stream: &mut S) -> HelloOutcome
     }
 }
 
-/// Interpret what has been read so far. `Malformed("")` means "need more bytes".
+/// Interpret what has been read so far, up to the ServerHello. `Malformed("")` means
+/// "need more bytes".
 pub fn parse_answer(buf: &[u8], at_eof: bool) -> HelloOutcome {
+    parse_flight(buf, at_eof, Until::ServerHello)
+}
+
+/// Interpret what has been read so far. `Malformed("")` means "need more bytes".
+pub fn parse_flight(buf: &[u8], at_eof: bool, until: Until) -> HelloOutcome {
     let need_more = HelloOutcome::Malformed(String::new());
     let Some(&first) = buf.first() else {
         return need_more;
@@ -207,15 +155,19 @@ pub fn parse_answer(buf: &[u8], at_eof: bool) -> HelloOutcome {
     }
     let mut rest = buf;
     let mut handshake = Vec::new();
-    loop {
-        if rest.is_empty() {
-            break;
-        }
+    let mut flight = server_flight::Flight::default();
+    let mut complete = false;
+    while !rest.is_empty() {
         match parse_tls_raw_record(rest) {
             Ok((next, rec)) => {
                 rest = next;
                 match rec.hdr.record_type.0 {
                     0x15 => {
+                        // An alert after the ServerHello ends the flight; before it, it is the answer.
+                        if flight.hello.is_some() {
+                            complete = true;
+                            break;
+                        }
                         return match rec.data {
                             [level, code, ..] => HelloOutcome::Alert {
                                 level: *level,
@@ -226,9 +178,23 @@ pub fn parse_answer(buf: &[u8], at_eof: bool) -> HelloOutcome {
                     }
                     0x16 => {
                         handshake.extend_from_slice(rec.data);
-                        if let Some(o) = server_hello(&handshake) {
-                            return o;
+                        match server_flight::read_messages(&handshake, &mut flight) {
+                            Err(m) => return HelloOutcome::Malformed(m),
+                            Ok(done) => {
+                                let hello_done = flight.hello.is_some()
+                                    && (until == Until::ServerHello || done);
+                                if hello_done {
+                                    complete = true;
+                                    break;
+                                }
+                            }
                         }
+                    }
+                    // ChangeCipherSpec (TLS 1.3 middlebox compatibility) and encrypted records
+                    // after a TLS 1.3 ServerHello end what can be read in clear.
+                    0x14 | 0x17 if flight.hello.is_some() => {
+                        complete = true;
+                        break;
                     }
                     other => {
                         return HelloOutcome::Malformed(format!(
@@ -241,39 +207,18 @@ pub fn parse_answer(buf: &[u8], at_eof: bool) -> HelloOutcome {
             Err(_) => return HelloOutcome::Malformed("TLS record header does not parse".into()),
         }
     }
-    if at_eof {
-        HelloOutcome::Malformed("connection closed in the middle of the server's answer".into())
-    } else {
-        need_more
-    }
-}
-
-fn server_hello(handshake: &[u8]) -> Option<HelloOutcome> {
-    match parse_tls_message_handshake(handshake) {
-        Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ServerHello(sh)))) => {
-            Some(HelloOutcome::ServerHello {
-                version: sh.version.0,
-                suite: sh.cipher.0,
-            })
-        }
-        Ok((_, TlsMessage::Handshake(other))) => Some(HelloOutcome::Malformed(format!(
-            "first handshake message is not a ServerHello ({})",
-            handshake_name(&other)
-        ))),
-        Ok(_) => Some(HelloOutcome::Malformed("unexpected message".into())),
-        Err(tls_parser::nom::Err::Incomplete(_)) => None,
-        Err(_) => Some(HelloOutcome::Malformed("ServerHello does not parse".into())),
-    }
-}
-
-fn handshake_name(m: &TlsMessageHandshake<'_>) -> &'static str {
-    match m {
-        TlsMessageHandshake::HelloRequest => "HelloRequest",
-        TlsMessageHandshake::ServerHelloV13Draft18(_) => "ServerHello (draft)",
-        TlsMessageHandshake::Certificate(_) => "Certificate",
-        TlsMessageHandshake::ServerKeyExchange(_) => "ServerKeyExchange",
-        TlsMessageHandshake::ServerDone(_) => "ServerHelloDone",
-        _ => "another handshake message",
+    match flight.hello {
+        Some(h) if complete || at_eof => HelloOutcome::ServerHello {
+            version: h.version,
+            suite: h.suite,
+            hrr: h.hrr,
+            group: h.group.or(flight.ske_group),
+            certificates: flight.certificates,
+        },
+        _ if at_eof => HelloOutcome::Malformed(
+            "connection closed in the middle of the server's answer".into(),
+        ),
+        _ => need_more,
     }
 }
 
@@ -356,11 +301,15 @@ pub fn version_name(v: u16) -> String {
 mod tests {
     use super::*;
 
+    use tls_parser::{TlsMessage, TlsMessageHandshake, parse_tls_message_handshake};
+
     #[test]
     fn hello_round_trips_through_tls_parser() {
         let rec = client_hello(&HelloSpec {
             version: TLS12,
+            also: &[],
             suites: &[0xc030, 0xc028],
+            groups: DEFAULT_GROUPS,
             sni: Some("sws.update.microsoft.com"),
         });
         let (rest, raw) = parse_tls_raw_record(&rec).expect("record");

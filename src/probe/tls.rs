@@ -388,7 +388,7 @@ struct FollowUp {
 
 fn describe(o: &HelloOutcome) -> String {
     match o {
-        HelloOutcome::ServerHello { version, suite } => format!(
+        HelloOutcome::ServerHello { version, suite, .. } => format!(
             "ServerHello {} {}",
             hello::version_name(*version),
             suites::name(*suite)
@@ -417,7 +417,9 @@ async fn probe_once(
     };
     let spec = HelloSpec {
         version,
+        also: &[],
         suites,
+        groups: hello::DEFAULT_GROUPS,
         sni,
     };
     Some(hello::offer(&mut stream, &spec, deadline, FOLLOW_UP_CAP).await)
