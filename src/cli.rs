@@ -40,7 +40,20 @@ pub enum Command {
     /// Probe one or more URLs stage by stage (default: the WSUS sync service on sws.update.microsoft.com)
     #[command(after_help = AFTER_HELP)]
     Check(CheckArgs),
+    /// List the TLS versions and cipher suites a server accepts, in its preference order
+    #[command(after_help = CIPHERS_HELP)]
+    Ciphers(CiphersArgs),
 }
+
+const CIPHERS_HELP: &str = "\
+Each version is enumerated on its own connections, concurrently: offer every remaining suite,
+note the one the server picks, remove it, repeat. SSL 3.0 to TLS 1.3, any suite OpenSSL knows plus
+the Windows profiles' suites, through a proxy too (each tunnel is authenticated).
+
+Examples:
+  wsusprobe ciphers sws.update.microsoft.com
+  wsusprobe ciphers wsus01.contoso.test:8531 --json
+  wsusprobe ciphers sws.update.microsoft.com --proxy http://proxy.contoso.test:8080";
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -49,6 +62,44 @@ pub struct CheckArgs {
     #[arg(value_name = "URL")]
     pub urls: Vec<String>,
 
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    /// Which route to probe: `auto` uses the proxy when one is given; `both` probes every URL
+    /// directly and through the proxy and shows the two verdicts side by side
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Proxy")]
+    pub route: RouteArg,
+
+    /// TLS version to offer. WSUS and Microsoft Update use TLS 1.2
+    #[arg(long, value_enum, default_value = "1.2", help_heading = "TLS")]
+    pub tls_version: TlsVersionArg,
+
+    /// Cipher suites to offer, comma-separated IANA names (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)
+    /// or 0xNNNN code points. Only suites the built-in TLS library speaks are accepted here
+    #[arg(long, value_name = "LIST", help_heading = "TLS")]
+    pub ciphers: Option<String>,
+
+    /// Also trust the CA certificates in this PEM file (repeatable), e.g. a TLS-inspection root.
+    /// The system roots and Microsoft Root Certificate Authority 2011 are always trusted
+    #[arg(long, value_name = "PEM", help_heading = "TLS")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Print the JSON report (same as --format json)
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub format: FormatArg,
+
+    /// Treat warnings (legacy endpoint, trusted interception, small clock skew) as failures
+    #[arg(long, help_heading = "Output")]
+    pub strict: bool,
+}
+
+/// Name resolution, proxy and time limits: shared by every command that connects.
+#[derive(Debug, Args)]
+pub struct NetArgs {
     /// Ask this DNS server instead of the system resolver (IPv6 as [ADDR]:PORT)
     #[arg(long, value_name = "IP[:PORT]", help_heading = "Name resolution")]
     pub dns_server: Option<String>,
@@ -85,27 +136,12 @@ pub struct CheckArgs {
     pub proxy_from_env: bool,
 
     /// Ignore any proxy and probe directly
-    #[arg(long, conflicts_with_all = ["proxy", "ssl_proxy", "proxy_from_env"], help_heading = "Proxy")]
+    #[arg(
+        long,
+        conflicts_with_all = ["proxy", "ssl_proxy", "proxy_from_env"],
+        help_heading = "Proxy"
+    )]
     pub no_proxy: bool,
-
-    /// Which route to probe: `auto` uses the proxy when one is given; `both` probes every URL
-    /// directly and through the proxy and shows the two verdicts side by side
-    #[arg(long, value_enum, default_value = "auto", help_heading = "Proxy")]
-    pub route: RouteArg,
-
-    /// TLS version to offer. WSUS and Microsoft Update use TLS 1.2
-    #[arg(long, value_enum, default_value = "1.2", help_heading = "TLS")]
-    pub tls_version: TlsVersionArg,
-
-    /// Cipher suites to offer, comma-separated IANA names (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)
-    /// or 0xNNNN code points. Only suites the built-in TLS library speaks are accepted here
-    #[arg(long, value_name = "LIST", help_heading = "TLS")]
-    pub ciphers: Option<String>,
-
-    /// Also trust the CA certificates in this PEM file (repeatable), e.g. a TLS-inspection root.
-    /// The system roots and Microsoft Root Certificate Authority 2011 are always trusted
-    #[arg(long, value_name = "PEM", help_heading = "TLS")]
-    pub ca_file: Vec<PathBuf>,
 
     /// Give up on a TCP connection attempt after this long (e.g. 10, 2.5s, 500ms)
     #[arg(
@@ -124,18 +160,24 @@ pub struct CheckArgs {
         help_heading = "Limits"
     )]
     pub timeout: String,
+}
 
-    /// Print the JSON report (same as --format json)
+#[derive(Debug, Args)]
+pub struct CiphersArgs {
+    /// The server: HOST[:PORT] (443 by default) or an https:// URL
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+
+    /// Server name to send in SNI (default: the target's host name; none for an address)
+    #[arg(long, value_name = "NAME", help_heading = "TLS")]
+    pub sni: Option<String>,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    /// Print the JSON result
     #[arg(long, help_heading = "Output")]
     pub json: bool,
-
-    /// Output format
-    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
-    pub format: FormatArg,
-
-    /// Treat warnings (legacy endpoint, trusted interception, small clock skew) as failures
-    #[arg(long, help_heading = "Output")]
-    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

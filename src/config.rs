@@ -13,7 +13,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use secrecy::SecretString;
 
-use crate::cli::{CheckArgs, FormatArg, ProxyAuthArg, RouteArg, TlsVersionArg};
+use crate::cli::{CheckArgs, FormatArg, NetArgs, ProxyAuthArg, RouteArg, TlsVersionArg};
 use crate::knowledge::{endpoints, suites};
 
 /// A command line or input file the tool cannot use (exit 2).
@@ -297,19 +297,6 @@ impl Config {
             .map(|u| Target::parse(u))
             .collect::<Result<Vec<_>, _>>()?;
 
-        let dns = match &args.dns_server {
-            None => DnsChoice::System,
-            Some(s) => DnsChoice::Server(parse_dns_server(s)?),
-        };
-        let overrides = args
-            .resolve
-            .iter()
-            .map(|s| ResolveOverride::parse(s))
-            .collect::<Result<Vec<_>, _>>()?;
-
-        let connect_timeout = parse_duration(&args.connect_timeout, "--connect-timeout")?;
-        let timeout = parse_duration(&args.timeout, "--timeout")?;
-
         let tls_version = match args.tls_version {
             TlsVersionArg::V12 => TlsVersion::V12,
             TlsVersionArg::V13 => TlsVersion::V13,
@@ -335,15 +322,44 @@ impl Config {
             }
         };
 
+        let mut cfg = Config::from_net(targets, &args.net, args.route)?;
+        cfg.tls_version = tls_version;
+        cfg.suites = suites;
+        cfg.extra_roots = extra_roots;
+        cfg.format = format;
+        cfg.strict = args.strict;
+        Ok(cfg)
+    }
+
+    /// The network part every command shares: resolver, overrides, time limits, proxy and
+    /// credentials; TLS and output settings take their defaults.
+    pub fn from_net(
+        targets: Vec<Target>,
+        net: &NetArgs,
+        route: RouteArg,
+    ) -> Result<Config, UsageError> {
+        let dns = match &net.dns_server {
+            None => DnsChoice::System,
+            Some(s) => DnsChoice::Server(parse_dns_server(s)?),
+        };
+        let overrides = net
+            .resolve
+            .iter()
+            .map(|s| ResolveOverride::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let connect_timeout = parse_duration(&net.connect_timeout, "--connect-timeout")?;
+        let timeout = parse_duration(&net.timeout, "--timeout")?;
+
         let (mut proxy, mut ssl_proxy, mut no_proxy) = (None, None, Vec::new());
-        if !args.no_proxy {
-            if let Some(p) = &args.proxy {
+        if !net.no_proxy {
+            if let Some(p) = &net.proxy {
                 proxy = Some(ProxySpec::parse(p, "--proxy")?);
             }
-            if let Some(p) = &args.ssl_proxy {
+            if let Some(p) = &net.ssl_proxy {
                 ssl_proxy = Some(ProxySpec::parse(p, "--ssl-proxy")?);
             }
-            if args.proxy_from_env {
+            if net.proxy_from_env {
                 let var = |names: &[&str]| {
                     names
                         .iter()
@@ -368,7 +384,7 @@ impl Config {
                 }
             }
         }
-        let route_mode = match (args.no_proxy, args.route) {
+        let route_mode = match (net.no_proxy, route) {
             (true, _) | (_, RouteArg::Direct) => RouteMode::Direct,
             (_, RouteArg::Auto) => RouteMode::Auto,
             (_, RouteArg::Proxy) => RouteMode::Proxy,
@@ -380,7 +396,7 @@ impl Config {
                 "--route proxy/both needs a proxy: give --proxy (or --ssl-proxy, or --proxy-from-env)",
             );
         }
-        let proxy_auth = match &args.proxy_user {
+        let proxy_auth = match &net.proxy_user {
             None => None,
             Some(_) if !any_proxy || route_mode == RouteMode::Direct => {
                 return usage("--proxy-user is given but no proxy is used");
@@ -394,7 +410,7 @@ impl Config {
                 Some(Arc::new(ProxyAuth {
                     user: user.clone(),
                     password: read_password(user)?,
-                    scheme: match args.proxy_auth {
+                    scheme: match net.proxy_auth {
                         ProxyAuthArg::Auto => crate::auth::SchemeChoice::Auto,
                         ProxyAuthArg::Basic => crate::auth::SchemeChoice::Basic,
                         ProxyAuthArg::Ntlm => crate::auth::SchemeChoice::Ntlm,
@@ -409,11 +425,11 @@ impl Config {
             overrides,
             connect_timeout,
             timeout,
-            tls_version,
-            suites,
-            extra_roots,
-            format,
-            strict: args.strict,
+            tls_version: TlsVersion::V12,
+            suites: None,
+            extra_roots: Vec::new(),
+            format: Format::Text,
+            strict: false,
             now: SystemTime::now(),
             proxy,
             ssl_proxy,
@@ -459,6 +475,70 @@ impl Config {
             .iter()
             .find(|o| o.port == port && o.host == host)
     }
+}
+
+/// What `wsusprobe ciphers` scans.
+#[derive(Debug)]
+pub struct CiphersJob {
+    pub cfg: Config,
+    pub host: String,
+    pub port: u16,
+    pub sni: Option<String>,
+    pub json: bool,
+}
+
+impl CiphersJob {
+    pub fn from_args(args: &crate::cli::CiphersArgs) -> Result<CiphersJob, UsageError> {
+        let (host, port) = parse_host_port(&args.target)?;
+        let sni = match &args.sni {
+            Some(n) if n.trim().is_empty() => return usage("--sni: the name is empty"),
+            Some(n) => Some(n.trim().to_ascii_lowercase()),
+            None if host.parse::<IpAddr>().is_ok() => None,
+            None => Some(host.clone()),
+        };
+        let target = Target::parse(&format!(
+            "https://{}/",
+            crate::probe::proxy::authority(&host, port)
+        ))?;
+        let cfg = Config::from_net(vec![target], &args.net, RouteArg::Auto)?;
+        Ok(CiphersJob {
+            cfg,
+            host,
+            port,
+            sni,
+            json: args.json,
+        })
+    }
+}
+
+/// `host`, `host:port`, `[v6]:port` or an https:// URL → (host, port); 443 by default.
+pub fn parse_host_port(input: &str) -> Result<(String, u16), UsageError> {
+    let s = input.trim();
+    if s.contains("://") {
+        let t = Target::parse(s)?;
+        return Ok((t.host, t.port));
+    }
+    let bad = || {
+        UsageError(format!(
+            "'{}': expected HOST[:PORT] or an https:// URL",
+            without_userinfo(s)
+        ))
+    };
+    if s.is_empty() || s.contains('/') || s.contains('@') {
+        return Err(bad());
+    }
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok((ip.to_string(), 443));
+    }
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok((sa.ip().to_string(), sa.port()));
+    }
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| bad())?),
+        None => (s, 443),
+    };
+    let t = Target::parse(&format!("https://{host}:{port}/")).map_err(|_| bad())?;
+    Ok((t.host, port))
 }
 
 fn read_password(user: &str) -> Result<SecretString, UsageError> {
@@ -614,6 +694,30 @@ mod tests {
         assert!(!e.0.contains("hunter2"), "{e}");
         let e = ProxySpec::parse("http://u:hunter2@[bad", "--proxy").unwrap_err();
         assert!(!e.0.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn host_ports() {
+        assert_eq!(
+            parse_host_port("sws.update.microsoft.com").unwrap(),
+            ("sws.update.microsoft.com".into(), 443)
+        );
+        assert_eq!(
+            parse_host_port("wsus01:8531").unwrap(),
+            ("wsus01".into(), 8531)
+        );
+        assert_eq!(parse_host_port("[::1]:8443").unwrap(), ("::1".into(), 8443));
+        assert_eq!(
+            parse_host_port("127.0.0.1").unwrap(),
+            ("127.0.0.1".into(), 443)
+        );
+        assert_eq!(
+            parse_host_port("https://h.test:9443/x").unwrap(),
+            ("h.test".into(), 9443)
+        );
+        for bad in ["", "h:notaport", "h:99999", "a/b", "u@h", "bad host"] {
+            assert!(parse_host_port(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

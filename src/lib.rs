@@ -6,6 +6,7 @@
 //! ClientHello engine.
 
 pub mod auth;
+pub mod ciphers;
 pub mod cli;
 pub mod config;
 pub mod exit;

@@ -127,7 +127,12 @@ pub fn client_hello(spec: &HelloSpec<'_>) -> Vec<u8> {
     } else {
         body.push(0);
     }
-    let suites: Vec<u16> = spec.suites.iter().copied().filter(|s| *s != 0x00ff).collect();
+    let suites: Vec<u16> = spec
+        .suites
+        .iter()
+        .copied()
+        .filter(|s| *s != 0x00ff)
+        .collect();
     body.extend_from_slice(&u16_list(&suites));
     body.extend_from_slice(&[1, 0]); // compression: null
     // Some servers choke on hellos of 256–511 bytes: pad those to 512 (RFC 7685).

@@ -38,14 +38,19 @@ pub enum HelloOutcome {
         /// The certificate chain of a TLS ≤ 1.2 flight, when read.
         certificates: Vec<Vec<u8>>,
     },
-    Alert { level: u8, code: u8 },
+    Alert {
+        level: u8,
+        code: u8,
+    },
     /// The peer closed the connection (FIN) without answering.
     Closed,
     /// The peer reset the connection.
     Reset,
     Timeout,
     /// The answer is not TLS; the first line of it, printable characters only.
-    NotTls { first_line: String },
+    NotTls {
+        first_line: String,
+    },
     /// TLS framing that does not parse.
     Malformed(String),
 }
@@ -181,8 +186,8 @@ pub fn parse_flight(buf: &[u8], at_eof: bool, until: Until) -> HelloOutcome {
                         match server_flight::read_messages(&handshake, &mut flight) {
                             Err(m) => return HelloOutcome::Malformed(m),
                             Ok(done) => {
-                                let hello_done = flight.hello.is_some()
-                                    && (until == Until::ServerHello || done);
+                                let hello_done =
+                                    flight.hello.is_some() && (until == Until::ServerHello || done);
                                 if hello_done {
                                     complete = true;
                                     break;
@@ -215,9 +220,9 @@ pub fn parse_flight(buf: &[u8], at_eof: bool, until: Until) -> HelloOutcome {
             group: h.group.or(flight.ske_group),
             certificates: flight.certificates,
         },
-        _ if at_eof => HelloOutcome::Malformed(
-            "connection closed in the middle of the server's answer".into(),
-        ),
+        _ if at_eof => {
+            HelloOutcome::Malformed("connection closed in the middle of the server's answer".into())
+        }
         _ => need_more,
     }
 }

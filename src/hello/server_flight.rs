@@ -116,7 +116,10 @@ mod tests {
 
     #[test]
     fn extensions() {
-        assert_eq!(hello_extensions(&[0, 0x2b, 0, 2, 3, 4, 0, 0x33, 0, 2, 0, 0x1d]), (Some(0x0304), Some(0x001d)));
+        assert_eq!(
+            hello_extensions(&[0, 0x2b, 0, 2, 3, 4, 0, 0x33, 0, 2, 0, 0x1d]),
+            (Some(0x0304), Some(0x001d))
+        );
         assert_eq!(hello_extensions(&[0, 0x2b, 0, 9, 3]), (None, None));
         assert_eq!(hello_extensions(&[]), (None, None));
     }

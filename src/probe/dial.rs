@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpStream;
@@ -19,17 +20,26 @@ pub struct Tunnel {
     pub auth: Option<Arc<ProxyAuth>>,
 }
 
+/// What a dialer opened, for reports.
+#[derive(Debug, Default)]
+pub struct DialStats {
+    pub connections: AtomicUsize,
+    pub proxy_requests: AtomicUsize,
+}
+
 #[derive(Debug, Clone)]
 pub struct Dialer {
     /// The first hop: the target itself, or the proxy.
     pub peer: SocketAddr,
     pub connect_timeout: Duration,
     pub tunnel: Option<Tunnel>,
+    pub stats: Arc<DialStats>,
 }
 
 impl Dialer {
     /// A TCP connection to the first hop.
     pub async fn dial_hop(&self, deadline: &Deadline) -> Option<TcpStream> {
+        self.stats.connections.fetch_add(1, Ordering::Relaxed);
         let s = deadline
             .run(Some(self.connect_timeout), TcpStream::connect(self.peer))
             .await?
@@ -44,7 +54,7 @@ impl Dialer {
         match &self.tunnel {
             None => Some(s),
             Some(t) => {
-                proxy::open(
+                let (stream, requests) = proxy::open(
                     s,
                     &t.host,
                     t.port,
@@ -52,7 +62,11 @@ impl Dialer {
                     || self.dial_hop(deadline),
                     deadline,
                 )
-                .await
+                .await;
+                self.stats
+                    .proxy_requests
+                    .fetch_add(requests, Ordering::Relaxed);
+                stream
             }
         }
     }

@@ -173,6 +173,7 @@ pub async fn probe_path(
     };
     let auth = cfg.proxy_auth.as_deref();
     let dialer = Dialer {
+        stats: Default::default(),
         peer,
         connect_timeout: cfg.connect_timeout,
         tunnel: proxy.map(|_| Tunnel {

@@ -505,15 +505,16 @@ pub async fn open<F, Fut>(
     auth: Option<&ProxyAuth>,
     redial: F,
     deadline: &Deadline,
-) -> Option<TcpStream>
+) -> (Option<TcpStream>, usize)
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Option<TcpStream>>,
 {
     let n = negotiate(stream, &authority(host, port), auth, redial, deadline).await;
+    let requests = n.legs.len();
     match (&n.early, &n.answer) {
-        (None, Answer::Head(h)) if (200..300).contains(&h.status) => Some(n.stream),
-        _ => None,
+        (None, Answer::Head(h)) if (200..300).contains(&h.status) => (Some(n.stream), requests),
+        _ => (None, requests),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Renderers read a `Report` and write it; they never probe.
 
+pub mod ciphers;
 pub mod json;
 pub mod text;
 
