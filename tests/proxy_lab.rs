@@ -463,3 +463,67 @@ fn basic_and_ntlm_offered_together_is_answered_with_ntlm() {
     r.expect_ok();
     assert_eq!(r.stage("proxy")["detail"]["scheme"], "Basic");
 }
+
+fn cipher_set(json: &Value) -> std::collections::BTreeSet<(String, String)> {
+    let mut set = std::collections::BTreeSet::new();
+    for v in json["versions"].as_array().unwrap() {
+        for s in v["suites"].as_array().unwrap() {
+            set.insert((
+                v["version"].as_str().unwrap().to_string(),
+                s["code"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    set
+}
+
+fn ciphers(args: &[&str], password: Option<&str>) -> Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsusprobe"));
+    cmd.arg("ciphers")
+        .arg("--json")
+        .args(args)
+        .env_remove("WSUSPROBE_PROXY_PASSWORD");
+    if let Some(p) = password {
+        cmd.env("WSUSPROBE_PROXY_PASSWORD", p);
+    }
+    serde_json::from_slice(&cmd.output().unwrap().stdout).unwrap()
+}
+
+/// The same suites through Squid as directly; through the NTLM port every tunnel authenticates
+/// (three CONNECTs each), and the report counts them.
+#[test]
+fn ciphers_through_squid_and_ntlm() {
+    let Some(lab) = lab() else { return };
+    let target = format!("{SWS}:{}", lab.get("LAB_TLS_GOOD"));
+    let direct = ciphers(
+        &[
+            &target,
+            "--resolve",
+            &format!("{SWS}:{}:127.0.0.1", lab.get("LAB_TLS_GOOD")),
+        ],
+        None,
+    );
+    let open = ciphers(&[&target, "--proxy", lab.get("LAB_PROXY_OPEN")], None);
+    assert!(!cipher_set(&direct).is_empty(), "{direct:#}");
+    assert_eq!(cipher_set(&direct), cipher_set(&open));
+    assert_eq!(open["route"]["kind"], "proxy");
+    let ntlm = ciphers(
+        &[
+            &target,
+            "--proxy",
+            lab.get("LAB_PROXY_NTLM"),
+            "--proxy-user",
+            "CONTOSO\\wsus",
+        ],
+        Some("pw"),
+    );
+    assert_eq!(cipher_set(&direct), cipher_set(&ntlm), "{ntlm:#}");
+    let conns = ntlm["connections"].as_u64().unwrap();
+    let requests = ntlm["proxy_requests"].as_u64().unwrap();
+    // each tunnel: one unauthenticated CONNECT on its own connection, then NEGOTIATE + AUTHENTICATE
+    assert_eq!(
+        requests,
+        conns / 2 * 3,
+        "{conns} connections, {requests} CONNECTs"
+    );
+}

@@ -148,6 +148,7 @@ fn wait_listening(addr: SocketAddr, g: &mut Guard) {
 }
 
 struct Ports {
+    modern: u16,
     good: u16,
     leaf_only: u16,
     cbc_only: u16,
@@ -157,6 +158,7 @@ struct Ports {
 
 fn nginx(pki: &Pki) -> (Guard, Ports) {
     let ports = Ports {
+        modern: free_port(),
         good: free_port(),
         leaf_only: free_port(),
         cbc_only: free_port(),
@@ -181,6 +183,14 @@ http {{
     ssl_protocols TLSv1.2;
     ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256;
     location = /ServerSyncWebService/ServerSyncWebService.asmx {{ default_type text/xml; return 200 '{SOAP_OK}'; }}
+    location / {{ return 200 'ok'; }}
+  }}
+  server {{
+    listen 127.0.0.1:{modern} ssl;
+    ssl_certificate {d}/fullchain.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers on;
+    ssl_ciphers 'HIGH:MEDIUM:!aNULL:!PSK:!SRP:@SECLEVEL=0';
     location / {{ return 200 'ok'; }}
   }}
   server {{
@@ -210,6 +220,7 @@ http {{
 }}
 "#,
         good = ports.good,
+        modern = ports.modern,
         leaf_only = ports.leaf_only,
         cbc_only = ports.cbc_only,
         tls10 = ports.tls10,
@@ -447,4 +458,118 @@ fn nginx_plain_http_selfupdate_and_503() {
         r.json
     );
     assert_eq!(r.json["paths"][0]["verdict"]["windows_error"], "0x80244022");
+}
+
+/// (version, code) pairs sslscan reports as accepted.
+fn sslscan(port: u16) -> std::collections::BTreeSet<(String, String)> {
+    let out = Command::new("sslscan")
+        .args([
+            "--no-colour",
+            "--xml=-",
+            "--sni-name=sws.update.microsoft.com",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout);
+    let attr = |line: &str, name: &str| -> String {
+        let key = format!("{name}=\"");
+        line.split(&key)
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("")
+            .to_string()
+    };
+    xml.lines()
+        .filter(|l| l.trim_start().starts_with("<cipher "))
+        .map(|l| {
+            (
+                attr(l, "sslversion"),
+                attr(l, "id").to_ascii_uppercase().replace("0X", "0x"),
+            )
+        })
+        .collect()
+}
+
+fn ours(port: u16) -> (Value, std::collections::BTreeSet<(String, String)>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+        .args([
+            "ciphers",
+            "--json",
+            &format!("127.0.0.1:{port}"),
+            "--sni",
+            "sws.update.microsoft.com",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut set = std::collections::BTreeSet::new();
+    for v in json["versions"].as_array().unwrap() {
+        for s in v["suites"].as_array().unwrap() {
+            set.insert((
+                v["version"].as_str().unwrap().to_string(),
+                s["code"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    (json, set)
+}
+
+/// `wsusprobe ciphers` reports exactly what sslscan reports, on servers users meet: the four
+/// suites of Microsoft Update's 2020 list, CBC-SHA384 only, TLS 1.0 only, and a modern TLS
+/// 1.2+1.3 server with some 30 suites in server order — with at most accepted + 2 connections
+/// per supported version.
+#[test]
+fn ciphers_agree_with_sslscan() {
+    if !(have("nginx") && have("openssl") && have("sslscan")) {
+        return;
+    }
+    let pki = Pki::new();
+    let (_ng, ports) = nginx(&pki);
+    for (name, port) in [
+        ("four-suite", ports.good),
+        ("cbc-only", ports.cbc_only),
+        ("tls10-only", ports.tls10),
+        ("modern", ports.modern),
+    ] {
+        let (json, mine) = ours(port);
+        let theirs = sslscan(port);
+        assert!(!mine.is_empty(), "{name}: nothing found: {json:#}");
+        assert_eq!(mine, theirs, "{name}: wsusprobe vs sslscan");
+        let budget: u64 = json["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                if v["supported"] == true {
+                    v["suites"].as_array().unwrap().len() as u64 + 2
+                } else {
+                    1
+                }
+            })
+            .sum();
+        assert!(
+            json["connections"].as_u64().unwrap() <= budget,
+            "{name}: {} connections > {budget}",
+            json["connections"]
+        );
+    }
+    let (json, _) = ours(ports.modern);
+    let v12 = json["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["version"] == "TLSv1.2")
+        .unwrap();
+    assert_eq!(v12["server_preference"], true, "{v12:#}");
+    assert!(v12["suites"].as_array().unwrap().len() >= 20, "{v12:#}");
+    let (json, _) = ours(ports.tls10);
+    let supported: Vec<&str> = json["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["supported"] == true)
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(supported, ["TLSv1.0"]);
 }
