@@ -107,7 +107,7 @@ async fn offer(
 }
 
 /// Enumerate one version by elimination.
-async fn scan_version(
+pub async fn scan_version(
     dialer: &Dialer,
     version: u16,
     label: &'static str,

@@ -74,10 +74,19 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "1.2", help_heading = "TLS")]
     pub tls_version: TlsVersionArg,
 
-    /// Cipher suites to offer, comma-separated IANA names (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)
-    /// or 0xNNNN code points. Only suites the built-in TLS library speaks are accepted here
+    /// Cipher suites to offer, in order, comma-separated: IANA names
+    /// (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), Windows GPO names with a curve
+    /// (TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P256) or 0xNNNN. Any suite: those the built-in TLS
+    /// library cannot speak (CBC, static RSA, DHE) are tested with the raw handshake engine
     #[arg(long, value_name = "LIST", help_heading = "TLS")]
     pub ciphers: Option<String>,
+
+    /// Offer what this Windows version offers by default (versions, suite order, curves):
+    /// win2012, win2012r2, win2016, win2019, win2022, dotnet-legacy (a TLS 1.0-only .NET client),
+    /// seeds-2020 (the four suites Microsoft Update accepted in 2020). Answers "would this
+    /// server's Windows talk to it?"
+    #[arg(long, value_name = "PROFILE", help_heading = "TLS")]
+    pub client_profile: Option<String>,
 
     /// Also trust the CA certificates in this PEM file (repeatable), e.g. a TLS-inspection root.
     /// The system roots and Microsoft Root Certificate Authority 2011 are always trusted

@@ -270,6 +270,9 @@ pub struct Config {
     pub tls_version: TlsVersion,
     /// Suites to offer (code points rustls implements); `None` = all rustls offers for the version.
     pub suites: Option<Vec<u16>>,
+    /// A Windows client profile or a GPO-style suite list, offered by the raw engine: set when
+    /// the offer holds anything rustls cannot speak (CBC, static RSA, DHE, TLS 1.0/1.1, curve limits).
+    pub offer: Option<ClientOffer>,
     /// Extra trust anchors from --ca-file, with the file each came from.
     pub extra_roots: Vec<(CertificateDer<'static>, String)>,
     pub format: Format,
@@ -301,9 +304,31 @@ impl Config {
             TlsVersionArg::V12 => TlsVersion::V12,
             TlsVersionArg::V13 => TlsVersion::V13,
         };
-        let suites = match &args.ciphers {
+        let entries = match &args.ciphers {
             None => None,
-            Some(list) => Some(parse_cipher_list(list, tls_version)?),
+            Some(list) => Some(parse_cipher_entries(list)?),
+        };
+        let profile = match &args.client_profile {
+            None => None,
+            Some(name) => Some(suites::profile(name).ok_or_else(|| {
+                UsageError(format!(
+                    "--client-profile '{name}': known profiles are {}",
+                    suites::PROFILES
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?),
+        };
+        let rustls_only = entries.as_ref().is_some_and(|e| {
+            e.iter()
+                .all(|(id, group)| group.is_none() && suites::rustls_suite(*id).is_some())
+        });
+        let (suites, offer) = match (profile, entries) {
+            (None, None) => (None, None),
+            (None, Some(e)) if rustls_only => (Some(rustls_list(&e, tls_version)?), None),
+            (profile, entries) => (None, Some(ClientOffer::new(profile, entries, tls_version))),
         };
 
         let mut extra_roots = Vec::new();
@@ -325,6 +350,7 @@ impl Config {
         let mut cfg = Config::from_net(targets, &args.net, args.route)?;
         cfg.tls_version = tls_version;
         cfg.suites = suites;
+        cfg.offer = offer;
         cfg.extra_roots = extra_roots;
         cfg.format = format;
         cfg.strict = args.strict;
@@ -427,6 +453,7 @@ impl Config {
             timeout,
             tls_version: TlsVersion::V12,
             suites: None,
+            offer: None,
             extra_roots: Vec::new(),
             format: Format::Text,
             strict: false,
@@ -598,42 +625,124 @@ pub fn parse_duration(s: &str, flag: &str) -> Result<Duration, UsageError> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn parse_cipher_list(list: &str, version: TlsVersion) -> Result<Vec<u16>, UsageError> {
-    let mut out = Vec::new();
+/// `--ciphers` entries: IANA names, Windows names with `_P256`/`_P384` curve suffixes, or
+/// 0xNNNN code points, in the order given.
+fn parse_cipher_entries(list: &str) -> Result<Vec<(u16, Option<u16>)>, UsageError> {
+    let mut out: Vec<(u16, Option<u16>)> = Vec::new();
     for entry in list.split([',', ':', ' ']).filter(|e| !e.trim().is_empty()) {
-        let id = suites::parse_one(entry).map_err(|e| UsageError(format!("--ciphers: {e}")))?;
-        let Some(suite) = suites::rustls_suite(id) else {
-            return usage(format!(
-                "--ciphers: {} is a real suite, but the built-in TLS library cannot negotiate it \
-                 (no CBC, static-RSA or DHE suites); it speaks: {}",
-                suites::name(id),
-                suites::rustls_names().join(", ")
-            ));
-        };
-        let is13 = suite.version() == &rustls::version::TLS13;
-        match (version, is13) {
-            (TlsVersion::V12, true) => {
-                return usage(format!(
-                    "--ciphers: {} is a TLS 1.3 suite; add --tls-version 1.3 to offer it",
-                    suites::name(id)
-                ));
-            }
-            (TlsVersion::V13, false) => {
-                return usage(format!(
-                    "--ciphers: {} is a TLS 1.2 suite and --tls-version 1.3 is set",
-                    suites::name(id)
-                ));
-            }
-            _ => {}
-        }
-        if !out.contains(&id) {
-            out.push(id);
+        let parsed =
+            suites::parse_schannel(entry).map_err(|e| UsageError(format!("--ciphers: {e}")))?;
+        if !out.contains(&parsed) {
+            out.push(parsed);
         }
     }
     if out.is_empty() {
         return usage("--ciphers: the list is empty");
     }
     Ok(out)
+}
+
+/// A list rustls speaks, checked against the version offered.
+fn rustls_list(
+    entries: &[(u16, Option<u16>)],
+    version: TlsVersion,
+) -> Result<Vec<u16>, UsageError> {
+    let mut out = Vec::new();
+    for (id, _) in entries {
+        let is13 = id >> 8 == 0x13;
+        match (version, is13) {
+            (TlsVersion::V12, true) => {
+                return usage(format!(
+                    "--ciphers: {} is a TLS 1.3 suite; add --tls-version 1.3 to offer it",
+                    suites::name(*id)
+                ));
+            }
+            (TlsVersion::V13, false) => {
+                return usage(format!(
+                    "--ciphers: {} is a TLS 1.2 suite and --tls-version 1.3 is set",
+                    suites::name(*id)
+                ));
+            }
+            _ => out.push(*id),
+        }
+    }
+    Ok(out)
+}
+
+/// What the raw engine offers in `check`: a Windows profile, a GPO-style list, or both (the
+/// list then replaces the profile's order, as a GPO overrides the defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOffer {
+    pub name: String,
+    /// Highest first.
+    pub versions: Vec<u16>,
+    pub suites: Vec<u16>,
+    pub groups: Vec<u16>,
+}
+
+impl ClientOffer {
+    fn new(
+        profile: Option<&'static suites::Profile>,
+        entries: Option<Vec<(u16, Option<u16>)>>,
+        version: TlsVersion,
+    ) -> ClientOffer {
+        let default_versions = match version {
+            TlsVersion::V12 => vec![crate::hello::TLS12],
+            TlsVersion::V13 => vec![crate::hello::TLS13, crate::hello::TLS12],
+        };
+        let mut versions = profile
+            .map(|p| p.versions.to_vec())
+            .unwrap_or(default_versions);
+        let mut groups: Vec<u16> = profile
+            .map(|p| p.groups.to_vec())
+            .unwrap_or_else(|| crate::hello::DEFAULT_GROUPS.to_vec());
+        let (name, suites) = match (&entries, profile) {
+            (Some(e), Some(p)) => (
+                format!("{} with the --ciphers order", p.name),
+                e.iter().map(|(id, _)| *id).collect(),
+            ),
+            (Some(e), None) => (
+                "the --ciphers list".to_string(),
+                e.iter().map(|(id, _)| *id).collect(),
+            ),
+            (None, Some(p)) => (format!("the {} profile", p.name), p.suites.to_vec()),
+            (None, None) => ("the default offer".to_string(), Vec::new()),
+        };
+        // `_P256`/`_P384` entries restrict the curves, in the order they first appear.
+        let restricted: Vec<u16> =
+            entries
+                .iter()
+                .flatten()
+                .filter_map(|(_, g)| *g)
+                .fold(Vec::new(), |mut acc, g| {
+                    if !acc.contains(&g) {
+                        acc.push(g);
+                    }
+                    acc
+                });
+        if !restricted.is_empty() {
+            groups = restricted;
+        }
+        let mut suites: Vec<u16> = suites;
+        suites.dedup();
+        if suites.iter().any(|s| s >> 8 == 0x13) && !versions.contains(&crate::hello::TLS13) {
+            versions.insert(0, crate::hello::TLS13);
+        }
+        ClientOffer {
+            name,
+            versions,
+            suites,
+            groups,
+        }
+    }
+
+    pub fn max_version(&self) -> u16 {
+        self.versions
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(crate::hello::TLS12)
+    }
 }
 
 fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, UsageError> {
@@ -771,20 +880,27 @@ mod tests {
 
     #[test]
     fn cipher_lists() {
+        let e = parse_cipher_entries("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,0xc02f").unwrap();
+        assert_eq!(e, vec![(0xc030, None), (0xc02f, None)]);
         assert_eq!(
-            parse_cipher_list(
-                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,0xc02f",
-                TlsVersion::V12
-            )
-            .unwrap(),
+            rustls_list(&e, TlsVersion::V12).unwrap(),
             vec![0xc030, 0xc02f]
         );
-        let e = parse_cipher_list("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", TlsVersion::V12)
-            .unwrap_err();
-        assert!(e.0.contains("cannot negotiate"), "{e}");
-        assert!(parse_cipher_list("TLS_AES_128_GCM_SHA256", TlsVersion::V12).is_err());
-        assert!(parse_cipher_list("TLS_NOPE", TlsVersion::V12).is_err());
-        assert!(parse_cipher_list(",", TlsVersion::V12).is_err());
+        assert!(rustls_list(&[(0x1301, None)], TlsVersion::V12).is_err());
+        assert!(parse_cipher_entries("TLS_NOPE").is_err());
+        assert!(parse_cipher_entries(",").is_err());
+        let gpo = parse_cipher_entries(
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P256,TLS_RSA_WITH_AES_256_GCM_SHA384",
+        )
+        .unwrap();
+        let o = ClientOffer::new(None, Some(gpo), TlsVersion::V12);
+        assert_eq!(o.suites, vec![0xc028, 0x009d]);
+        assert_eq!(o.groups, vec![0x0018, 0x0017]);
+        let p = ClientOffer::new(suites::profile("win2012r2"), None, TlsVersion::V12);
+        assert_eq!(
+            (p.max_version(), p.suites[0], p.groups.clone()),
+            (0x0303, 0xc028, vec![0x17, 0x18])
+        );
     }
 
     #[test]

@@ -573,3 +573,95 @@ fn ciphers_agree_with_sslscan() {
         .collect();
     assert_eq!(supported, ["TLSv1.0"]);
 }
+
+/// `check --client-profile`: what a Windows Server of that version would get from the server.
+#[test]
+fn client_profiles_against_the_four_suite_server() {
+    if !(have("nginx") && have("openssl")) {
+        return;
+    }
+    let pki = Pki::new();
+    let (_ng, ports) = nginx(&pki);
+    let ca = pki.path("root.pem");
+    let ca = ca.to_str().unwrap();
+    let run = |port: u16, extra: &[&str]| {
+        let res = format!("{SWS}:{port}:127.0.0.1");
+        let mut args = vec![
+            sync_url(port),
+            "--resolve".into(),
+            res,
+            "--ca-file".into(),
+            ca.to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        wsusprobe(&args)
+    };
+
+    // 2012 R2 has no ECDHE_RSA+GCM: it lands on the CBC suite with a NIST curve, and the
+    // certificate is still checked, from the server's flight.
+    let r = run(ports.good, &["--client-profile", "win2012r2"]);
+    assert_eq!(r.code, 0, "{:#}", r.json);
+    let tls = r.stage("tls");
+    assert_eq!(
+        tls["detail"]["suite"], "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        "{tls:#}"
+    );
+    assert!(
+        matches!(
+            tls["detail"]["group"].as_str(),
+            Some("secp256r1" | "secp384r1")
+        ),
+        "{tls:#}"
+    );
+    assert_eq!(r.stage("certificate")["status"], "pass");
+    assert_eq!(r.stage("http")["status"], "skip");
+
+    // The same profile against a server that omits its intermediate: the flight's chain is judged.
+    let r = run(ports.leaf_only, &["--client-profile", "win2012r2"]);
+    assert_eq!(
+        r.verdict(),
+        ("certificate".into(), "incomplete_chain".into()),
+        "{:#}",
+        r.json
+    );
+
+    // A 2016 profile negotiates GCM and completes the handshake: every stage runs.
+    let r = run(ports.good, &["--client-profile", "win2016"]);
+    assert_eq!(r.code, 0, "{:#}", r.json);
+    assert_eq!(r.stage("http")["status"], "pass");
+
+    // A GPO-style list with nothing in common: the verdict names what the server accepts.
+    let r = run(
+        ports.good,
+        &[
+            "--ciphers",
+            "TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA_P256",
+        ],
+    );
+    assert_eq!(
+        r.verdict(),
+        ("tls".into(), "no_common_cipher".into()),
+        "{:#}",
+        r.json
+    );
+    let msg = r.json["paths"][0]["verdict"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384") && msg.contains("00010002"),
+        "{msg}"
+    );
+
+    // A TLS 1.0-only client (.NET without SchUseStrongCrypto) against a TLS 1.2 server.
+    let r = run(ports.good, &["--client-profile", "dotnet-legacy"]);
+    assert_eq!(
+        r.verdict(),
+        ("tls".into(), "protocol_version".into()),
+        "{:#}",
+        r.json
+    );
+    let msg = r.json["paths"][0]["verdict"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("only TLS 1.2") && msg.contains("TLS 1.0"),
+        "{msg}"
+    );
+}

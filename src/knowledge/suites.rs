@@ -350,6 +350,16 @@ pub static PROFILES: &[Profile] = &[
         groups: X25519_P256_P384,
     },
     Profile {
+        name: "dotnet-legacy",
+        describe: "a .NET Framework client without SchUseStrongCrypto (Catalog import, old tools): TLS 1.0 only, 2012 R2 suites",
+        versions: &[0x0301],
+        suites: &[
+            0xc014, 0xc013, 0x0039, 0x0033, 0x0035, 0x002f, 0xc00a, 0xc009, 0x0038, 0x0032, 0x000a,
+            0x0013, 0x0005, 0x0004,
+        ],
+        groups: P256_P384,
+    },
+    Profile {
         name: "seeds-2020",
         describe: "the four suites Microsoft Update accepted from August 2020 (ECDHE_RSA AES GCM and CBC-SHA2), TLS 1.2",
         versions: &[0x0303],

@@ -252,6 +252,23 @@ pub async fn probe_path(
             };
             let tls = tls::handshake(cfg, &target.host, stream, &dialer, &deadline).await;
             let ok = st.push(tls.result);
+            if ok && tls.flight_only {
+                match trust {
+                    Some(t) if !tls.chain.is_empty() => {
+                        let t0 = Instant::now();
+                        let c = cert::analyse(t, &target.host, &tls.chain, cfg.now);
+                        st.push(c.result.with_elapsed(t0.elapsed()));
+                    }
+                    _ => {
+                        st.push(StageResult::skip(
+                            Stage::Certificate,
+                            "not run: the server's flight carried no readable certificate (TLS 1.3 encrypts it)",
+                        ));
+                    }
+                }
+                st.skip_rest("not run: the negotiated suite is one wsusprobe cannot complete");
+                return finish(st);
+            }
             let (Some(mut stream), true) = (tls.stream, ok) else {
                 st.skip_rest("not run: the TLS handshake failed");
                 return finish(st);

@@ -25,7 +25,7 @@ use tokio_rustls::client::TlsStream;
 
 use super::deadline::Deadline;
 use super::dial::Dialer;
-use crate::config::{Config, TlsVersion};
+use crate::config::{ClientOffer, Config, TlsVersion};
 use crate::hello::{self, HelloOutcome, HelloSpec};
 use crate::knowledge::suites;
 use crate::model::{Kind, Stage, StageResult};
@@ -141,6 +141,9 @@ pub struct TlsOutcome {
     pub result: StageResult,
     pub stream: Option<TlsStream<Recorder<TcpStream>>>,
     pub chain: Vec<CertificateDer<'static>>,
+    /// The handshake was judged from the server's first flight only (a suite wsusprobe cannot
+    /// finish): the chain comes from that flight, and there is no stream for http.
+    pub flight_only: bool,
 }
 
 fn client_config(cfg: &Config, capture: Arc<Capture>) -> Result<ClientConfig, rustls::Error> {
@@ -189,9 +192,298 @@ pub async fn handshake(
     deadline: &Deadline,
 ) -> TlsOutcome {
     let started = Instant::now();
-    let mut out = handshake_inner(cfg, host, tcp, dialer, deadline).await;
+    let mut out = match &cfg.offer {
+        Some(offer) => handshake_offer(cfg, offer, host, tcp, dialer, deadline).await,
+        None => handshake_inner(cfg, host, tcp, dialer, deadline).await,
+    };
     out.result = out.result.with_elapsed(started.elapsed());
     out
+}
+
+fn sni_for(host: &str) -> Option<&str> {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        None
+    } else {
+        Some(host)
+    }
+}
+
+/// `check --client-profile` / a GPO-style `--ciphers` list: the raw engine sends exactly that
+/// ClientHello. When the server picks a suite rustls speaks, the handshake is then done for real
+/// with that suite; otherwise it is judged from the server's flight.
+async fn handshake_offer(
+    cfg: &Config,
+    offer: &ClientOffer,
+    host: &str,
+    mut tcp: TcpStream,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> TlsOutcome {
+    let max = offer.max_version();
+    let also: Vec<u16> = offer
+        .versions
+        .iter()
+        .copied()
+        .filter(|v| *v != max)
+        .collect();
+    let spec = HelloSpec {
+        version: max,
+        also: &also,
+        suites: &offer.suites,
+        groups: &offer.groups,
+        sni: sni_for(host),
+    };
+    let offered_names: Vec<String> = offer.suites.iter().map(|s| suites::name(*s)).collect();
+    let base = json!({
+        "offer": offer.name,
+        "offered_versions": offer.versions.iter().map(|v| hello::version_name(*v)).collect::<Vec<_>>(),
+        "offered_suites": offered_names,
+        "offered_groups": offer.groups.iter().map(|g| suites::group_name(*g)).collect::<Vec<_>>(),
+    });
+    let fail = |kind, msg: String, mut detail: Value, evidence: Vec<Value>| {
+        detail["follow_up"] = Value::Array(evidence);
+        TlsOutcome {
+            result: StageResult::fail(Stage::Tls, kind, msg, detail),
+            stream: None,
+            chain: vec![],
+            flight_only: false,
+        }
+    };
+    let answer = hello::offer_until(
+        &mut tcp,
+        &spec,
+        hello::Until::Flight,
+        deadline,
+        deadline.remaining(),
+    )
+    .await;
+    drop(tcp);
+    match answer {
+        HelloOutcome::ServerHello {
+            version,
+            suite,
+            group,
+            certificates,
+            ..
+        } if offer.versions.contains(&version) && offer.suites.contains(&suite) => {
+            let what = format!(
+                "{} negotiates {}, {}{}",
+                offer.name,
+                hello::version_name(version),
+                suites::name(suite),
+                group
+                    .map(|g| format!(" with {}", suites::group_name(g)))
+                    .unwrap_or_default()
+            );
+            let mut detail = base.clone();
+            detail["version"] = json!(hello::version_name(version));
+            detail["suite"] = json!(suites::name(suite));
+            detail["group"] = json!(group.map(suites::group_name));
+            if suites::rustls_suite(suite).is_some() && version >= hello::TLS12 {
+                // Finish the handshake for real with that suite, so http and clock can run.
+                if let Some(fresh) = dialer.dial(deadline).await {
+                    let mut narrowed = cfg.clone();
+                    narrowed.offer = None;
+                    narrowed.suites = Some(vec![suite]);
+                    narrowed.tls_version = if version >= hello::TLS13 {
+                        TlsVersion::V13
+                    } else {
+                        TlsVersion::V12
+                    };
+                    let mut out = handshake_inner(&narrowed, host, fresh, dialer, deadline).await;
+                    if !out.result.failed() {
+                        out.result.message = format!("{what} (completed: {})", out.result.message);
+                    }
+                    out.result.detail["offer"] = detail;
+                    return out;
+                }
+            }
+            let chain: Vec<CertificateDer<'static>> =
+                certificates.into_iter().map(CertificateDer::from).collect();
+            TlsOutcome {
+                result: StageResult::pass(
+                    Stage::Tls,
+                    format!(
+                        "{what}; wsusprobe cannot finish this suite itself, so the certificate is judged from the server's flight and clock/http are not run"
+                    ),
+                    detail,
+                ),
+                stream: None,
+                chain,
+                flight_only: true,
+            }
+        }
+        HelloOutcome::ServerHello { version, suite, .. } if !offer.versions.contains(&version) => {
+            fail(
+                Kind::ProtocolVersion,
+                format!(
+                    "the server answered with {} ({}), a version {} does not offer",
+                    hello::version_name(version),
+                    suites::name(suite),
+                    offer.name
+                ),
+                base,
+                vec![],
+            )
+        }
+        HelloOutcome::ServerHello { suite, .. } => fail(
+            Kind::Alert,
+            format!(
+                "the server chose {}, which was not offered",
+                suites::name(suite)
+            ),
+            base,
+            vec![],
+        ),
+        HelloOutcome::Timeout => fail(
+            Kind::Timeout,
+            "the server did not answer the ClientHello before the deadline".into(),
+            base,
+            vec![],
+        ),
+        HelloOutcome::NotTls { first_line } => fail(
+            Kind::NotTls,
+            format!("the server answered the TLS handshake in plaintext: \"{first_line}\""),
+            base,
+            vec![],
+        ),
+        refused => {
+            let (kind, msg, evidence) =
+                explain_offer(offer, host, &refused, dialer, deadline).await;
+            fail(kind, msg, base, evidence)
+        }
+    }
+}
+
+/// Why the server refused the offer: which versions and (TLS 1.2) suites it does accept.
+async fn explain_offer(
+    offer: &ClientOffer,
+    host: &str,
+    refused: &HelloOutcome,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> (Kind, String, Vec<Value>) {
+    let mut evidence = vec![json!({"offer": offer.name, "answer": describe(refused)})];
+    let sni = sni_for(host);
+    // Which versions does the server speak at all?
+    let mut server_versions = Vec::new();
+    for (v, suites_for) in [
+        (hello::TLS13, suites::TLS13_SUITES),
+        (hello::TLS12, suites::BROAD_TLS12),
+        (hello::TLS11, suites::BROAD_TLS10),
+        (hello::TLS10, suites::BROAD_TLS10),
+    ] {
+        let Some(mut s) = dialer.dial(deadline).await else {
+            break;
+        };
+        let spec = HelloSpec {
+            version: v,
+            also: &[],
+            suites: suites_for,
+            groups: hello::DEFAULT_GROUPS,
+            sni,
+        };
+        let a = hello::offer(&mut s, &spec, deadline, FOLLOW_UP_CAP).await;
+        evidence.push(
+            json!({"offer": format!("{}, broad", hello::version_name(v)), "answer": describe(&a)}),
+        );
+        if matches!(a, HelloOutcome::ServerHello { version, .. } if version == v) {
+            server_versions.push(v);
+        }
+    }
+    let names = |vs: &[u16]| {
+        vs.iter()
+            .map(|v| hello::version_name(*v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let common: Vec<u16> = offer
+        .versions
+        .iter()
+        .copied()
+        .filter(|v| server_versions.contains(v))
+        .collect();
+    if !server_versions.is_empty() && common.is_empty() {
+        return (
+            Kind::ProtocolVersion,
+            format!(
+                "the server accepts only {}; {} offers {}",
+                names(&server_versions),
+                offer.name,
+                names(&offer.versions)
+            ),
+            evidence,
+        );
+    }
+    // A version in common: list what the server accepts there, and compare.
+    let Some(&v) = common.first() else {
+        let (kind, msg) = match refused {
+            HelloOutcome::Reset => (
+                Kind::Reset,
+                "the server reset the connection and answers no broader offer either",
+            ),
+            HelloOutcome::Closed => (
+                Kind::Closed,
+                "the server closed the connection and answers no broader offer either",
+            ),
+            _ => (
+                Kind::Alert,
+                "the server refused the hello and answers no broader offer either",
+            ),
+        };
+        return (kind, msg.to_string(), evidence);
+    };
+    let label = crate::ciphers::VERSIONS
+        .iter()
+        .find(|(x, _)| *x == v)
+        .map(|(_, l)| *l)
+        .unwrap_or("TLS");
+    let accepted = crate::ciphers::scan_version(dialer, v, label, sni, deadline).await;
+    let accepted_ids: Vec<u16> = accepted
+        .suites
+        .iter()
+        .filter_map(|s| u16::from_str_radix(s.code.trim_start_matches("0x"), 16).ok())
+        .collect();
+    evidence.push(json!({"offer": format!("{label}, every suite"), "accepted": accepted.suites.iter().map(|s| s.name.clone()).collect::<Vec<_>>()}));
+    let shared: Vec<u16> = offer
+        .suites
+        .iter()
+        .copied()
+        .filter(|s| accepted_ids.contains(s))
+        .collect();
+    let list = |ids: &[u16]| {
+        ids.iter()
+            .map(|s| suites::name(*s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if shared.is_empty() {
+        (
+            Kind::NoCommonCipher,
+            format!(
+                "the server accepts {} only with {}; {} has none of them — add one to the SSL Cipher Suite Order policy (HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002, value Functions)",
+                hello::version_name(v),
+                list(&accepted_ids),
+                offer.name
+            ),
+            evidence,
+        )
+    } else {
+        (
+            Kind::NoCommonCipher,
+            format!(
+                "the server accepts {} of the suites offered, but refused the hello: the curves offered ({}) are probably not among the server's",
+                list(&shared),
+                offer
+                    .groups
+                    .iter()
+                    .map(|g| suites::group_name(*g))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            evidence,
+        )
+    }
 }
 
 async fn handshake_inner(
@@ -212,6 +504,7 @@ async fn handshake_inner(
         result: StageResult::fail(Stage::Tls, kind, msg, detail),
         stream: None,
         chain: vec![],
+        flight_only: false,
     };
     let config = match client_config(cfg, capture.clone()) {
         Ok(c) => c,
@@ -269,6 +562,7 @@ async fn handshake_inner(
                 ),
                 stream: Some(stream),
                 chain,
+                flight_only: false,
             }
         }
         None => failed(
