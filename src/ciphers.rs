@@ -230,11 +230,9 @@ pub async fn scan(cfg: &Config, host: &str, port: u16, sni: Option<&str>) -> Cip
         let dialer = Dialer {
             peer,
             connect_timeout: cfg.connect_timeout,
-            tunnel: proxy.as_ref().map(|_| Tunnel {
-                host: host.to_string(),
-                port,
-                auth: cfg.proxy_auth.clone(),
-            }),
+            tunnel: proxy
+                .as_ref()
+                .map(|_| Tunnel::new(host, port, cfg.proxy_auth.clone())),
             stats: stats.clone(),
         };
         // Through a proxy, check once that a tunnel opens at all: otherwise every version would

@@ -2,8 +2,8 @@
 //! connection to the first hop, and through the proxy a CONNECT tunnel.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::TcpStream;
@@ -18,6 +18,19 @@ pub struct Tunnel {
     pub host: String,
     pub port: u16,
     pub auth: Option<Arc<ProxyAuth>>,
+    /// The schemes the proxy offered on an earlier tunnel: later tunnels authenticate at once.
+    pub learned: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+impl Tunnel {
+    pub fn new(host: &str, port: u16, auth: Option<Arc<ProxyAuth>>) -> Tunnel {
+        Tunnel {
+            host: host.to_string(),
+            port,
+            auth,
+            learned: Arc::default(),
+        }
+    }
 }
 
 /// What a dialer opened, for reports.
@@ -54,11 +67,13 @@ impl Dialer {
         match &self.tunnel {
             None => Some(s),
             Some(t) => {
-                let (stream, requests) = proxy::open(
+                let known = t.learned.lock().ok().and_then(|l| l.clone());
+                let (stream, requests, offered) = proxy::open(
                     s,
                     &t.host,
                     t.port,
                     t.auth.as_deref(),
+                    known,
                     || self.dial_hop(deadline),
                     deadline,
                 )
@@ -66,6 +81,12 @@ impl Dialer {
                 self.stats
                     .proxy_requests
                     .fetch_add(requests, Ordering::Relaxed);
+                if stream.is_some()
+                    && !offered.is_empty()
+                    && let Ok(mut l) = t.learned.lock()
+                {
+                    *l = Some(offered);
+                }
                 stream
             }
         }

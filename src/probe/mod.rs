@@ -176,11 +176,7 @@ pub async fn probe_path(
         stats: Default::default(),
         peer,
         connect_timeout: cfg.connect_timeout,
-        tunnel: proxy.map(|_| Tunnel {
-            host: target.host.clone(),
-            port: target.port,
-            auth: cfg.proxy_auth.clone(),
-        }),
+        tunnel: proxy.map(|_| Tunnel::new(&target.host, target.port, cfg.proxy_auth.clone())),
     };
     let hop_only = Dialer {
         tunnel: None,

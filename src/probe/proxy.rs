@@ -304,6 +304,7 @@ async fn negotiate<F, Fut>(
     stream: TcpStream,
     target: &str,
     auth: Option<&ProxyAuth>,
+    known: Option<Vec<String>>,
     redial: F,
     deadline: &Deadline,
 ) -> Negotiated
@@ -312,25 +313,39 @@ where
     Fut: std::future::Future<Output = Option<TcpStream>>,
 {
     let request = format!("CONNECT {target}");
-    let mut stream = stream;
-    let mut answer = connect_once(&mut stream, target, None, deadline).await;
     let mut n = Negotiated {
-        legs: vec![leg_detail(&request, None, &answer)],
+        legs: vec![],
         answer: Answer::Reset,
         stream,
         scheme: None,
         offered: vec![],
         early: None,
     };
-    let (Answer::Head(h), Some(a)) = (&answer, auth) else {
-        n.answer = answer;
+    // When an earlier tunnel learned what the proxy wants, authenticate at once on this
+    // connection instead of asking again.
+    let reuse = matches!((&known, auth), (Some(o), Some(_)) if !o.is_empty());
+    let first = if reuse {
+        n.offered = known.unwrap_or_default();
+        None
+    } else {
+        let answer = connect_once(&mut n.stream, target, None, deadline).await;
+        n.legs.push(leg_detail(&request, None, &answer));
+        Some(answer)
+    };
+    let Some(a) = auth else {
+        n.answer = first.unwrap_or(Answer::Reset);
         return n;
     };
-    if h.status != 407 {
-        n.answer = answer;
-        return n;
+    if let Some(answer) = first {
+        match &answer {
+            Answer::Head(h) if h.status == 407 => n.offered = h.schemes(),
+            _ => {
+                n.answer = answer;
+                return n;
+            }
+        }
     }
-    n.offered = h.schemes();
+    let mut answer = Answer::Reset;
     let Some(mut ex) = auth::choose(&n.offered, a.scheme, a) else {
         let offered = if n.offered.is_empty() {
             "no scheme".to_string()
@@ -348,20 +363,20 @@ where
                 }
             ),
         ));
-        n.answer = answer;
         return n;
     };
     let scheme = ex.scheme();
     n.scheme = Some(scheme);
-    let Some(fresh) = redial().await else {
-        n.early = Some((
-            Kind::Closed,
-            "could not reconnect to the proxy to authenticate".into(),
-        ));
-        n.answer = answer;
-        return n;
-    };
-    n.stream = fresh;
+    if !reuse {
+        let Some(fresh) = redial().await else {
+            n.early = Some((
+                Kind::Closed,
+                "could not reconnect to the proxy to authenticate".into(),
+            ));
+            return n;
+        };
+        n.stream = fresh;
+    }
     let desc = |leg: &str| Some(format!("{scheme} {leg} (user {})", a.user));
     let mut token = match ex.start() {
         Ok(t) => t,
@@ -451,7 +466,7 @@ where
 {
     let started = Instant::now();
     let target = authority(host, port);
-    let n = negotiate(stream, &target, auth, redial, deadline).await;
+    let n = negotiate(stream, &target, auth, None, redial, deadline).await;
     let creds_sent = n.scheme.is_some();
     let mut detail = json!({
         "proxy": proxy.url,
@@ -503,18 +518,30 @@ pub async fn open<F, Fut>(
     host: &str,
     port: u16,
     auth: Option<&ProxyAuth>,
+    known: Option<Vec<String>>,
     redial: F,
     deadline: &Deadline,
-) -> (Option<TcpStream>, usize)
+) -> (Option<TcpStream>, usize, Vec<String>)
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Option<TcpStream>>,
 {
-    let n = negotiate(stream, &authority(host, port), auth, redial, deadline).await;
+    let n = negotiate(
+        stream,
+        &authority(host, port),
+        auth,
+        known,
+        redial,
+        deadline,
+    )
+    .await;
     let requests = n.legs.len();
+    let offered = n.offered.clone();
     match (&n.early, &n.answer) {
-        (None, Answer::Head(h)) if (200..300).contains(&h.status) => (Some(n.stream), requests),
-        _ => (None, requests),
+        (None, Answer::Head(h)) if (200..300).contains(&h.status) => {
+            (Some(n.stream), requests, offered)
+        }
+        _ => (None, requests, offered),
     }
 }
 
