@@ -40,10 +40,35 @@ pub enum Command {
     /// Probe one or more URLs stage by stage (default: the WSUS sync service on sws.update.microsoft.com)
     #[command(after_help = AFTER_HELP)]
     Check(CheckArgs),
+    /// Probe every Microsoft Update domain a WSUS server needs and show which the network allows
+    #[command(after_help = ALLOWLIST_HELP)]
+    Allowlist(AllowlistArgs),
+    /// Run a plan file: paths with the outcome each must have (for CI against a proxy lab)
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
     /// List the TLS versions and cipher suites a server accepts, in its preference order
     #[command(after_help = CIPHERS_HELP)]
     Ciphers(CiphersArgs),
 }
+
+const ALLOWLIST_HELP: &str = "\
+The catalog is Microsoft's list of domains a WSUS server must reach (Step 2: Configure WSUS), with a
+real host probed for each wildcard. Microsoft revises the list: compare with the live documentation.
+A domain is `blocked` when the path stops at dns, tcp, proxy or tls; `legacy` entries (old names
+that may no longer answer) never fail the run on their own.
+
+Examples:
+  wsusprobe allowlist --list
+  wsusprobe allowlist --proxy http://proxy.contoso.test:8080
+  wsusprobe allowlist --only sync --only content --format csv > allowlist.csv";
+
+const RUN_HELP: &str = "\
+A plan is TOML: a list of [[path]] with url and expect = \"pass\", \"fail\", or
+{ stage = \"proxy\", kind = \"forbidden\" }. Exit 0 only when every expectation holds.
+Examples are in testdata/plans/.
+
+Example:
+  wsusprobe run testdata/plans/proxy-allowlist.toml --proxy http://127.0.0.1:13133 --format junit";
 
 const CIPHERS_HELP: &str = "\
 Each version is enumerated on its own connections, concurrently: offer every remaining suite,
@@ -172,6 +197,58 @@ pub struct NetArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AllowlistArgs {
+    /// Print the catalog (pattern, host probed, scheme, role) and exit
+    #[arg(long)]
+    pub list: bool,
+
+    /// Only entries with this role: sync, content, client, catalog, redirect, legacy (repeatable)
+    #[arg(long, value_name = "ROLE")]
+    pub only: Vec<String>,
+
+    /// Only entries whose host contains this text (repeatable)
+    #[arg(long, value_name = "TEXT")]
+    pub host: Vec<String>,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    /// Also trust the CA certificates in this PEM file (repeatable)
+    #[arg(long, value_name = "PEM", help_heading = "TLS")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Print the JSON report (same as --format json)
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The plan file (TOML)
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    /// Also trust the CA certificates in this PEM file (repeatable)
+    #[arg(long, value_name = "PEM", help_heading = "TLS")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Print the JSON result (same as --format json)
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
 pub struct CiphersArgs {
     /// The server: HOST[:PORT] (443 by default) or an https:// URL
     #[arg(value_name = "TARGET")]
@@ -216,4 +293,8 @@ pub enum RouteArg {
 pub enum FormatArg {
     Text,
     Json,
+    /// JUnit XML: one testcase per path, a failure element carrying stage/kind/message
+    Junit,
+    /// One row per path with stable columns
+    Csv,
 }

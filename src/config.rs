@@ -257,6 +257,22 @@ pub enum TlsVersion {
 pub enum Format {
     Text,
     Json,
+    Junit,
+    Csv,
+}
+
+impl Format {
+    pub fn from_args(format: FormatArg, json: bool) -> Format {
+        if json {
+            return Format::Json;
+        }
+        match format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Csv => Format::Csv,
+        }
+    }
 }
 
 /// Everything a probe run needs, validated.
@@ -338,14 +354,7 @@ impl Config {
             }
         }
 
-        let format = if args.json {
-            Format::Json
-        } else {
-            match args.format {
-                FormatArg::Text => Format::Text,
-                FormatArg::Json => Format::Json,
-            }
-        };
+        let format = Format::from_args(args.format, args.json);
 
         let mut cfg = Config::from_net(targets, &args.net, args.route)?;
         cfg.tls_version = tls_version;
@@ -501,6 +510,76 @@ impl Config {
         self.overrides
             .iter()
             .find(|o| o.port == port && o.host == host)
+    }
+}
+
+/// What `wsusprobe allowlist` sweeps.
+#[derive(Debug)]
+pub struct AllowlistJob {
+    pub cfg: Config,
+    pub entries: Vec<&'static endpoints::CatalogEntry>,
+    pub list_only: bool,
+}
+
+impl AllowlistJob {
+    pub fn from_args(args: &crate::cli::AllowlistArgs) -> Result<AllowlistJob, UsageError> {
+        for role in &args.only {
+            if !["sync", "content", "client", "catalog", "redirect", "legacy"]
+                .contains(&role.as_str())
+            {
+                return usage(format!(
+                    "--only '{role}': roles are sync, content, client, catalog, redirect, legacy"
+                ));
+            }
+        }
+        let entries: Vec<&'static endpoints::CatalogEntry> = endpoints::CATALOG
+            .iter()
+            .filter(|e| args.only.is_empty() || args.only.iter().any(|r| r == e.role.as_str()))
+            .filter(|e| {
+                args.host.is_empty() || args.host.iter().any(|h| e.host.contains(h.as_str()))
+            })
+            .collect();
+        if entries.is_empty() {
+            return usage("--only/--host leave no catalog entry to probe (see allowlist --list)");
+        }
+        let targets = entries
+            .iter()
+            .map(|e| Target::parse(&e.url()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut cfg = Config::from_net(targets, &args.net, RouteArg::Auto)?;
+        for path in &args.ca_file {
+            for cert in load_pem_certs(path)? {
+                cfg.extra_roots.push((cert, path.display().to_string()));
+            }
+        }
+        cfg.format = Format::from_args(args.format, args.json);
+        Ok(AllowlistJob {
+            cfg,
+            entries,
+            list_only: args.list,
+        })
+    }
+}
+
+/// What `wsusprobe run` runs.
+#[derive(Debug)]
+pub struct RunJob {
+    pub cfg: Config,
+    pub plan: crate::plan::Plan,
+}
+
+impl RunJob {
+    pub fn from_args(args: &crate::cli::RunArgs) -> Result<RunJob, UsageError> {
+        let plan = crate::plan::Plan::load(&args.plan)?;
+        let targets = plan.items.iter().map(|i| i.target.clone()).collect();
+        let mut cfg = Config::from_net(targets, &args.net, RouteArg::Auto)?;
+        for path in &args.ca_file {
+            for cert in load_pem_certs(path)? {
+                cfg.extra_roots.push((cert, path.display().to_string()));
+            }
+        }
+        cfg.format = Format::from_args(args.format, args.json);
+        Ok(RunJob { cfg, plan })
     }
 }
 

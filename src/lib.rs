@@ -5,6 +5,7 @@
 //! contract) → `render` (text, JSON). `knowledge` holds the facts as data tables; `hello` is the raw
 //! ClientHello engine.
 
+pub mod allowlist;
 pub mod auth;
 pub mod ciphers;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod exit;
 pub mod hello;
 pub mod knowledge;
 pub mod model;
+pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod timefmt;

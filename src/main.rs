@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use wsusprobe::cli::{Cli, Command};
-use wsusprobe::config::{CiphersJob, Config};
+use wsusprobe::config::{AllowlistJob, CiphersJob, Config, Format, RunJob};
 use wsusprobe::exit::Exit;
 
 fn main() -> ExitCode {
@@ -19,6 +19,20 @@ fn main() -> ExitCode {
                 Exit::Usage
             }
             Ok(cfg) => run(cfg),
+        },
+        Command::Allowlist(args) => match AllowlistJob::from_args(&args) {
+            Err(e) => {
+                eprintln!("wsusprobe: error: {e}");
+                Exit::Usage
+            }
+            Ok(job) => run_allowlist(job),
+        },
+        Command::Run(args) => match RunJob::from_args(&args) {
+            Err(e) => {
+                eprintln!("wsusprobe: error: {e}");
+                Exit::Usage
+            }
+            Ok(job) => run_plan(job),
         },
         Command::Ciphers(args) => match CiphersJob::from_args(&args) {
             Err(e) => {
@@ -79,12 +93,85 @@ fn run_ciphers(job: CiphersJob) -> Exit {
     }
 }
 
+/// Progress on stderr, only when it is a terminal and the output is text.
+fn progress(format: Format) -> Option<wsusprobe::probe::Progress> {
+    use std::io::IsTerminal;
+    if format != Format::Text || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(std::sync::Arc::new(|done, total| {
+        let mut err = std::io::stderr().lock();
+        if done < total {
+            let _ = write!(err, "\r{done}/{total} paths done");
+        } else {
+            let _ = write!(err, "\r{:width$}\r", "", width = 30);
+        }
+        let _ = err.flush();
+    }))
+}
+
+fn run_allowlist(job: AllowlistJob) -> Exit {
+    if job.list_only {
+        return if write_out(wsusprobe::render::allowlist::list) {
+            Exit::Ok
+        } else {
+            Exit::Internal
+        };
+    }
+    let Some(runtime) = runtime() else {
+        return Exit::Internal;
+    };
+    let format = job.cfg.format;
+    let mut report = runtime.block_on(wsusprobe::probe::check_with_progress(
+        Arc::new(job.cfg),
+        progress(format),
+    ));
+    wsusprobe::allowlist::judge(&mut report, &job.entries);
+    let written = write_out(|out| match format {
+        Format::Text => wsusprobe::render::allowlist::table(&report, &job.entries, out),
+        other => wsusprobe::render::render(&report, other, out),
+    });
+    if !written {
+        return Exit::Internal;
+    }
+    Exit::from_report(&report)
+}
+
+fn run_plan(job: RunJob) -> Exit {
+    let Some(runtime) = runtime() else {
+        return Exit::Internal;
+    };
+    let format = job.cfg.format;
+    let report = runtime.block_on(wsusprobe::probe::check_with_progress(
+        Arc::new(job.cfg),
+        progress(format),
+    ));
+    if report.paths.iter().any(|p| p.stages.is_empty()) {
+        return Exit::Internal;
+    }
+    let result = wsusprobe::plan::judge(&job.plan, report);
+    let written = write_out(|out| match format {
+        Format::Text => wsusprobe::render::plan::text(&result, out),
+        Format::Json => wsusprobe::render::plan::json(&result, out),
+        Format::Csv => wsusprobe::render::plan::csv(&result, out),
+        Format::Junit => wsusprobe::render::plan::junit(&result, out),
+    });
+    match (written, result.ok) {
+        (false, _) => Exit::Internal,
+        (true, true) => Exit::Ok,
+        (true, false) => Exit::Verdict,
+    }
+}
+
 fn run(cfg: Config) -> Exit {
     let Some(runtime) = runtime() else {
         return Exit::Internal;
     };
     let format = cfg.format;
-    let report = runtime.block_on(wsusprobe::probe::check(Arc::new(cfg)));
+    let report = runtime.block_on(wsusprobe::probe::check_with_progress(
+        Arc::new(cfg),
+        progress(format),
+    ));
     if !write_out(|out| wsusprobe::render::render(&report, format, out)) {
         return Exit::Internal;
     }

@@ -88,11 +88,22 @@ impl Out {
     }
 }
 
+/// The lab's resolver: the local (information-only) lookup a proxied path makes must never reach
+/// the machine's own DNS.
+fn lab_dns() -> String {
+    lab()
+        .map(|l| l.get("LAB_DNS").to_string())
+        .unwrap_or_else(|| "127.0.0.153:53".into())
+}
+
 fn wsusprobe(args: &[&str], password: Option<&str>) -> Out {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsusprobe"));
     cmd.args(["check", "--json", "--timeout", "15s"])
         .args(args)
         .env_remove("WSUSPROBE_PROXY_PASSWORD");
+    if !args.contains(&"--dns-server") {
+        cmd.args(["--dns-server", &lab_dns()]);
+    }
     if let Some(p) = password {
         cmd.env("WSUSPROBE_PROXY_PASSWORD", p);
     }
@@ -195,6 +206,7 @@ fn basic_auth_port() {
             let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
                 .arg("check")
                 .args(&a)
+                .args(["--dns-server", &lab_dns()])
                 .env("WSUSPROBE_PROXY_PASSWORD", pass)
                 .output()
                 .unwrap();
@@ -372,7 +384,8 @@ fn route_both_compares_direct_and_proxy() {
 fn black_hole() -> (std::net::TcpListener, Vec<std::net::TcpStream>, SocketAddr) {
     use socket2::{Domain, Socket, Type};
     let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    s.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+    // The lab DNS sends the catalog names, sws included, to 127.0.0.2.
+    s.bind(&"127.0.0.2:0".parse::<SocketAddr>().unwrap().into())
         .unwrap();
     s.listen(0).unwrap();
     let l: std::net::TcpListener = s.into();
@@ -527,4 +540,159 @@ fn ciphers_through_squid_and_ntlm() {
         2 * conns - 1,
         "{conns} connections, {requests} CONNECTs"
     );
+}
+
+fn raw_run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+        .args(args)
+        .args(["--dns-server", &lab_dns()])
+        .env_remove("WSUSPROBE_PROXY_PASSWORD")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// The firewall team's sweep through a Squid whose allowlist lacks download.microsoft.com: that
+/// domain, and only it, is `proxy/forbidden`.
+#[test]
+fn allowlist_flags_exactly_the_missing_domain() {
+    let Some(lab) = lab() else { return };
+    let (code, out) = raw_run(&[
+        "allowlist",
+        "--json",
+        "--proxy",
+        lab.get("LAB_PROXY_CATALOG"),
+        "--ca-file",
+        lab.get("LAB_ROOT_CA"),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let paths = json["paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 18);
+    for p in paths {
+        let target = p["target"].as_str().unwrap();
+        if target == "https://download.microsoft.com/" {
+            assert_eq!(
+                (
+                    p["verdict"]["stage"].as_str(),
+                    p["verdict"]["kind"].as_str()
+                ),
+                (Some("proxy"), Some("forbidden"))
+            );
+        } else {
+            assert_eq!(p["ok"], true, "{target}: {:#}", p["verdict"]);
+        }
+    }
+    // CSV: one row per path, the blocked one marked so.
+    let (_, csv) = raw_run(&[
+        "allowlist",
+        "--format",
+        "csv",
+        "--proxy",
+        lab.get("LAB_PROXY_CATALOG"),
+        "--ca-file",
+        lab.get("LAB_ROOT_CA"),
+    ]);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 19);
+    assert!(rows[0].starts_with("target,route,proxy,ok,reach,stage,kind"));
+    let blocked: Vec<&&str> = rows.iter().filter(|r| r.contains(",blocked,")).collect();
+    assert_eq!(blocked.len(), 1, "{csv}");
+    assert!(blocked[0].starts_with("https://download.microsoft.com/,proxy,"));
+}
+
+/// The JUnit output is read by a real JUnit consumer (junitparser, as CI tools read it).
+#[test]
+fn allowlist_junit_parses_with_junitparser() {
+    let Some(lab) = lab() else { return };
+    let have = Command::new("python3")
+        .args(["-c", "import junitparser"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !have {
+        eprintln!("*** SKIP: python3 junitparser is not installed (.ci/run installs it) ***");
+        assert!(std::env::var("CI").is_err(), "CI must install junitparser");
+        return;
+    }
+    let (_, xml) = raw_run(&[
+        "allowlist",
+        "--format",
+        "junit",
+        "--proxy",
+        lab.get("LAB_PROXY_CATALOG"),
+        "--ca-file",
+        lab.get("LAB_ROOT_CA"),
+    ]);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &xml).unwrap();
+    let script = r#"
+import sys
+from junitparser import JUnitXml, Failure
+xml = JUnitXml.fromfile(sys.argv[1])
+cases = [c for suite in xml for c in suite]
+failed = [c for c in cases if any(isinstance(r, Failure) for r in c.result)]
+print(len(cases), len(failed), failed[0].name, failed[0].result[0].type)
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, file.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text.trim(),
+        "18 1 https://download.microsoft.com/ proxy/forbidden"
+    );
+}
+
+/// A plan that expects download.microsoft.com to be blocked passes where the proxy blocks it and
+/// fails (exit 1) where the proxy lets it through.
+#[test]
+fn plan_expectations_hold_or_fail() {
+    let Some(lab) = lab() else { return };
+    let plan = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/plans/proxy-allowlist.toml"
+    );
+    let ca = lab.get("LAB_ROOT_CA");
+    let (code, out) = raw_run(&[
+        "run",
+        plan,
+        "--proxy",
+        lab.get("LAB_PROXY_CATALOG"),
+        "--ca-file",
+        ca,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 of 3 expectations met"), "{out}");
+    let (code, out) = raw_run(&[
+        "run",
+        plan,
+        "--json",
+        "--proxy",
+        lab.get("LAB_PROXY_ALL"),
+        "--ca-file",
+        ca,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["ok"], false);
+    let unmet: Vec<&Value> = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["met"] == false)
+        .collect();
+    assert_eq!(unmet.len(), 1);
+    assert_eq!(unmet[0]["expected"], "fail at proxy/forbidden");
+    assert_eq!(unmet[0]["actual"], "pass");
 }

@@ -144,3 +144,229 @@ mod tests {
         ));
     }
 }
+
+/// What a catalog entry is for (research/microsoft-update-facts.md §0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Metadata synchronisation (WSUS ↔ Microsoft Update), HTTPS.
+    Sync,
+    /// Update files, mostly plain HTTP.
+    Content,
+    /// Windows Update client and service locator endpoints.
+    Client,
+    /// The manual Microsoft Update Catalog import.
+    Catalog,
+    /// Links and redirectors.
+    Redirect,
+    /// Old names still listed; they may not answer. Never fails a sweep on its own.
+    Legacy,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Sync => "sync",
+            Role::Content => "content",
+            Role::Client => "client",
+            Role::Catalog => "catalog",
+            Role::Redirect => "redirect",
+            Role::Legacy => "legacy",
+        }
+    }
+}
+
+/// One line of the required-domains list, with the host probed for it.
+#[derive(Debug)]
+pub struct CatalogEntry {
+    /// The pattern as Microsoft lists it, e.g. `https://*.update.microsoft.com`.
+    pub listed: &'static str,
+    /// The concrete host probed for it.
+    pub host: &'static str,
+    pub https: bool,
+    /// Path requested (the sync service for sws, `/` elsewhere).
+    pub path: &'static str,
+    pub role: Role,
+}
+
+const fn e(
+    listed: &'static str,
+    host: &'static str,
+    https: bool,
+    path: &'static str,
+    role: Role,
+) -> CatalogEntry {
+    CatalogEntry {
+        listed,
+        host,
+        https,
+        path,
+        role,
+    }
+}
+
+/// The domains a WSUS server needs (Step 2: Configure WSUS, as quoted in the sync-failure guide,
+/// seed 001 §4; representative hosts from research/microsoft-update-facts.md §1.5). Microsoft
+/// revises this list: check the live documentation.
+pub static CATALOG: &[CatalogEntry] = &[
+    e(
+        "https://*.update.microsoft.com",
+        "sws.update.microsoft.com",
+        true,
+        "/ServerSyncWebService/ServerSyncWebService.asmx",
+        Role::Sync,
+    ),
+    e(
+        "https://*.update.microsoft.com",
+        "www.update.microsoft.com",
+        true,
+        "/",
+        Role::Client,
+    ),
+    e(
+        "https://*.update.microsoft.com",
+        "catalog.update.microsoft.com",
+        true,
+        "/",
+        Role::Catalog,
+    ),
+    e(
+        "http://*.update.microsoft.com",
+        "www.update.microsoft.com",
+        false,
+        "/",
+        Role::Client,
+    ),
+    e(
+        "http://windowsupdate.microsoft.com",
+        "windowsupdate.microsoft.com",
+        false,
+        "/",
+        Role::Client,
+    ),
+    e(
+        "http://*.windowsupdate.microsoft.com",
+        "www.windowsupdate.microsoft.com",
+        false,
+        "/",
+        Role::Legacy,
+    ),
+    e(
+        "https://*.windowsupdate.microsoft.com",
+        "www.windowsupdate.microsoft.com",
+        true,
+        "/",
+        Role::Legacy,
+    ),
+    e(
+        "http://*.windowsupdate.com",
+        "ctldl.windowsupdate.com",
+        false,
+        "/",
+        Role::Content,
+    ),
+    e(
+        "http://download.windowsupdate.com",
+        "download.windowsupdate.com",
+        false,
+        "/",
+        Role::Content,
+    ),
+    e(
+        "http://*.download.windowsupdate.com",
+        "au.download.windowsupdate.com",
+        false,
+        "/",
+        Role::Content,
+    ),
+    e(
+        "https://download.microsoft.com",
+        "download.microsoft.com",
+        true,
+        "/",
+        Role::Content,
+    ),
+    e(
+        "http://wustat.windows.com",
+        "wustat.windows.com",
+        false,
+        "/",
+        Role::Legacy,
+    ),
+    e(
+        "http://ntservicepack.microsoft.com",
+        "ntservicepack.microsoft.com",
+        false,
+        "/",
+        Role::Legacy,
+    ),
+    e(
+        "http://go.microsoft.com",
+        "go.microsoft.com",
+        false,
+        "/",
+        Role::Redirect,
+    ),
+    e(
+        "http://dl.delivery.mp.microsoft.com",
+        "dl.delivery.mp.microsoft.com",
+        false,
+        "/",
+        Role::Content,
+    ),
+    e(
+        "https://dl.delivery.mp.microsoft.com",
+        "dl.delivery.mp.microsoft.com",
+        true,
+        "/",
+        Role::Content,
+    ),
+    e(
+        "http://*.delivery.mp.microsoft.com",
+        "tlu.dl.delivery.mp.microsoft.com",
+        false,
+        "/",
+        Role::Content,
+    ),
+    e(
+        "https://*.delivery.mp.microsoft.com",
+        "fe3cr.delivery.mp.microsoft.com",
+        true,
+        "/",
+        Role::Client,
+    ),
+];
+
+impl CatalogEntry {
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}{}",
+            if self.https { "https" } else { "http" },
+            self.host,
+            self.path
+        )
+    }
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    use super::*;
+
+    #[test]
+    fn catalog_covers_the_seed_list() {
+        // The 16 patterns of seed 001 §4, each probed at least once.
+        let patterns: std::collections::BTreeSet<&str> = CATALOG.iter().map(|c| c.listed).collect();
+        assert_eq!(patterns.len(), 16, "{patterns:?}");
+        for c in CATALOG {
+            let pattern_host = c.listed.split("://").nth(1).unwrap();
+            let suffix = pattern_host.trim_start_matches("*.");
+            assert!(
+                c.host == suffix || c.host.ends_with(&format!(".{suffix}")),
+                "{} for {}",
+                c.host,
+                c.listed
+            );
+            assert_eq!(c.https, c.listed.starts_with("https://"));
+            assert!(is_microsoft_host(c.host));
+        }
+    }
+}

@@ -37,8 +37,15 @@ const ORDER: [Stage; 8] = [
     Stage::Http,
 ];
 
+/// Called after each finished path with (done, total).
+pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
+
 /// Probe every target of `cfg` and build the report.
 pub async fn check(cfg: Arc<Config>) -> Report {
+    check_with_progress(cfg, None).await
+}
+
+pub async fn check_with_progress(cfg: Arc<Config>, progress: Option<Progress>) -> Report {
     let needs_trust = cfg.targets.iter().any(|t| t.scheme == Scheme::Https);
     let trust = Arc::new(needs_trust.then(|| cert::Trust::load(&cfg)));
     let jobs: Vec<(Target, Option<ProxySpec>)> = cfg
@@ -56,7 +63,12 @@ pub async fn check(cfg: Arc<Config>) -> Report {
         });
     }
     let mut paths: Vec<Option<PathReport>> = vec![None; jobs.len()];
+    let mut done = 0;
     while let Some(joined) = set.join_next().await {
+        done += 1;
+        if let Some(p) = &progress {
+            p(done, jobs.len());
+        }
         if let Ok((i, report)) = joined {
             paths[i] = Some(report);
         }

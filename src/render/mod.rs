@@ -1,7 +1,11 @@
 //! Renderers read a `Report` and write it; they never probe.
 
+pub mod allowlist;
 pub mod ciphers;
+pub mod csv;
 pub mod json;
+pub mod junit;
+pub mod plan;
 pub mod text;
 
 use std::io::{self, Write};
@@ -13,5 +17,7 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
     match format {
         Format::Text => text::render(report, out),
         Format::Json => json::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Csv => csv::render(report, out),
     }
 }

@@ -19,6 +19,9 @@ LAB_PROXY_AUTH=$((BASE + 29))   # 13129: Basic authentication required
 LAB_PROXY_BUMP=$((BASE + 30))   # 13130: TLS inspection (ssl_bump) with the lab inspection CA
 LAB_PROXY_NTLM=$((BASE + 31))   # 13131: NTLM authentication only (ntlm_fake_auth: a real exchange, any password)
 LAB_PROXY_BOTH=$((BASE + 32))   # 13132: Basic and NTLM offered together
+LAB_PROXY_CATALOG=$((BASE + 33)) # 13133: allowlist of the catalog's domains, minus download.microsoft.com
+LAB_PROXY_ALL=$((BASE + 34))    # 13134: allows every destination
+LAB_CATALOG_IP=127.0.0.2        # nginx answering every catalog host on ports 80 and 443
 LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
 LAB_HTTP=$((BASE + 80))         # 13180: nginx, plain HTTP content host (download.windowsupdate.com)
 LAB_CLOSED=$((BASE + 99))       # 13199: nothing listens here
@@ -56,7 +59,7 @@ wait_port() {
 pki() {
   local d=$LAB_DIR
   printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > "$d/ca.ext"
-  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:sws.update.microsoft.com,DNS:*.update.microsoft.com\nauthorityKeyIdentifier=keyid\n' > "$d/leaf.ext"
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:sws.update.microsoft.com,DNS:*.update.microsoft.com,DNS:windowsupdate.microsoft.com,DNS:*.windowsupdate.microsoft.com,DNS:*.windowsupdate.com,DNS:*.download.windowsupdate.com,DNS:download.microsoft.com,DNS:go.microsoft.com,DNS:ntservicepack.microsoft.com,DNS:wustat.windows.com,DNS:*.delivery.mp.microsoft.com,DNS:*.dl.delivery.mp.microsoft.com\nauthorityKeyIdentifier=keyid\n' > "$d/leaf.ext"
   q() { "$@" >/dev/null 2>&1; }
   q openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/root.key" -out "$d/root.pem" -days 3650 \
     -subj '/CN=wsusprobe Lab Root' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
@@ -74,6 +77,15 @@ pki() {
     -addext keyUsage=critical,keyCertSign,cRLSign
   cat "$d/inspection.pem" "$d/inspection.key" > "$d/inspection-bundle.pem"
   printf '%s:%s\n' "$LAB_USER" "$(openssl passwd -apr1 "$LAB_PASSWORD")" > "$d/htpasswd"
+}
+
+# Every host the allowlist catalog probes (src/knowledge/endpoints.rs), and the test names.
+catalog_hosts() {
+  printf '%s\n' sws.update.microsoft.com www.update.microsoft.com catalog.update.microsoft.com \
+    windowsupdate.microsoft.com www.windowsupdate.microsoft.com ctldl.windowsupdate.com \
+    download.windowsupdate.com au.download.windowsupdate.com download.microsoft.com \
+    wustat.windows.com ntservicepack.microsoft.com go.microsoft.com dl.delivery.mp.microsoft.com \
+    tlu.dl.delivery.mp.microsoft.com fe3cr.delivery.mp.microsoft.com
 }
 
 start() {
@@ -95,9 +107,7 @@ start() {
   "$DNSMASQ" --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address="$LAB_DNS_IP" --port=53 --user=root \
     --pid-file="$LAB_DIR/dnsmasq.pid" --log-facility="$LAB_DIR/dnsmasq.log" \
-    --address=/sws.update.microsoft.com/127.0.0.1 \
-    --address=/download.windowsupdate.com/127.0.0.1 \
-    --address=/download.microsoft.com/127.0.0.1 \
+    $(catalog_hosts | sed "s|.*|--address=/&/$LAB_CATALOG_IP|") \
     --local=/update.microsoft.com/ --local=/lab.test/
   wait_port "$LAB_DNS_IP" 53 dnsmasq
 
@@ -106,18 +116,20 @@ start() {
 worker_processes 1; master_process off; daemon on; pid $LAB_DIR/nginx.pid; error_log $LAB_DIR/nginx.log;
 events { worker_connections 256; }
 http { access_log off; client_body_temp_path $LAB_DIR/nginx-body;
-  server { listen 127.0.0.1:$LAB_TLS_GOOD ssl; ssl_certificate $LAB_DIR/fullchain.pem; ssl_certificate_key $LAB_DIR/leaf.key;
+  server { listen 127.0.0.1:$LAB_TLS_GOOD ssl; listen $LAB_CATALOG_IP:$LAB_TLS_GOOD ssl;
+    listen $LAB_CATALOG_IP:443 ssl; ssl_certificate $LAB_DIR/fullchain.pem; ssl_certificate_key $LAB_DIR/leaf.key;
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256;
     location = /ServerSyncWebService/ServerSyncWebService.asmx { default_type text/xml; return 200 '$soap'; }
     location / { return 200 'lab'; } }
-  server { listen 127.0.0.1:$LAB_HTTP;
+  server { listen 127.0.0.1:$LAB_HTTP; listen $LAB_CATALOG_IP:$LAB_HTTP; listen $LAB_CATALOG_IP:80;
     location / { default_type application/octet-stream; return 200 'lab content'; } }
 }
 EOF
   "$NGINX" -p "$LAB_DIR" -c "$LAB_DIR/nginx.conf"
   wait_port 127.0.0.1 "$LAB_TLS_GOOD" nginx
   wait_port 127.0.0.1 "$LAB_HTTP" nginx
+  wait_port "$LAB_CATALOG_IP" 443 nginx
 
   mkdir -p "$LAB_DIR/squid-run"
   "$CERTGEN" -c -s "$LAB_DIR/ssl_db" -M 4MB >/dev/null
@@ -128,6 +140,8 @@ http_port 127.0.0.1:$LAB_PROXY_OPEN name=open
 http_port 127.0.0.1:$LAB_PROXY_AUTH name=auth
 http_port 127.0.0.1:$LAB_PROXY_NTLM name=ntlm
 http_port 127.0.0.1:$LAB_PROXY_BOTH name=both
+http_port 127.0.0.1:$LAB_PROXY_CATALOG name=catalog
+http_port 127.0.0.1:$LAB_PROXY_ALL name=all
 http_port 127.0.0.1:$LAB_PROXY_BUMP name=bump ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 sslcrtd_program $CERTGEN -s $LAB_DIR/ssl_db -M 4MB
 sslcrtd_children 2 startup=1 idle=1
@@ -149,6 +163,10 @@ acl on_auth myportname auth
 acl on_bump myportname bump
 acl on_ntlm myportname ntlm
 acl on_both myportname both
+acl on_catalog myportname catalog
+acl on_all myportname all
+# The required-domains list, with download.microsoft.com left out on purpose.
+acl catalog_domains dstdomain .update.microsoft.com .windowsupdate.microsoft.com .windowsupdate.com .delivery.mp.microsoft.com wustat.windows.com ntservicepack.microsoft.com go.microsoft.com
 auth_schemes basic on_auth
 auth_schemes ntlm on_ntlm
 auth_schemes basic,ntlm on_both
@@ -160,6 +178,9 @@ http_access deny on_open
 http_access allow on_auth authed
 http_access allow on_ntlm authed
 http_access allow on_both authed
+http_access allow on_catalog catalog_domains
+http_access deny on_catalog
+http_access allow on_all
 http_access allow on_bump
 http_access deny all
 
@@ -195,6 +216,9 @@ LAB_PROXY_AUTH=http://127.0.0.1:$LAB_PROXY_AUTH
 LAB_PROXY_BUMP=http://127.0.0.1:$LAB_PROXY_BUMP
 LAB_PROXY_NTLM=http://127.0.0.1:$LAB_PROXY_NTLM
 LAB_PROXY_BOTH=http://127.0.0.1:$LAB_PROXY_BOTH
+LAB_PROXY_CATALOG=http://127.0.0.1:$LAB_PROXY_CATALOG
+LAB_PROXY_ALL=http://127.0.0.1:$LAB_PROXY_ALL
+LAB_CATALOG_IP=$LAB_CATALOG_IP
 LAB_TLS_GOOD=$LAB_TLS_GOOD
 LAB_HTTP=$LAB_HTTP
 LAB_CLOSED=$LAB_CLOSED

@@ -75,9 +75,25 @@ pub async fn run(args: &[&str]) -> Run {
 }
 
 /// Run with extra environment variables (the proxy password).
+///
+/// Through a proxy, `check` also resolves the target locally (information only): so that no
+/// test ever asks the machine's own resolver, such runs get the in-process lab DNS.
 pub async fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let proxied = args
+        .iter()
+        .any(|a| a == "--proxy" || a == "--ssl-proxy" || a == "--proxy-from-env");
+    let probes = matches!(
+        args.first().map(String::as_str),
+        Some("check" | "allowlist" | "run")
+    );
+    if proxied && probes && !args.iter().any(|a| a == "--dns-server") {
+        let dns = dns::zone_server().await;
+        args.push("--dns-server".into());
+        args.push(dns.to_string());
+    }
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
-        .args(args)
+        .args(&args)
         .env_remove("WSUSPROBE_PROXY_PASSWORD")
         .envs(env.iter().copied())
         .env("NO_COLOR", "1")

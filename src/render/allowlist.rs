@@ -1,0 +1,94 @@
+//! The allowlist table: one line per catalog entry.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use crate::allowlist::entry_for;
+use crate::knowledge::endpoints::{CATALOG, CatalogEntry, Role};
+use crate::model::Report;
+use crate::render::csv::reach;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+pub fn list(out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{BOLD}{:<40} {:<36} {:<6} role{BOLD:#}",
+        "listed", "host probed", "scheme"
+    )?;
+    for e in CATALOG {
+        writeln!(
+            out,
+            "{:<40} {:<36} {:<6} {}",
+            e.listed,
+            e.host,
+            if e.https { "https" } else { "http" },
+            e.role.as_str()
+        )?;
+    }
+    writeln!(
+        out,
+        "{DIM}Source: Step 2: Configure WSUS (the required-domains list). Microsoft revises it; check the live page.{DIM:#}"
+    )
+}
+
+pub fn table(report: &Report, entries: &[&CatalogEntry], out: &mut dyn Write) -> io::Result<()> {
+    let route = report
+        .paths
+        .first()
+        .and_then(|p| p.route.proxy.clone())
+        .map(|p| format!("through {p}"))
+        .unwrap_or_else(|| "direct".into());
+    writeln!(out, "{BOLD}Microsoft Update domains, {route}{BOLD:#}")?;
+    writeln!(
+        out,
+        "{BOLD}{:<36} {:<6} {:<8} {:>8}  stage/kind — message{BOLD:#}",
+        "host", "scheme", "result", "ms"
+    )?;
+    let (mut allowed, mut blocked) = (0, 0);
+    for p in &report.paths {
+        let e = entry_for(entries, &p.target);
+        let legacy = e.is_some_and(|e| e.role == Role::Legacy);
+        let r = reach(p);
+        match r {
+            "allowed" => allowed += 1,
+            "blocked" => blocked += 1,
+            _ => {}
+        }
+        let style = match (r, legacy) {
+            ("allowed", _) if p.ok => AnsiColor::Green.on_default(),
+            ("allowed", _) => AnsiColor::Yellow.on_default(),
+            (_, true) => AnsiColor::Yellow.on_default(),
+            _ => AnsiColor::Red.on_default().bold(),
+        };
+        let why = p
+            .verdict
+            .as_ref()
+            .map(|v| format!("{}/{} — {}", v.stage.as_str(), v.kind.as_str(), v.message))
+            .unwrap_or_default();
+        let note = if legacy && !p.ok {
+            " (legacy, informational)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "{:<36} {:<6} {style}{:<8}{style:#} {:>8.0}  {why}{DIM}{note}{DIM:#}",
+            e.map(|e| e.host).unwrap_or(p.target.as_str()),
+            if p.target.starts_with("https") {
+                "https"
+            } else {
+                "http"
+            },
+            r,
+            p.elapsed_ms
+        )?;
+    }
+    writeln!(
+        out,
+        "{allowed} allowed, {blocked} blocked of {} paths",
+        report.paths.len()
+    )
+}
