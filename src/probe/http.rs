@@ -101,24 +101,9 @@ where
     out
 }
 
-struct Head {
-    status: u16,
-    reason: String,
-    headers: Vec<(String, String)>,
-    len: usize,
-}
-
-impl Head {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 enum HeadRead {
-    Done(Head),
+    /// The header and its length in bytes.
+    Done(ProxyHead, usize),
     Fail(Kind, String),
 }
 
@@ -133,21 +118,7 @@ fn parse_head(buf: &[u8]) -> Option<HeadRead> {
     let mut headers = [httparse::EMPTY_HEADER; 100];
     let mut resp = httparse::Response::new(&mut headers);
     match resp.parse(buf) {
-        Ok(httparse::Status::Complete(len)) => Some(HeadRead::Done(Head {
-            status: resp.code.unwrap_or(0),
-            reason: resp.reason.unwrap_or("").to_string(),
-            headers: resp
-                .headers
-                .iter()
-                .map(|h| {
-                    (
-                        h.name.to_string(),
-                        String::from_utf8_lossy(h.value).chars().take(512).collect(),
-                    )
-                })
-                .collect(),
-            len,
-        })),
+        Ok(httparse::Status::Complete(len)) => Some(HeadRead::Done(proxy::head_of(&resp), len)),
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Some(HeadRead::Fail(
             Kind::NotHttp,
             format!("the response header is larger than {} KiB", MAX_HEAD / 1024),
@@ -202,7 +173,7 @@ where
 
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
-    let head = loop {
+    let (head, head_len) = loop {
         match deadline.run(None, stream.read(&mut chunk)).await {
             None => {
                 let msg = if buf.is_empty() {
@@ -248,7 +219,7 @@ where
             Some(HeadRead::Fail(kind, msg)) => {
                 return fail(kind, msg, json!({"request": method, "bytes": buf.len()}));
             }
-            Some(HeadRead::Done(h)) => break h,
+            Some(HeadRead::Done(h, len)) => break (h, len),
         }
     };
     let received_at = SystemTime::now();
@@ -259,7 +230,7 @@ where
     });
 
     // The body matters for the SOAP answer and for error pages.
-    let mut body: Vec<u8> = buf[head.len..].to_vec();
+    let mut body: Vec<u8> = buf[head_len..].to_vec();
     if soap || head.status >= 400 || head.status == 200 {
         read_body(stream, &head, &mut body, deadline).await;
     }
@@ -299,11 +270,6 @@ where
         &status_line,
         detail,
     );
-    let head = ProxyHead {
-        status: head.status,
-        reason: head.reason,
-        headers: head.headers,
-    };
     HttpOutcome {
         result,
         head: Some(head),
@@ -313,7 +279,7 @@ where
 
 #[allow(clippy::too_many_arguments)]
 fn classify(
-    head: &Head,
+    head: &ProxyHead,
     soap: bool,
     soap_fault: bool,
     soap_error: Option<&str>,
@@ -395,7 +361,7 @@ fn classify(
 
 async fn read_body<S: AsyncRead + Unpin>(
     stream: &mut S,
-    head: &Head,
+    head: &ProxyHead,
     body: &mut Vec<u8>,
     deadline: &Deadline,
 ) {
@@ -471,7 +437,7 @@ mod tests {
             Some(HeadRead::Fail(Kind::NotHttp, _))
         ));
         assert!(
-            matches!(parse_head(b"HTTP/1.1 200 OK\r\nDate: x\r\n\r\n"), Some(HeadRead::Done(h)) if h.status == 200)
+            matches!(parse_head(b"HTTP/1.1 200 OK\r\nDate: x\r\n\r\n"), Some(HeadRead::Done(h, _)) if h.status == 200)
         );
         assert!(matches!(
             parse_head(b"HTTP/1.1 abc\r\n\r\n"),

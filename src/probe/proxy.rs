@@ -107,24 +107,29 @@ pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S, deadline: &Deadline
     }
 }
 
+/// An answer header as parsed by httparse, owned (header values cut at 512 characters).
+pub(crate) fn head_of(resp: &httparse::Response<'_, '_>) -> ProxyHead {
+    ProxyHead {
+        status: resp.code.unwrap_or(0),
+        reason: resp.reason.unwrap_or("").to_string(),
+        headers: resp
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_string(),
+                    String::from_utf8_lossy(h.value).chars().take(512).collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
 pub fn parse_head(buf: &[u8]) -> Answer {
     let mut headers = [httparse::EMPTY_HEADER; 100];
     let mut resp = httparse::Response::new(&mut headers);
     match resp.parse(buf) {
-        Ok(httparse::Status::Complete(_)) => Answer::Head(ProxyHead {
-            status: resp.code.unwrap_or(0),
-            reason: resp.reason.unwrap_or("").to_string(),
-            headers: resp
-                .headers
-                .iter()
-                .map(|h| {
-                    (
-                        h.name.to_string(),
-                        String::from_utf8_lossy(h.value).chars().take(512).collect(),
-                    )
-                })
-                .collect(),
-        }),
+        Ok(httparse::Status::Complete(_)) => Answer::Head(head_of(&resp)),
         _ => Answer::NotHttp(first_line(buf)),
     }
 }
