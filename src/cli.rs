@@ -11,11 +11,12 @@ Exit codes: 0 every path passed (warnings allowed unless --strict), 1 at least o
 Examples:
   wsusprobe check
       Probe the WSUS sync service on sws.update.microsoft.com, the way WSUS reaches it.
-  wsusprobe check --json https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx
-  wsusprobe check http://wsus01.contoso.test:8530/selfupdate/iuident.cab https://wsus01.contoso.test:8531/ClientWebService/client.asmx
+  wsusprobe check --json
+  wsusprobe check http://wsus01.contoso.test:8530/selfupdate/iuident.cab
   wsusprobe check --dns-server 10.0.0.53 --ca-file corp-root.pem
-  wsusprobe check --resolve sws.update.microsoft.com:443:127.0.0.1 --ca-file lab-root.pem
-  WSUSPROBE_PROXY_PASSWORD=… wsusprobe check --proxy http://proxy.contoso.test:8080 --proxy-user CONTOSO\\wsus-sync
+  wsusprobe check --client-profile win2012r2
+  wsusprobe check --proxy http://proxy.contoso.test:8080 --proxy-user 'CONTOSO\\wsus-sync'
+      The password comes from WSUSPROBE_PROXY_PASSWORD, or is asked for without echo.
   wsusprobe check --proxy http://proxy.contoso.test:8080 --route both";
 
 #[derive(Debug, Parser)]
