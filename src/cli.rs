@@ -47,6 +47,8 @@ pub enum Command {
     /// Run a plan file: paths with the outcome each must have (for CI against a proxy lab)
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
+    /// Explain a Windows/WSUS error code or log message: meaning, the stage that reproduces it, the fix
+    Explain(ExplainArgs),
     /// List the TLS versions and cipher suites a server accepts, in its preference order
     #[command(after_help = CIPHERS_HELP)]
     Ciphers(CiphersArgs),
@@ -225,6 +227,18 @@ pub struct AllowlistArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
     pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A code (0x80072F8F, 80072EFE, 12029, -2147012721) or a phrase from a log, quoted
+    /// ("do not possess a common algorithm", "HTTP status 407")
+    #[arg(value_name = "CODE|TEXT", required = true, num_args = 1.., allow_negative_numbers = true)]
+    pub query: Vec<String>,
+
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

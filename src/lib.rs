@@ -11,6 +11,7 @@ pub mod ciphers;
 pub mod cli;
 pub mod config;
 pub mod exit;
+pub mod explain;
 pub mod hello;
 pub mod knowledge;
 pub mod model;

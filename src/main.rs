@@ -34,6 +34,21 @@ fn main() -> ExitCode {
             }
             Ok(job) => run_plan(job),
         },
+        Command::Explain(args) => {
+            let e = wsusprobe::explain::explain(&args.query.join(" "));
+            let written = write_out(|out| {
+                if args.json {
+                    wsusprobe::render::explain::json(&e, out)
+                } else {
+                    wsusprobe::render::explain::text(&e, out)
+                }
+            });
+            match (written, e.matches.is_empty()) {
+                (false, _) => Exit::Internal,
+                (true, false) => Exit::Ok,
+                (true, true) => Exit::Verdict,
+            }
+        }
         Command::Ciphers(args) => match CiphersJob::from_args(&args) {
             Err(e) => {
                 eprintln!("wsusprobe: error: {e}");

@@ -133,3 +133,35 @@ async fn help_teaches() {
         assert!(r.stdout.contains(needle), "--help lacks {needle}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_names_stages_from_the_verdict_table() {
+    let r = run(&["explain", "--json", "0x80072F8F"]).await;
+    assert_eq!(r.code, 0);
+    let stages: Vec<&str> = r.json["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["stage"].as_str().unwrap())
+        .collect();
+    assert!(
+        stages.contains(&"certificate") && stages.contains(&"clock"),
+        "{stages:?}"
+    );
+    assert_eq!(r.json["code"]["name"], "ERROR_WINHTTP_SECURE_FAILURE");
+    let r = run(&["explain", "HTTP", "status", "407"]).await;
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains("proxy/auth_required") && r.stdout.contains("--proxy-user"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["explain", "-2147012867"]).await; // 0x80072EFD
+    assert!(
+        r.stdout.contains("ERROR_WINHTTP_CANNOT_CONNECT") && r.stdout.contains("tcp/refused"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["explain", "something unheard of"]).await;
+    assert_eq!(r.code, 1);
+}

@@ -2,6 +2,7 @@
 //! research/microsoft-update-facts.md.
 
 pub mod anchors;
+pub mod codes;
 pub mod endpoints;
 pub mod proxies;
 pub mod suites;

@@ -502,6 +502,50 @@ pub fn lookup(stage: Stage, kind: Kind) -> Option<&'static Fact> {
     FACTS.iter().find(|f| f.stage == stage && f.kind == kind)
 }
 
+/// The command that tests each stage, for `explain`.
+pub static STAGE_COMMANDS: &[(Stage, &str)] = &[
+    (
+        Stage::Endpoint,
+        "wsusprobe check https://<MUUrl host>/ServerSyncWebService/ServerSyncWebService.asmx",
+    ),
+    (
+        Stage::Dns,
+        "wsusprobe check --dns-server <the DNS server the WSUS host uses>",
+    ),
+    (
+        Stage::Tcp,
+        "wsusprobe check --proxy http://<proxy>:<port> --route both",
+    ),
+    (
+        Stage::Proxy,
+        "wsusprobe check --proxy http://<proxy>:<port> --proxy-user 'DOMAIN\\user'",
+    ),
+    (
+        Stage::Tls,
+        "wsusprobe check --client-profile <win2012r2|win2016|win2019|win2022>; wsusprobe ciphers sws.update.microsoft.com",
+    ),
+    (
+        Stage::Certificate,
+        "wsusprobe check --ca-file <the inspection or corporate root>.pem",
+    ),
+    (
+        Stage::Clock,
+        "wsusprobe check (the clock stage compares the local time with the server's Date)",
+    ),
+    (
+        Stage::Http,
+        "wsusprobe check https://<upstream>:8531/ClientWebService/client.asmx",
+    ),
+];
+
+pub fn command_for(stage: Stage) -> &'static str {
+    STAGE_COMMANDS
+        .iter()
+        .find(|(s, _)| *s == stage)
+        .map(|(_, c)| *c)
+        .unwrap_or("wsusprobe check")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

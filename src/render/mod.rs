@@ -3,6 +3,7 @@
 pub mod allowlist;
 pub mod ciphers;
 pub mod csv;
+pub mod explain;
 pub mod json;
 pub mod junit;
 pub mod plan;
