@@ -87,8 +87,20 @@ Examples:
 pub struct CheckArgs {
     /// URLs to probe, concurrently. http:// URLs skip the TLS, certificate stages.
     /// Default: https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx
-    #[arg(value_name = "URL")]
+    #[arg(value_name = "URL", conflicts_with = "wsus_config")]
     pub urls: Vec<String>,
+
+    /// Probe the route this WSUS server is configured to use: the JSON of the "Step 0" export
+    /// (UTF-8 or UTF-16), made on the WSUS server with
+    ///   (Get-WsusServer).GetConfiguration() | Select-Object SyncFromMicrosoftUpdate,IsReplicaServer,
+    ///   MUUrl,RedirectorChangeNumber,UpstreamWsusServerName,UpstreamWsusServerPortNumber,
+    ///   UpstreamWsusServerUseSsl,UseProxy,ProxyName,ProxyServerPort,AnonymousProxyAccess,
+    ///   HasProxyPassword,UseSeparateProxyForSsl,SslProxyName,SslProxyServerPort |
+    ///   ConvertTo-Json | Out-File wsus-config.json
+    /// MUUrl (or the upstream server) gives the targets and UseProxy the proxy; the settings are
+    /// linted first. --proxy on the command line wins over the file's proxy
+    #[arg(long, value_name = "FILE", verbatim_doc_comment)]
+    pub wsus_config: Option<PathBuf>,
 
     #[command(flatten)]
     pub net: NetArgs,

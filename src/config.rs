@@ -302,14 +302,31 @@ pub struct Config {
     /// Host suffixes that bypass the proxy (from NO_PROXY with --proxy-from-env).
     pub no_proxy: Vec<String>,
     pub route_mode: RouteMode,
+    /// Findings from `--wsus-config`, shown before the stages.
+    pub lint: Option<crate::wsusconfig::ConfigLint>,
 }
 
 impl Config {
     pub fn from_check_args(args: &CheckArgs) -> Result<Config, UsageError> {
-        let inputs: Vec<&str> = if args.urls.is_empty() {
-            vec![endpoints::DEFAULT_TARGET]
-        } else {
-            args.urls.iter().map(String::as_str).collect()
+        let derived = match &args.wsus_config {
+            None => None,
+            Some(path) => {
+                let shown = path.display().to_string();
+                let bytes = std::fs::read(path).map_err(|e| {
+                    UsageError(format!("--wsus-config {shown}: cannot read it: {e}"))
+                })?;
+                let c = crate::wsusconfig::parse(&bytes, &shown)?;
+                Some(crate::wsusconfig::derive(
+                    &c,
+                    &shown,
+                    args.net.proxy_user.is_some(),
+                )?)
+            }
+        };
+        let inputs: Vec<&str> = match &derived {
+            Some(d) => d.urls.iter().map(String::as_str).collect(),
+            None if args.urls.is_empty() => vec![endpoints::DEFAULT_TARGET],
+            None => args.urls.iter().map(String::as_str).collect(),
         };
         let targets = inputs
             .iter()
@@ -356,7 +373,12 @@ impl Config {
 
         let format = Format::from_args(args.format, args.json);
 
-        let mut cfg = Config::from_net(targets, &args.net, args.route)?;
+        let configured = derived
+            .as_ref()
+            .map(|d| (d.proxy.clone(), d.ssl_proxy.clone()))
+            .unwrap_or_default();
+        let mut cfg = Config::from_net_with(targets, &args.net, args.route, configured)?;
+        cfg.lint = derived.map(|d| d.lint);
         cfg.tls_version = tls_version;
         cfg.suites = suites;
         cfg.offer = offer;
@@ -373,6 +395,17 @@ impl Config {
         net: &NetArgs,
         route: RouteArg,
     ) -> Result<Config, UsageError> {
+        Config::from_net_with(targets, net, route, (None, None))
+    }
+
+    /// As `from_net`, with the proxies a WSUS configuration names, used when the command line
+    /// gives none.
+    pub fn from_net_with(
+        targets: Vec<Target>,
+        net: &NetArgs,
+        route: RouteArg,
+        configured: (Option<ProxySpec>, Option<ProxySpec>),
+    ) -> Result<Config, UsageError> {
         let dns = match &net.dns_server {
             None => DnsChoice::System,
             Some(s) => DnsChoice::Server(parse_dns_server(s)?),
@@ -387,6 +420,9 @@ impl Config {
         let timeout = parse_duration(&net.timeout, "--timeout")?;
 
         let (mut proxy, mut ssl_proxy, mut no_proxy) = (None, None, Vec::new());
+        if !net.no_proxy && net.proxy.is_none() && net.ssl_proxy.is_none() {
+            (proxy, ssl_proxy) = configured;
+        }
         if !net.no_proxy {
             if let Some(p) = &net.proxy {
                 proxy = Some(ProxySpec::parse(p, "--proxy")?);
@@ -472,6 +508,7 @@ impl Config {
             proxy_auth,
             no_proxy,
             route_mode,
+            lint: None,
         })
     }
 

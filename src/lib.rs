@@ -19,3 +19,4 @@ pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod timefmt;
+pub mod wsusconfig;

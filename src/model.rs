@@ -293,5 +293,8 @@ pub struct Report {
     pub version: &'static str,
     pub started_at: String,
     pub ok: bool,
+    /// Findings about the WSUS configuration read with --wsus-config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<crate::wsusconfig::ConfigLint>,
     pub paths: Vec<PathReport>,
 }

@@ -13,3 +13,4 @@ mod stage_http;
 mod stage_proxy;
 mod stage_tcp;
 mod stage_tls;
+mod wsus_config;

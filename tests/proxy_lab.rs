@@ -696,3 +696,26 @@ fn plan_expectations_hold_or_fail() {
     assert_eq!(unmet[0]["expected"], "fail at proxy/forbidden");
     assert_eq!(unmet[0]["actual"], "pass");
 }
+
+/// The export names the lab's Basic-auth Squid port and no credentials are given: the probe goes
+/// through that proxy and stops at proxy/auth_required, after the lint said it would.
+#[test]
+fn wsus_config_routes_through_its_proxy() {
+    let Some(_lab) = lab() else { return };
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/wsus-config/sws-lab-auth-proxy.json"
+    );
+    let r = wsusprobe(&["--wsus-config", file], None);
+    r.expect("proxy", "auth_required");
+    assert_eq!(
+        r.json["paths"][0]["route"]["proxy"],
+        "http://127.0.0.1:13129"
+    );
+    let lint = r.json["config"]["findings"].as_array().unwrap();
+    assert!(
+        lint.iter()
+            .any(|f| f["message"].as_str().unwrap().contains("--proxy-user")),
+        "{lint:?}"
+    );
+}

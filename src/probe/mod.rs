@@ -83,6 +83,7 @@ pub async fn check_with_progress(cfg: Arc<Config>, progress: Option<Progress>) -
         version: env!("CARGO_PKG_VERSION"),
         started_at: system_rfc3339(cfg.now),
         ok: paths.iter().all(|p| p.ok),
+        config: cfg.lint.clone(),
         paths,
     }
 }

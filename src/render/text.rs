@@ -20,6 +20,21 @@ fn status_style(s: Status) -> Style {
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(lint) = &report.config {
+        writeln!(out, "{BOLD}WSUS configuration ({}){BOLD:#}", lint.source)?;
+        if lint.findings.is_empty() {
+            writeln!(out, "  {DIM}no finding{DIM:#}")?;
+        }
+        for f in &lint.findings {
+            let st = match f.severity {
+                "error" => status_style(Status::Fail),
+                "warn" => status_style(Status::Warn),
+                _ => DIM,
+            };
+            writeln!(out, "  {st}{:<5}{st:#} {}", f.severity, f.message)?;
+        }
+        writeln!(out)?;
+    }
     for (i, path) in report.paths.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
