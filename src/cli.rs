@@ -47,6 +47,8 @@ pub enum Command {
     /// Run a plan file: paths with the outcome each must have (for CI against a proxy lab)
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
+    /// Check a downstream WSUS server's path to its upstream WSUS server (ports, SSL, SelfUpdate)
+    Upstream(UpstreamArgs),
     /// Explain a Windows/WSUS error code or log message: meaning, the stage that reproduces it, the fix
     Explain(ExplainArgs),
     /// List the TLS versions and cipher suites a server accepts, in its preference order
@@ -229,6 +231,36 @@ pub struct AllowlistArgs {
     pub net: NetArgs,
 
     /// Also trust the CA certificates in this PEM file (repeatable)
+    #[arg(long, value_name = "PEM", help_heading = "TLS")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Print the JSON report (same as --format json)
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct UpstreamArgs {
+    /// The upstream WSUS server, as the downstream names it (UpstreamWsusServerName)
+    #[arg(value_name = "HOST")]
+    pub host: String,
+
+    /// Its port (UpstreamWsusServerPortNumber): 8530 by default, 8531 with --ssl
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// The downstream synchronises over SSL (UpstreamWsusServerUseSsl)
+    #[arg(long)]
+    pub ssl: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+
+    /// Also trust the CA certificates in this PEM file (repeatable): the upstream's issuing CA
     #[arg(long, value_name = "PEM", help_heading = "TLS")]
     pub ca_file: Vec<PathBuf>,
 

@@ -598,6 +598,42 @@ impl AllowlistJob {
     }
 }
 
+/// What `wsusprobe upstream` checks.
+#[derive(Debug)]
+pub struct UpstreamJob {
+    pub cfg: Config,
+    pub host: String,
+    pub port: u16,
+    pub ssl: bool,
+}
+
+impl UpstreamJob {
+    pub fn from_args(args: &crate::cli::UpstreamArgs) -> Result<UpstreamJob, UsageError> {
+        let (host, _) = parse_host_port(&args.host)?;
+        let port = args.port.unwrap_or(if args.ssl { 8531 } else { 8530 });
+        if port < 2 || port == u16::MAX {
+            return usage(format!("--port {port}: not a usable WSUS port"));
+        }
+        let targets = crate::upstream::paths(&host, port, args.ssl)
+            .iter()
+            .map(|(_, u)| Target::parse(u))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut cfg = Config::from_net(targets, &args.net, RouteArg::Auto)?;
+        for path in &args.ca_file {
+            for cert in load_pem_certs(path)? {
+                cfg.extra_roots.push((cert, path.display().to_string()));
+            }
+        }
+        cfg.format = Format::from_args(args.format, args.json);
+        Ok(UpstreamJob {
+            cfg,
+            host,
+            port,
+            ssl: args.ssl,
+        })
+    }
+}
+
 /// What `wsusprobe run` runs.
 #[derive(Debug)]
 pub struct RunJob {

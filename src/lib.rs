@@ -19,4 +19,5 @@ pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod timefmt;
+pub mod upstream;
 pub mod wsusconfig;

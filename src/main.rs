@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use wsusprobe::cli::{Cli, Command};
-use wsusprobe::config::{AllowlistJob, CiphersJob, Config, Format, RunJob};
+use wsusprobe::config::{AllowlistJob, CiphersJob, Config, Format, RunJob, UpstreamJob};
 use wsusprobe::exit::Exit;
 
 fn main() -> ExitCode {
@@ -33,6 +33,13 @@ fn main() -> ExitCode {
                 Exit::Usage
             }
             Ok(job) => run_plan(job),
+        },
+        Command::Upstream(args) => match UpstreamJob::from_args(&args) {
+            Err(e) => {
+                eprintln!("wsusprobe: error: {e}");
+                Exit::Usage
+            }
+            Ok(job) => run_upstream(job),
         },
         Command::Explain(args) => {
             let e = wsusprobe::explain::explain(&args.query.join(" "));
@@ -176,6 +183,31 @@ fn run_plan(job: RunJob) -> Exit {
         (true, true) => Exit::Ok,
         (true, false) => Exit::Verdict,
     }
+}
+
+fn run_upstream(job: UpstreamJob) -> Exit {
+    let Some(runtime) = runtime() else {
+        return Exit::Internal;
+    };
+    let format = job.cfg.format;
+    let mut report = runtime.block_on(wsusprobe::probe::check_with_progress(
+        Arc::new(job.cfg),
+        progress(format),
+    ));
+    let lint = wsusprobe::upstream::findings(&job.host, job.port, job.ssl, &report);
+    // The extra SSL-port probe is there to explain, not to fail the run.
+    if !job.ssl
+        && let Some(last) = report.paths.last_mut()
+    {
+        last.ok = true;
+    }
+    report.ok =
+        report.paths.iter().all(|p| p.ok) && lint.findings.iter().all(|f| f.severity != "error");
+    report.config = Some(lint);
+    if !write_out(|out| wsusprobe::render::render(&report, format, out)) {
+        return Exit::Internal;
+    }
+    Exit::from_report(&report)
 }
 
 fn run(cfg: Config) -> Exit {

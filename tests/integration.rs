@@ -13,4 +13,5 @@ mod stage_http;
 mod stage_proxy;
 mod stage_tcp;
 mod stage_tls;
+mod upstream;
 mod wsus_config;

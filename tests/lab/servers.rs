@@ -156,7 +156,23 @@ async fn listen() -> (TcpListener, SocketAddr) {
 
 /// Plain HTTP server.
 pub async fn http(reply: Reply) -> SocketAddr {
-    let (l, a) = listen().await;
+    let (l, _) = listen().await;
+    http_on(l, reply)
+}
+
+/// Two listeners on adjacent ports (P, P+1), as WSUS's 8530/8531 pair.
+pub async fn adjacent() -> (TcpListener, TcpListener) {
+    loop {
+        let (a, addr) = listen().await;
+        if let Ok(b) = TcpListener::bind(("127.0.0.1", addr.port() + 1)).await {
+            return (a, b);
+        }
+    }
+}
+
+/// Plain HTTP server on a given listener.
+pub fn http_on(l: TcpListener, reply: Reply) -> SocketAddr {
+    let a = l.local_addr().unwrap();
     let reply = Arc::new(reply);
     tokio::spawn(async move {
         while let Ok((s, _)) = l.accept().await {
@@ -193,6 +209,12 @@ impl TlsSpec {
 
 /// rustls TLS server answering HTTP inside the tunnel.
 pub async fn tls(spec: TlsSpec) -> SocketAddr {
+    let (l, _) = listen().await;
+    tls_on(l, spec)
+}
+
+/// rustls TLS server on a given listener.
+pub fn tls_on(l: TcpListener, spec: TlsSpec) -> SocketAddr {
     let cfg = ServerConfig::builder_with_provider(Arc::new(spec.provider))
         .with_protocol_versions(&spec.versions)
         .unwrap()
@@ -200,7 +222,7 @@ pub async fn tls(spec: TlsSpec) -> SocketAddr {
         .with_single_cert(spec.chain, spec.key)
         .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
-    let (l, a) = listen().await;
+    let a = l.local_addr().unwrap();
     let reply = Arc::new(spec.reply);
     tokio::spawn(async move {
         while let Ok((s, _)) = l.accept().await {

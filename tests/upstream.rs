@@ -1,0 +1,100 @@
+//! `wsusprobe upstream`: the downstream → upstream mismatches.
+
+use crate::lab::{pki, run, servers};
+
+/// The upstream requires SSL (403 on the HTTP port, TLS on the next one) and the downstream does
+/// not use it; SelfUpdate answers 403 too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssl_required_but_not_configured() {
+    let p = pki::pki();
+    let (http_l, tls_l) = servers::adjacent().await;
+    let port = http_l.local_addr().unwrap().port();
+    servers::http_on(http_l, servers::Reply::status("403 Forbidden"));
+    let leaf = pki::leaf(&["127.0.0.1"], &p.inter.issuer);
+    servers::tls_on(
+        tls_l,
+        servers::TlsSpec::new(
+            vec![leaf.der.clone(), p.inter.der()],
+            leaf.key(),
+            servers::Reply::ok(),
+        ),
+    );
+    let r = run(&[
+        "upstream",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--json",
+        "--ca-file",
+        &pki::path(&p.root_pem),
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let findings: Vec<&str> = r.json["config"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("requires SSL") && f.contains("Use SSL when synchronizing")),
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(|f| f.contains("SelfUpdate")),
+        "{findings:?}"
+    );
+    assert_eq!(r.json["paths"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_port_and_short_name_certificate() {
+    let dead = servers::closed_port().port();
+    let r = run(&[
+        "upstream",
+        "127.0.0.1",
+        "--port",
+        &dead.to_string(),
+        "--json",
+    ])
+    .await;
+    assert_eq!(r.code, 1);
+    let f = r.json["config"]["findings"].to_string();
+    assert!(f.contains("nothing listens on port"), "{f}");
+
+    // SSL upstream whose certificate names the FQDN, reached by its short name.
+    let p = pki::pki();
+    let (http_l, tls_l) = servers::adjacent().await;
+    let tls_port = tls_l.local_addr().unwrap().port();
+    servers::http_on(http_l, servers::Reply::ok());
+    let leaf = pki::leaf(&["wsus01.lab.test"], &p.inter.issuer);
+    servers::tls_on(
+        tls_l,
+        servers::TlsSpec::new(
+            vec![leaf.der.clone(), p.inter.der()],
+            leaf.key(),
+            servers::Reply::ok(),
+        ),
+    );
+    let r = run(&[
+        "upstream",
+        "wsus01",
+        "--ssl",
+        "--port",
+        &tls_port.to_string(),
+        "--json",
+        "--resolve",
+        &format!("wsus01:{tls_port}:127.0.0.1"),
+        "--resolve",
+        &format!("wsus01:{}:127.0.0.1", tls_port - 1),
+        "--ca-file",
+        &pki::path(&p.root_pem),
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let f = r.json["config"]["findings"].to_string();
+    assert!(f.contains("short (NetBIOS) name"), "{f}");
+    assert_eq!(r.json["paths"][1]["verdict"]["kind"], "name_mismatch");
+}
