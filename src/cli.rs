@@ -49,6 +49,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check a downstream WSUS server's path to its upstream WSUS server (ports, SSL, SelfUpdate)
     Upstream(UpstreamArgs),
+    /// Find sync failures in SoftwareDistribution.log, wsyncmgr.log, WCM.log, grouped by cause
+    Logs(LogsArgs),
     /// Explain a Windows/WSUS error code or log message: meaning, the stage that reproduces it, the fix
     Explain(ExplainArgs),
     /// List the TLS versions and cipher suites a server accepts, in its preference order
@@ -227,6 +229,11 @@ pub struct AllowlistArgs {
     #[arg(long, value_name = "TEXT")]
     pub host: Vec<String>,
 
+    /// Sweep through the proxy this WSUS server is configured with (the JSON export of
+    /// `check --wsus-config`)
+    #[arg(long, value_name = "FILE")]
+    pub wsus_config: Option<PathBuf>,
+
     #[command(flatten)]
     pub net: NetArgs,
 
@@ -271,6 +278,17 @@ pub struct UpstreamArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
     pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Log files (UTF-8 or UTF-16; large files are streamed)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

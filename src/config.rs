@@ -583,7 +583,16 @@ impl AllowlistJob {
             .iter()
             .map(|e| Target::parse(&e.url()))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut cfg = Config::from_net(targets, &args.net, RouteArg::Auto)?;
+        let derived = match &args.wsus_config {
+            None => None,
+            Some(path) => Some(read_wsus_config(path, args.net.proxy_user.is_some())?),
+        };
+        let configured = derived
+            .as_ref()
+            .map(|d| (d.proxy.clone(), d.ssl_proxy.clone()))
+            .unwrap_or_default();
+        let mut cfg = Config::from_net_with(targets, &args.net, RouteArg::Auto, configured)?;
+        cfg.lint = derived.map(|d| d.lint);
         for path in &args.ca_file {
             for cert in load_pem_certs(path)? {
                 cfg.extra_roots.push((cert, path.display().to_string()));
@@ -718,6 +727,14 @@ pub fn parse_host_port(input: &str) -> Result<(String, u16), UsageError> {
     };
     let t = Target::parse(&format!("https://{host}:{port}/")).map_err(|_| bad())?;
     Ok((t.host, port))
+}
+
+fn read_wsus_config(path: &Path, has_user: bool) -> Result<crate::wsusconfig::Derived, UsageError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| UsageError(format!("--wsus-config {shown}: cannot read it: {e}")))?;
+    let c = crate::wsusconfig::parse(&bytes, &shown)?;
+    crate::wsusconfig::derive(&c, &shown, has_user)
 }
 
 fn read_password(user: &str) -> Result<SecretString, UsageError> {

@@ -14,6 +14,7 @@ pub mod exit;
 pub mod explain;
 pub mod hello;
 pub mod knowledge;
+pub mod logs;
 pub mod model;
 pub mod plan;
 pub mod probe;

@@ -41,6 +41,26 @@ fn main() -> ExitCode {
             }
             Ok(job) => run_upstream(job),
         },
+        Command::Logs(args) => match wsusprobe::logs::scan_files(&args.files) {
+            Err(e) => {
+                eprintln!("wsusprobe: error: {e}");
+                Exit::Usage
+            }
+            Ok(r) => {
+                let written = write_out(|out| {
+                    if args.json {
+                        wsusprobe::render::logs::json(&r, out)
+                    } else {
+                        wsusprobe::render::logs::text(&r, out)
+                    }
+                });
+                match (written, r.groups.is_empty()) {
+                    (false, _) => Exit::Internal,
+                    (true, true) => Exit::Ok,
+                    (true, false) => Exit::Verdict,
+                }
+            }
+        },
         Command::Explain(args) => {
             let e = wsusprobe::explain::explain(&args.query.join(" "));
             let written = write_out(|out| {

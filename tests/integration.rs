@@ -5,6 +5,8 @@
 
 mod lab;
 
+mod logs;
+
 mod cli;
 mod stage_cert;
 mod stage_dns;

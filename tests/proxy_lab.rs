@@ -719,3 +719,24 @@ fn wsus_config_routes_through_its_proxy() {
         "{lint:?}"
     );
 }
+
+#[test]
+fn allowlist_uses_the_configured_proxy() {
+    let Some(_lab) = lab() else { return };
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/wsus-config/sws-lab-auth-proxy.json"
+    );
+    let (code, out) = raw_run(&[
+        "allowlist",
+        "--json",
+        "--only",
+        "sync",
+        "--wsus-config",
+        file,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["paths"][0]["route"]["proxy"], "http://127.0.0.1:13129");
+    assert_eq!(json["paths"][0]["verdict"]["kind"], "auth_required");
+}

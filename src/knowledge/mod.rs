@@ -4,6 +4,7 @@
 pub mod anchors;
 pub mod codes;
 pub mod endpoints;
+pub mod logpatterns;
 pub mod proxies;
 pub mod suites;
 pub mod winerr;

@@ -41,6 +41,15 @@ pub fn table(report: &Report, entries: &[&CatalogEntry], out: &mut dyn Write) ->
         .and_then(|p| p.route.proxy.clone())
         .map(|p| format!("through {p}"))
         .unwrap_or_else(|| "direct".into());
+    if let Some(lint) = &report.config {
+        for f in &lint.findings {
+            writeln!(
+                out,
+                "{DIM}WSUS configuration: {} {}{DIM:#}",
+                f.severity, f.message
+            )?;
+        }
+    }
     writeln!(out, "{BOLD}Microsoft Update domains, {route}{BOLD:#}")?;
     writeln!(
         out,

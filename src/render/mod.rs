@@ -6,6 +6,7 @@ pub mod csv;
 pub mod explain;
 pub mod json;
 pub mod junit;
+pub mod logs;
 pub mod plan;
 pub mod text;
 
