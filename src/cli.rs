@@ -237,17 +237,8 @@ pub struct AllowlistArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
-    /// Also trust the CA certificates in this PEM file (repeatable)
-    #[arg(long, value_name = "PEM", help_heading = "TLS")]
-    pub ca_file: Vec<PathBuf>,
-
-    /// Print the JSON report (same as --format json)
-    #[arg(long, help_heading = "Output")]
-    pub json: bool,
-
-    /// Output format
-    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -267,17 +258,8 @@ pub struct UpstreamArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
-    /// Also trust the CA certificates in this PEM file (repeatable): the upstream's issuing CA
-    #[arg(long, value_name = "PEM", help_heading = "TLS")]
-    pub ca_file: Vec<PathBuf>,
-
-    /// Print the JSON report (same as --format json)
-    #[arg(long, help_heading = "Output")]
-    pub json: bool,
-
-    /// Output format
-    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
-    pub format: FormatArg,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -312,11 +294,19 @@ pub struct RunArgs {
     #[command(flatten)]
     pub net: NetArgs,
 
-    /// Also trust the CA certificates in this PEM file (repeatable)
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Extra trust and the output format, shared by allowlist, run and upstream.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Also trust the CA certificates in this PEM file (repeatable), e.g. a TLS-inspection root or
+    /// the upstream's issuing CA
     #[arg(long, value_name = "PEM", help_heading = "TLS")]
     pub ca_file: Vec<PathBuf>,
 
-    /// Print the JSON result (same as --format json)
+    /// Print JSON (same as --format json)
     #[arg(long, help_heading = "Output")]
     pub json: bool,
 

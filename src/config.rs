@@ -364,12 +364,7 @@ impl Config {
             (profile, entries) => (None, Some(ClientOffer::new(profile, entries, tls_version))),
         };
 
-        let mut extra_roots = Vec::new();
-        for path in &args.ca_file {
-            for cert in load_pem_certs(path)? {
-                extra_roots.push((cert, path.display().to_string()));
-            }
-        }
+        let extra_roots = load_ca_files(&args.ca_file)?;
 
         let format = Format::from_args(args.format, args.json);
 
@@ -512,6 +507,13 @@ impl Config {
         })
     }
 
+    /// Extra trust anchors and the output format of `allowlist`, `run` and `upstream`.
+    fn apply_report_args(&mut self, r: &crate::cli::ReportArgs) -> Result<(), UsageError> {
+        self.extra_roots.extend(load_ca_files(&r.ca_file)?);
+        self.format = Format::from_args(r.format, r.json);
+        Ok(())
+    }
+
     /// The proxy WSUS would use for this target, ignoring the route mode.
     pub fn proxy_for(&self, t: &Target) -> Option<&ProxySpec> {
         let host = t.host.as_str();
@@ -593,12 +595,7 @@ impl AllowlistJob {
             .unwrap_or_default();
         let mut cfg = Config::from_net_with(targets, &args.net, RouteArg::Auto, configured)?;
         cfg.lint = derived.map(|d| d.lint);
-        for path in &args.ca_file {
-            for cert in load_pem_certs(path)? {
-                cfg.extra_roots.push((cert, path.display().to_string()));
-            }
-        }
-        cfg.format = Format::from_args(args.format, args.json);
+        cfg.apply_report_args(&args.report)?;
         Ok(AllowlistJob {
             cfg,
             entries,
@@ -628,12 +625,7 @@ impl UpstreamJob {
             .map(|(_, u)| Target::parse(u))
             .collect::<Result<Vec<_>, _>>()?;
         let mut cfg = Config::from_net(targets, &args.net, RouteArg::Auto)?;
-        for path in &args.ca_file {
-            for cert in load_pem_certs(path)? {
-                cfg.extra_roots.push((cert, path.display().to_string()));
-            }
-        }
-        cfg.format = Format::from_args(args.format, args.json);
+        cfg.apply_report_args(&args.report)?;
         Ok(UpstreamJob {
             cfg,
             host,
@@ -655,12 +647,7 @@ impl RunJob {
         let plan = crate::plan::Plan::load(&args.plan)?;
         let targets = plan.items.iter().map(|i| i.target.clone()).collect();
         let mut cfg = Config::from_net(targets, &args.net, RouteArg::Auto)?;
-        for path in &args.ca_file {
-            for cert in load_pem_certs(path)? {
-                cfg.extra_roots.push((cert, path.display().to_string()));
-            }
-        }
-        cfg.format = Format::from_args(args.format, args.json);
+        cfg.apply_report_args(&args.report)?;
         Ok(RunJob { cfg, plan })
     }
 }
@@ -912,6 +899,19 @@ impl ClientOffer {
             .max()
             .unwrap_or(crate::hello::TLS12)
     }
+}
+
+/// Every certificate of every `--ca-file`, with the file it came from.
+fn load_ca_files(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<(CertificateDer<'static>, String)>, UsageError> {
+    let mut out = Vec::new();
+    for path in paths {
+        for cert in load_pem_certs(path)? {
+            out.push((cert, path.display().to_string()));
+        }
+    }
+    Ok(out)
 }
 
 fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, UsageError> {

@@ -10,57 +10,38 @@ use wsusprobe::cli::{Cli, Command};
 use wsusprobe::config::{AllowlistJob, CiphersJob, Config, Format, RunJob, UpstreamJob};
 use wsusprobe::exit::Exit;
 
+/// Run `then` on a validated job, or report the usage error (exit 2, nothing probed).
+fn validated<T, E: std::fmt::Display>(job: Result<T, E>, then: impl FnOnce(T) -> Exit) -> Exit {
+    match job {
+        Ok(j) => then(j),
+        Err(e) => {
+            eprintln!("wsusprobe: error: {e}");
+            Exit::Usage
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check(args) => match Config::from_check_args(&args) {
-            Err(e) => {
-                eprintln!("wsusprobe: error: {e}");
-                Exit::Usage
-            }
-            Ok(cfg) => run(cfg),
-        },
-        Command::Allowlist(args) => match AllowlistJob::from_args(&args) {
-            Err(e) => {
-                eprintln!("wsusprobe: error: {e}");
-                Exit::Usage
-            }
-            Ok(job) => run_allowlist(job),
-        },
-        Command::Run(args) => match RunJob::from_args(&args) {
-            Err(e) => {
-                eprintln!("wsusprobe: error: {e}");
-                Exit::Usage
-            }
-            Ok(job) => run_plan(job),
-        },
-        Command::Upstream(args) => match UpstreamJob::from_args(&args) {
-            Err(e) => {
-                eprintln!("wsusprobe: error: {e}");
-                Exit::Usage
-            }
-            Ok(job) => run_upstream(job),
-        },
-        Command::Logs(args) => match wsusprobe::logs::scan_files(&args.files) {
-            Err(e) => {
-                eprintln!("wsusprobe: error: {e}");
-                Exit::Usage
-            }
-            Ok(r) => {
-                let written = write_out(|out| {
-                    if args.json {
-                        wsusprobe::render::logs::json(&r, out)
-                    } else {
-                        wsusprobe::render::logs::text(&r, out)
-                    }
-                });
-                match (written, r.groups.is_empty()) {
-                    (false, _) => Exit::Internal,
-                    (true, true) => Exit::Ok,
-                    (true, false) => Exit::Verdict,
+        Command::Check(args) => validated(Config::from_check_args(&args), run),
+        Command::Allowlist(args) => validated(AllowlistJob::from_args(&args), run_allowlist),
+        Command::Run(args) => validated(RunJob::from_args(&args), run_plan),
+        Command::Upstream(args) => validated(UpstreamJob::from_args(&args), run_upstream),
+        Command::Logs(args) => validated(wsusprobe::logs::scan_files(&args.files), |r| {
+            let written = write_out(|out| {
+                if args.json {
+                    wsusprobe::render::logs::json(&r, out)
+                } else {
+                    wsusprobe::render::logs::text(&r, out)
                 }
+            });
+            match (written, r.groups.is_empty()) {
+                (false, _) => Exit::Internal,
+                (true, true) => Exit::Ok,
+                (true, false) => Exit::Verdict,
             }
-        },
+        }),
         Command::Explain(args) => {
             let e = wsusprobe::explain::explain(&args.query.join(" "));
             let written = write_out(|out| {
@@ -76,13 +57,7 @@ fn main() -> ExitCode {
                 (true, true) => Exit::Verdict,
             }
         }
-        Command::Ciphers(args) => match CiphersJob::from_args(&args) {
-            Err(e) => {
-                eprintln!("wsusprobe: error: {e}");
-                Exit::Usage
-            }
-            Ok(job) => run_ciphers(job),
-        },
+        Command::Ciphers(args) => validated(CiphersJob::from_args(&args), run_ciphers),
     };
     ExitCode::from(code as u8)
 }
