@@ -34,6 +34,8 @@ pub const VERSIONS: &[(u16, &str)] = &[
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SuiteReport {
+    #[serde(skip)]
+    pub id: u16,
     /// `0x` + four upper-case hex digits.
     pub code: String,
     pub name: String,
@@ -82,6 +84,7 @@ impl CiphersReport {
 
 fn suite_report(id: u16) -> SuiteReport {
     SuiteReport {
+        id,
         code: format!("0x{id:04X}"),
         name: suites::name(id),
         openssl: suites::openssl_name(id),

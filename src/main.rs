@@ -21,6 +21,15 @@ fn validated<T, E: std::fmt::Display>(job: Result<T, E>, then: impl FnOnce(T) ->
     }
 }
 
+/// The exit code of a command whose output was `written` and whose answer was `ok`.
+fn outcome(written: bool, ok: bool) -> Exit {
+    match (written, ok) {
+        (false, _) => Exit::Internal,
+        (true, true) => Exit::Ok,
+        (true, false) => Exit::Verdict,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
@@ -36,11 +45,7 @@ fn main() -> ExitCode {
                     wsusprobe::render::logs::text(&r, out)
                 }
             });
-            match (written, r.groups.is_empty()) {
-                (false, _) => Exit::Internal,
-                (true, true) => Exit::Ok,
-                (true, false) => Exit::Verdict,
-            }
+            outcome(written, r.groups.is_empty())
         }),
         Command::Explain(args) => {
             let e = wsusprobe::explain::explain(&args.query.join(" "));
@@ -51,11 +56,7 @@ fn main() -> ExitCode {
                     wsusprobe::render::explain::text(&e, out)
                 }
             });
-            match (written, e.matches.is_empty()) {
-                (false, _) => Exit::Internal,
-                (true, false) => Exit::Ok,
-                (true, true) => Exit::Verdict,
-            }
+            outcome(written, !e.matches.is_empty())
         }
         Command::Ciphers(args) => validated(CiphersJob::from_args(&args), run_ciphers),
     };
@@ -103,11 +104,7 @@ fn run_ciphers(job: CiphersJob) -> Exit {
             wsusprobe::render::ciphers::text(&report, out)
         }
     });
-    match (written, report.any_supported()) {
-        (false, _) => Exit::Internal,
-        (true, true) => Exit::Ok,
-        (true, false) => Exit::Verdict,
-    }
+    outcome(written, report.any_supported())
 }
 
 /// Progress on stderr, only when it is a terminal and the output is text.
@@ -173,11 +170,7 @@ fn run_plan(job: RunJob) -> Exit {
         Format::Csv => wsusprobe::render::plan::csv(&result, out),
         Format::Junit => wsusprobe::render::plan::junit(&result, out),
     });
-    match (written, result.ok) {
-        (false, _) => Exit::Internal,
-        (true, true) => Exit::Ok,
-        (true, false) => Exit::Verdict,
-    }
+    outcome(written, result.ok)
 }
 
 fn run_upstream(job: UpstreamJob) -> Exit {

@@ -49,9 +49,9 @@ fn kind(p: &PathReport) -> Option<(&'static str, &'static str)> {
 pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint {
     let mut out = Vec::new();
     let mut note = |severity, message: String| out.push(Finding { severity, message });
+    let probed = paths(host, port, ssl);
     let by = |label: &str| {
-        let wanted: Vec<(String, String)> = paths(host, port, ssl);
-        let i = wanted.iter().position(|(l, _)| l == label)?;
+        let i = probed.iter().position(|(l, _)| l == label)?;
         report.paths.get(i)
     };
     let selfupdate = by("selfupdate");

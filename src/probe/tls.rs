@@ -439,11 +439,7 @@ async fn explain_offer(
         .map(|(_, l)| *l)
         .unwrap_or("TLS");
     let accepted = crate::ciphers::scan_version(dialer, v, label, sni, deadline).await;
-    let accepted_ids: Vec<u16> = accepted
-        .suites
-        .iter()
-        .filter_map(|s| u16::from_str_radix(s.code.trim_start_matches("0x"), 16).ok())
-        .collect();
+    let accepted_ids: Vec<u16> = accepted.suites.iter().map(|s| s.id).collect();
     evidence.push(json!({"offer": format!("{label}, every suite"), "accepted": accepted.suites.iter().map(|s| s.name.clone()).collect::<Vec<_>>()}));
     let shared: Vec<u16> = offer
         .suites

@@ -4,7 +4,6 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::allowlist::entry_for;
 use crate::knowledge::endpoints::{CATALOG, CatalogEntry, Role};
 use crate::model::Report;
 use crate::render::csv::reach;
@@ -57,9 +56,8 @@ pub fn table(report: &Report, entries: &[&CatalogEntry], out: &mut dyn Write) ->
         "host", "scheme", "result", "ms"
     )?;
     let (mut allowed, mut blocked) = (0, 0);
-    for p in &report.paths {
-        let e = entry_for(entries, &p.target);
-        let legacy = e.is_some_and(|e| e.role == Role::Legacy);
+    for (p, e) in report.paths.iter().zip(entries) {
+        let legacy = e.role == Role::Legacy;
         let r = reach(p);
         match r {
             "allowed" => allowed += 1,
@@ -85,7 +83,7 @@ pub fn table(report: &Report, entries: &[&CatalogEntry], out: &mut dyn Write) ->
         writeln!(
             out,
             "{:<36} {:<6} {style}{:<8}{style:#} {:>8.0}  {why}{DIM}{note}{DIM:#}",
-            e.map(|e| e.host).unwrap_or(p.target.as_str()),
+            e.host,
             if p.target.starts_with("https") {
                 "https"
             } else {
