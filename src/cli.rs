@@ -213,6 +213,17 @@ pub struct NetArgs {
         help_heading = "Limits"
     )]
     pub timeout: String,
+
+    /// Probe at most this many paths at once (each holds one or two sockets while it runs);
+    /// the others wait their turn, and their --timeout starts when they begin
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 32,
+        value_parser = clap::value_parser!(u16).range(1..=1024),
+        help_heading = "Limits"
+    )]
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Args)]

@@ -283,6 +283,8 @@ pub struct Config {
     pub overrides: Vec<ResolveOverride>,
     pub connect_timeout: Duration,
     pub timeout: Duration,
+    /// Paths probed at once (--concurrency).
+    pub concurrency: usize,
     pub tls_version: TlsVersion,
     /// Suites to offer (code points rustls implements); `None` = all rustls offers for the version.
     pub suites: Option<Vec<u16>>,
@@ -490,6 +492,7 @@ impl Config {
             dns,
             overrides,
             connect_timeout,
+            concurrency: usize::from(net.concurrency),
             timeout,
             tls_version: TlsVersion::V12,
             suites: None,
@@ -783,7 +786,7 @@ pub fn parse_duration(s: &str, flag: &str) -> Result<Duration, UsageError> {
 
 /// `--ciphers` entries: IANA names, Windows names with `_P256`/`_P384` curve suffixes, or
 /// 0xNNNN code points, in the order given.
-fn parse_cipher_entries(list: &str) -> Result<Vec<(u16, Option<u16>)>, UsageError> {
+pub fn parse_cipher_entries(list: &str) -> Result<Vec<(u16, Option<u16>)>, UsageError> {
     let mut out: Vec<(u16, Option<u16>)> = Vec::new();
     for entry in list.split([',', ':', ' ']).filter(|e| !e.trim().is_empty()) {
         let parsed =

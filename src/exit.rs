@@ -1,4 +1,5 @@
-//! Exit codes (DESIGN.md): 0 all paths passed, 1 a path has a verdict, 2 usage, 3 internal error.
+//! Exit codes (DESIGN.md): 0 all paths passed, 1 a path has a verdict, 2 usage, 3 internal error,
+//! 130 interrupted by Ctrl-C (the paths finished so far are still reported).
 
 use crate::model::Report;
 
@@ -8,11 +9,15 @@ pub enum Exit {
     Verdict = 1,
     Usage = 2,
     Internal = 3,
+    /// 128 + SIGINT, as shells report a command stopped by Ctrl-C.
+    Interrupted = 130,
 }
 
 impl Exit {
     pub fn from_report(report: &Report) -> Exit {
-        if report.paths.iter().any(|p| p.stages.is_empty()) {
+        if report.interrupted.is_some() {
+            Exit::Interrupted
+        } else if report.paths.iter().any(|p| p.stages.is_empty()) {
             Exit::Internal
         } else if report.ok {
             Exit::Ok

@@ -12,6 +12,8 @@ pub mod cli;
 pub mod config;
 pub mod exit;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hello;
 pub mod knowledge;
 pub mod logs;

@@ -232,6 +232,25 @@ pub fn scan_files(paths: &[std::path::PathBuf]) -> Result<LogReport, String> {
         let f = std::fs::File::open(path).map_err(|e| format!("{name}: cannot open it: {e}"))?;
         scan_reader(f, &name, &mut report, &mut groups).map_err(|e| format!("{name}: {e}"))?;
     }
+    Ok(finish(report, groups))
+}
+
+/// Scan one in-memory log (what the `logs` fuzz target drives).
+pub fn scan_bytes(name: &str, bytes: &[u8]) -> Result<LogReport, String> {
+    let mut report = LogReport {
+        files: vec![name.to_string()],
+        lines: 0,
+        groups: Vec::new(),
+        schannel_lines: 0,
+        tls12_enabled: false,
+        notes: Vec::new(),
+    };
+    let mut groups = BTreeMap::new();
+    scan_reader(bytes, name, &mut report, &mut groups).map_err(|e| format!("{name}: {e}"))?;
+    Ok(finish(report, groups))
+}
+
+fn finish(mut report: LogReport, groups: BTreeMap<&'static str, Group>) -> LogReport {
     let mut list: Vec<Group> = groups.into_values().collect();
     list.sort_by(|a, b| b.count.cmp(&a.count).then(a.cause_id.cmp(b.cause_id)));
     report.groups = list;
@@ -248,7 +267,7 @@ pub fn scan_files(paths: &[std::path::PathBuf]) -> Result<LogReport, String> {
     } else if wsus_log || !report.groups.is_empty() {
         report.notes.push("no SCHANNEL startup lines: the TLS 1.2 fix for the WSUS sync service may be missing (Windows Server 2012/2012 R2: KB4022721/KB4022720 or a later Monthly Rollup), or the log does not cover a service start".into());
     }
-    Ok(report)
+    report
 }
 
 #[cfg(test)]

@@ -32,6 +32,11 @@ fn outcome(written: bool, ok: bool) -> Exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // RUST_LOG=debug|trace shows what each stage did, on stderr. Secrets are redacted where
+    // they are logged and typed (secrecy) everywhere else.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("off"))
+        .target(env_logger::Target::Stderr)
+        .init();
     let code = match cli.command {
         Command::Check(args) => validated(Config::from_check_args(&args), run),
         Command::Allowlist(args) => validated(AllowlistJob::from_args(&args), run_allowlist),
@@ -107,6 +112,32 @@ fn run_ciphers(job: CiphersJob) -> Exit {
     outcome(written, report.any_supported())
 }
 
+/// Probe with progress, until done or Ctrl-C.
+fn probe(runtime: &tokio::runtime::Runtime, cfg: Config) -> wsusprobe::model::Report {
+    let format = cfg.format;
+    runtime.block_on(wsusprobe::probe::check_until(
+        Arc::new(cfg),
+        progress(format),
+        async {
+            // Without a handler (it cannot be installed), wait forever rather than stop at once.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        },
+    ))
+}
+
+/// An interrupted run shows the paths it finished as a plain report, whatever the command.
+fn interrupted(report: &wsusprobe::model::Report, format: Format) -> Option<Exit> {
+    report.interrupted?;
+    let written = write_out(|out| wsusprobe::render::render(report, format, out));
+    Some(if written {
+        Exit::Interrupted
+    } else {
+        Exit::Internal
+    })
+}
+
 /// Progress on stderr, only when it is a terminal and the output is text.
 fn progress(format: Format) -> Option<wsusprobe::probe::Progress> {
     use std::io::IsTerminal;
@@ -136,10 +167,10 @@ fn run_allowlist(job: AllowlistJob) -> Exit {
         return Exit::Internal;
     };
     let format = job.cfg.format;
-    let mut report = runtime.block_on(wsusprobe::probe::check_with_progress(
-        Arc::new(job.cfg),
-        progress(format),
-    ));
+    let mut report = probe(&runtime, job.cfg);
+    if let Some(exit) = interrupted(&report, format) {
+        return exit;
+    }
     wsusprobe::allowlist::judge(&mut report, &job.entries);
     let written = write_out(|out| match format {
         Format::Text => wsusprobe::render::allowlist::table(&report, &job.entries, out),
@@ -156,10 +187,10 @@ fn run_plan(job: RunJob) -> Exit {
         return Exit::Internal;
     };
     let format = job.cfg.format;
-    let report = runtime.block_on(wsusprobe::probe::check_with_progress(
-        Arc::new(job.cfg),
-        progress(format),
-    ));
+    let report = probe(&runtime, job.cfg);
+    if let Some(exit) = interrupted(&report, format) {
+        return exit;
+    }
     if report.paths.iter().any(|p| p.stages.is_empty()) {
         return Exit::Internal;
     }
@@ -178,10 +209,10 @@ fn run_upstream(job: UpstreamJob) -> Exit {
         return Exit::Internal;
     };
     let format = job.cfg.format;
-    let mut report = runtime.block_on(wsusprobe::probe::check_with_progress(
-        Arc::new(job.cfg),
-        progress(format),
-    ));
+    let mut report = probe(&runtime, job.cfg);
+    if let Some(exit) = interrupted(&report, format) {
+        return exit;
+    }
     let lint = wsusprobe::upstream::findings(&job.host, job.port, job.ssl, &report);
     // The extra SSL-port probe is there to explain, not to fail the run.
     if !job.ssl
@@ -203,10 +234,7 @@ fn run(cfg: Config) -> Exit {
         return Exit::Internal;
     };
     let format = cfg.format;
-    let report = runtime.block_on(wsusprobe::probe::check_with_progress(
-        Arc::new(cfg),
-        progress(format),
-    ));
+    let report = probe(&runtime, cfg);
     if !write_out(|out| wsusprobe::render::render(&report, format, out)) {
         return Exit::Internal;
     }

@@ -83,6 +83,8 @@ pub enum Kind {
     ProtocolVersion,
     NoCommonCipher,
     NotTls,
+    /// TLS framing or a handshake message that breaks the protocol (lengths, sizes, order).
+    Malformed,
     Alert,
     // certificate
     Expired,
@@ -93,6 +95,7 @@ pub enum Kind {
     SelfSigned,
     Intercepted,
     BadSignature,
+    UnknownCriticalExtension,
     // clock
     Skew,
     // http
@@ -130,6 +133,7 @@ impl Kind {
             Kind::ProtocolVersion => "protocol_version",
             Kind::NoCommonCipher => "no_common_cipher",
             Kind::NotTls => "not_tls",
+            Kind::Malformed => "malformed",
             Kind::Alert => "alert",
             Kind::Expired => "expired",
             Kind::NotYetValid => "not_yet_valid",
@@ -139,6 +143,7 @@ impl Kind {
             Kind::SelfSigned => "self_signed",
             Kind::Intercepted => "intercepted",
             Kind::BadSignature => "bad_signature",
+            Kind::UnknownCriticalExtension => "unknown_critical_extension",
             Kind::Skew => "skew",
             Kind::Unauthorized => "unauthorized",
             Kind::Forbidden => "forbidden",
@@ -293,8 +298,19 @@ pub struct Report {
     pub version: &'static str,
     pub started_at: String,
     pub ok: bool,
+    /// Set when the run was stopped (Ctrl-C) before every path finished; `paths` then holds only
+    /// the finished ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<Interrupted>,
     /// Findings about the WSUS configuration read with --wsus-config.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<crate::wsusconfig::ConfigLint>,
     pub paths: Vec<PathReport>,
+}
+
+/// How far an interrupted run got.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Interrupted {
+    pub finished: usize,
+    pub planned: usize,
 }

@@ -18,6 +18,8 @@ pub mod client_hello;
 
 pub use client_hello::{DEFAULT_GROUPS, HelloSpec, client_hello};
 
+/// SSL 2.0's version number (its records have another framing).
+pub const SSL2: u16 = 0x0002;
 pub const SSL3: u16 = 0x0300;
 pub const TLS10: u16 = 0x0301;
 pub const TLS11: u16 = 0x0302;
@@ -132,7 +134,8 @@ async fn read_answer<S: AsyncRead + Unpin>(stream: &mut S, until: Until) -> Hell
             HelloOutcome::Malformed(m) if m.is_empty() => {
                 if buf.len() >= MAX_FLIGHT {
                     return HelloOutcome::Malformed(format!(
-                        "no ServerHello within the first {MAX_FLIGHT} bytes"
+                        "the server's first flight did not end within {} KiB",
+                        MAX_FLIGHT / 1024
                     ));
                 }
             }
@@ -153,6 +156,17 @@ pub fn parse_flight(buf: &[u8], at_eof: bool, until: Until) -> HelloOutcome {
     let Some(&first) = buf.first() else {
         return need_more;
     };
+    // An SSL 2.0 SERVER-HELLO (two-byte header with the top bit set, message type 4): a server,
+    // or a very old middlebox, that speaks nothing newer.
+    if first & 0x80 != 0 && buf.len() >= 7 && buf[2] == 4 {
+        return HelloOutcome::ServerHello {
+            version: SSL2,
+            suite: 0,
+            hrr: false,
+            group: None,
+            certificates: vec![],
+        };
+    }
     if !(0x14..=0x18).contains(&first) {
         return HelloOutcome::NotTls {
             first_line: first_line(buf),
@@ -288,11 +302,12 @@ pub fn alert_name(code: u8) -> String {
         .iter()
         .find(|(c, _)| *c == code)
         .map(|(_, n)| (*n).to_string())
-        .unwrap_or_else(|| format!("alert {code}"))
+        .unwrap_or_else(|| format!("unassigned ({code})"))
 }
 
 pub fn version_name(v: u16) -> String {
     match v {
+        SSL2 => "SSL 2.0".into(),
         0x0300 => "SSL 3.0".into(),
         TLS10 => "TLS 1.0".into(),
         TLS11 => "TLS 1.1".into(),
@@ -350,6 +365,6 @@ mod tests {
             HelloOutcome::Malformed(_)
         ));
         assert_eq!(alert_name(70), "protocol_version");
-        assert_eq!(alert_name(250), "alert 250");
+        assert_eq!(alert_name(250), "unassigned (250)");
     }
 }

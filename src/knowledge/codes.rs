@@ -102,6 +102,18 @@ pub static CODES: &[Code] = &[
         &[Stage::Certificate, Stage::Clock],
     ),
     c(
+        0x8009_0326,
+        "SEC_E_ILLEGAL_MESSAGE",
+        "Schannel received a TLS message that was unexpected or badly formatted: a fatal alert, or a malformed record from the server or a middlebox.",
+        &[Stage::Tls],
+    ),
+    c(
+        0x800B_0105,
+        "CERT_E_CRITICAL",
+        "A certificate carries an unknown extension marked critical, so Windows refuses the chain.",
+        &[Stage::Certificate],
+    ),
+    c(
         0x800B_0109,
         "CERT_E_UNTRUSTEDROOT",
         "The chain does not end at a trusted root (WSUS: \"not Microsoft Root CA signed\"): often TLS inspection.",

@@ -279,6 +279,14 @@ pub static FACTS: &[Fact] = &[
     ),
     f(
         S::Tls,
+        K::Malformed,
+        "0x80090326",
+        "SEC_E_ILLEGAL_MESSAGE",
+        "AuthenticationException: A call to SSPI failed, see inner exception. ---> The message received was unexpected or badly formatted",
+        "The server (or a middlebox in the path) sent TLS that breaks the protocol: an oversized or truncated record, a handshake message larger than allowed, or messages out of order. Capture the handshake and check the TLS inspection device or the server's TLS stack.",
+    ),
+    f(
+        S::Tls,
         K::Alert,
         "0x80072F7D",
         "ERROR_WINHTTP_SECURE_CHANNEL_ERROR",
@@ -349,6 +357,14 @@ pub static FACTS: &[Fact] = &[
         "ERROR_WINHTTP_SECURE_INVALID_CERT",
         "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
         "A certificate's signature does not verify against its issuer (corrupted, forged, or an unsupported algorithm): reinstall the correct certificate chain on the server.",
+    ),
+    f(
+        S::Certificate,
+        K::UnknownCriticalExtension,
+        "0x800B0105",
+        "CERT_E_CRITICAL",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "A certificate in the chain carries an extension marked critical that Windows does not know, so the chain is refused whatever its issuer: reissue the certificate without it (or, behind TLS inspection, fix the inspection CA's template).",
     ),
     // ---- clock ----
     f(

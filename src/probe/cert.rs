@@ -13,7 +13,7 @@ use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde_json::{Value, json};
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::GeneralName;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::public_key::PublicKey;
 
 use crate::config::Config;
@@ -337,6 +337,29 @@ pub fn analyse(
             format!("the chain ends at \"{top}\", which is not a trusted root"),
         )),
     }
+    for c in &parsed {
+        if let Some(oid) = c
+            .extensions()
+            .iter()
+            .find(|e| {
+                e.critical
+                    && matches!(
+                        e.parsed_extension(),
+                        ParsedExtension::UnsupportedExtension { .. }
+                    )
+            })
+            .map(|e| e.oid.to_id_string())
+        {
+            problems.push((
+                Kind::UnknownCriticalExtension,
+                format!(
+                    "\"{}\" carries an extension marked critical that no verifier knows ({oid}): Windows and webpki must reject it",
+                    cn_or_dn(c.subject())
+                ),
+            ));
+            break;
+        }
+    }
     let windows: Vec<(i64, i64)> = path
         .iter()
         .map(|i| {
@@ -460,6 +483,7 @@ pub fn analyse(
 
     const ORDER: &[Kind] = &[
         Kind::BadSignature,
+        Kind::UnknownCriticalExtension,
         Kind::SelfSigned,
         Kind::IncompleteChain,
         Kind::UnknownIssuer,

@@ -10,7 +10,7 @@ use hickory_resolver::config::{
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::RData;
+use hickory_resolver::proto::rr::{RData, RecordType};
 use serde_json::json;
 
 use super::deadline::Deadline;
@@ -115,17 +115,33 @@ async fn resolve_inner(cfg: &Config, host: &str, port: u16, deadline: &Deadline)
                     addrs: vec![],
                 };
             }
-            let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+            // A hostile or broken server can answer with hundreds of addresses: the report keeps
+            // the first ones and the count.
+            let list: Vec<String> = ips
+                .iter()
+                .take(MAX_LISTED)
+                .map(ToString::to_string)
+                .collect();
+            let shown = if ips.len() > MAX_IN_MESSAGE {
+                format!(
+                    "{} and {} more",
+                    list[..MAX_IN_MESSAGE].join(", "),
+                    ips.len() - MAX_IN_MESSAGE
+                )
+            } else {
+                list.join(", ")
+            };
             let via = if cnames.is_empty() {
                 String::new()
             } else {
                 format!(" via {} CNAME(s)", cnames.len())
             };
+            cnames.truncate(MAX_LISTED);
             DnsOutcome {
                 result: StageResult::pass(
                     Stage::Dns,
-                    format!("{host} → {}{via}", list.join(", ")),
-                    json!({"server": server_label, "name": host, "addresses": list, "cnames": cnames, "ttl": ttl}),
+                    format!("{host} → {shown}{via}"),
+                    json!({"server": server_label, "name": host, "addresses": list, "address_count": ips.len(), "cnames": cnames, "ttl": ttl}),
                 ),
                 addrs: ips
                     .into_iter()
@@ -135,18 +151,60 @@ async fn resolve_inner(cfg: &Config, host: &str, port: u16, deadline: &Deadline)
         }
         Some(Err(e)) => {
             let (kind, what) = classify(&e);
+            let mut detail = json!({"server": server_label, "name": host, "error": e.to_string()});
+            let mut msg = format!("{server_label} {what} for {host}");
+            if kind == Kind::NoRecords
+                && let Some(chain) = cname_loop(&resolver, &fqdn, deadline).await
+            {
+                msg = format!(
+                    "{server_label} answers {host} with a CNAME chain that loops: {}",
+                    chain.join(" → ")
+                );
+                detail["cname_loop"] = json!(chain);
+            }
             DnsOutcome {
-                result: StageResult::fail(
-                    Stage::Dns,
-                    kind,
-                    format!("{server_label} {what} for {host}"),
-                    json!({"server": server_label, "name": host, "error": e.to_string()}),
-                ),
+                result: StageResult::fail(Stage::Dns, kind, msg, detail),
                 addrs: vec![],
             }
         }
     }
 }
+
+/// Most CNAME hops followed when looking for a loop.
+const MAX_CNAME_HOPS: usize = 8;
+
+/// When a name has no address, follow its CNAMEs one query at a time: the chain, if it comes
+/// back to a name already seen.
+async fn cname_loop(
+    resolver: &Resolver<TokioRuntimeProvider>,
+    fqdn: &str,
+    deadline: &Deadline,
+) -> Option<Vec<String>> {
+    let mut chain = vec![fqdn.trim_end_matches('.').to_string()];
+    let mut name = fqdn.to_string();
+    for _ in 0..MAX_CNAME_HOPS {
+        let found = deadline
+            .run(None, resolver.lookup(name.as_str(), RecordType::CNAME))
+            .await?
+            .ok()?;
+        let next = found.answers().iter().find_map(|r| match &r.data {
+            RData::CNAME(c) => Some(c.0.to_string()),
+            _ => None,
+        })?;
+        let shown = next.trim_end_matches('.').to_string();
+        let looped = chain.iter().any(|n| n.eq_ignore_ascii_case(&shown));
+        chain.push(shown);
+        if looped {
+            return Some(chain);
+        }
+        name = next;
+    }
+    None
+}
+
+/// Addresses and CNAMEs kept in the report's detail, and addresses named in the message.
+const MAX_LISTED: usize = 32;
+const MAX_IN_MESSAGE: usize = 4;
 
 fn classify(e: &NetError) -> (Kind, String) {
     match e {

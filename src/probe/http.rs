@@ -142,6 +142,11 @@ where
 {
     let (req, soap) = request(target, via);
     let method = if soap { "POST GetAuthConfig" } else { "GET" };
+    log::trace!(
+        "http request to {}: {}",
+        target.url,
+        proxy::redact_authorization(&String::from_utf8_lossy(&req)).escape_debug()
+    );
     let fail = |kind, msg: String, detail| HttpOutcome {
         result: StageResult::fail(Stage::Http, kind, msg, detail),
         head: None,
@@ -223,17 +228,65 @@ where
         }
     };
     let received_at = SystemTime::now();
-    let date = head.header("date").map(|raw| ServerDate {
-        parsed: httpdate::parse_http_date(raw.trim()).ok(),
-        raw: raw.to_string(),
-        received_at,
-    });
+    let date = server_date(&head, received_at);
 
     // The body matters for the SOAP answer and for error pages.
     let mut body: Vec<u8> = buf[head_len..].to_vec();
+    let mut complete = true;
     if soap || head.status >= 400 || head.status == 200 {
-        read_body(stream, &head, &mut body, deadline).await;
+        complete = read_body(stream, &head, &mut body, deadline).await;
     }
+    conclude(head, date, &body, soap, complete)
+}
+
+fn server_date(head: &ProxyHead, received_at: SystemTime) -> Option<ServerDate> {
+    head.header("date").map(|raw| ServerDate {
+        parsed: httpdate::parse_http_date(raw.trim()).ok(),
+        raw: raw.chars().take(200).collect(),
+        received_at,
+    })
+}
+
+/// Judge a whole answer held in memory: header, then whatever body follows. The pure half of
+/// the stage, also what the `http_answer` fuzz target drives.
+pub fn judge_bytes(buf: &[u8], soap: bool, received_at: SystemTime) -> HttpOutcome {
+    let method = if soap { "POST GetAuthConfig" } else { "GET" };
+    let fail = |kind, msg: String| HttpOutcome {
+        result: StageResult::fail(
+            Stage::Http,
+            kind,
+            msg,
+            json!({"request": method, "bytes": buf.len()}),
+        ),
+        head: None,
+        date: None,
+    };
+    match parse_head(buf) {
+        None => fail(
+            Kind::Closed,
+            format!(
+                "the connection was closed in the middle of the header: \"{}\"",
+                first_line(buf)
+            ),
+        ),
+        Some(HeadRead::Fail(kind, msg)) => fail(kind, msg),
+        Some(HeadRead::Done(head, len)) => {
+            let date = server_date(&head, received_at);
+            conclude(head, date, &buf[len..], soap, true)
+        }
+    }
+}
+
+/// From a parsed header and the body read after it to the stage result. `complete` is false when
+/// the body was still coming at the size or time cap.
+fn conclude(
+    head: ProxyHead,
+    date: Option<ServerDate>,
+    body: &[u8],
+    soap: bool,
+    complete: bool,
+) -> HttpOutcome {
+    let method = if soap { "POST GetAuthConfig" } else { "GET" };
     let body_text = String::from_utf8_lossy(&body[..body.len().min(MAX_BODY)]).into_owned();
     let soap_fault = body_text.contains(":Fault>") || body_text.contains("<Fault>");
     let soap_error =
@@ -250,6 +303,7 @@ where
         "x_squid_error": head.header("x-squid-error"),
         "date": date.as_ref().map(|d| d.raw.clone()),
         "body_bytes": body.len(),
+        "body_complete": complete,
     });
     if let Some(t) = &title {
         detail["title"] = json!(t);
@@ -260,7 +314,7 @@ where
     let status_line = format!("{} {}", head.status, head.reason)
         .trim()
         .to_string();
-    let result = classify(
+    let mut result = classify(
         &head,
         soap,
         soap_fault,
@@ -270,6 +324,12 @@ where
         &status_line,
         detail,
     );
+    if !complete && result.failed() {
+        result.message.push_str(&format!(
+            " (the body was still coming when reading stopped after {} KiB)",
+            body.len() / 1024
+        ));
+    }
     HttpOutcome {
         result,
         head: Some(head),
@@ -364,7 +424,7 @@ async fn read_body<S: AsyncRead + Unpin>(
     head: &ProxyHead,
     body: &mut Vec<u8>,
     deadline: &Deadline,
-) {
+) -> bool {
     let length: Option<usize> = head
         .header("content-length")
         .and_then(|v| v.trim().parse().ok());
@@ -377,16 +437,18 @@ async fn read_body<S: AsyncRead + Unpin>(
             || length.is_some_and(|l| b.len() >= l)
             || (chunked && b.ends_with(b"0\r\n\r\n"))
     };
-    let _ = deadline
+    let ended = deadline
         .run(Some(BODY_CAP), async {
             while !done(body) {
                 match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => break,
+                    Ok(0) | Err(_) => return true,
                     Ok(n) => body.extend_from_slice(&chunk[..n]),
                 }
             }
+            body.len() < MAX_BODY
         })
         .await;
+    ended.unwrap_or(false)
 }
 
 /// The text of the first `<tag>` or `<prefix:tag>` element, trimmed, at most 200 characters.

@@ -15,6 +15,7 @@ pub mod tls;
 use std::sync::Arc;
 use std::time::Instant;
 
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use serde_json::json;
@@ -23,7 +24,7 @@ use self::deadline::Deadline;
 use self::dial::{Dialer, Tunnel};
 use crate::config::{Config, ProxySpec, Scheme, Target};
 use crate::knowledge::winerr;
-use crate::model::{Kind, PathReport, Report, Route, Stage, StageResult, Verdict};
+use crate::model::{Interrupted, Kind, PathReport, Report, Route, Stage, StageResult, Verdict};
 use crate::timefmt::system_rfc3339;
 
 const ORDER: [Stage; 8] = [
@@ -42,10 +43,17 @@ pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
 
 /// Probe every target of `cfg` and build the report.
 pub async fn check(cfg: Arc<Config>) -> Report {
-    check_with_progress(cfg, None).await
+    check_until(cfg, None, std::future::pending()).await
 }
 
-pub async fn check_with_progress(cfg: Arc<Config>, progress: Option<Progress>) -> Report {
+/// Probe every target of `cfg`, at most `cfg.concurrency` paths at once, until all are done or
+/// `stop` completes (Ctrl-C): then the paths still running are dropped, and the report holds the
+/// finished ones and says it was interrupted.
+pub async fn check_until(
+    cfg: Arc<Config>,
+    progress: Option<Progress>,
+    stop: impl Future<Output = ()>,
+) -> Report {
     let needs_trust = cfg.targets.iter().any(|t| t.scheme == Scheme::Https);
     let trust = Arc::new(needs_trust.then(|| cert::Trust::load(&cfg)));
     let jobs: Vec<(Target, Option<ProxySpec>)> = cfg
@@ -53,18 +61,33 @@ pub async fn check_with_progress(cfg: Arc<Config>, progress: Option<Progress>) -
         .iter()
         .flat_map(|t| cfg.routes_for(t).into_iter().map(move |r| (t.clone(), r)))
         .collect();
+    let permits = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
     let mut set = JoinSet::new();
     for (i, (target, route)) in jobs.iter().cloned().enumerate() {
         let cfg = cfg.clone();
         let trust = trust.clone();
+        let permits = permits.clone();
         set.spawn(async move {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = permits.acquire_owned().await.ok();
             let report = probe_path(&cfg, trust.as_ref().as_ref(), &target, route.as_ref()).await;
             (i, report)
         });
     }
     let mut paths: Vec<Option<PathReport>> = vec![None; jobs.len()];
     let mut done = 0;
-    while let Some(joined) = set.join_next().await {
+    let mut interrupted = false;
+    tokio::pin!(stop);
+    loop {
+        let joined = tokio::select! {
+            joined = set.join_next() => joined,
+            () = &mut stop => {
+                interrupted = true;
+                set.abort_all();
+                break;
+            }
+        };
+        let Some(joined) = joined else { break };
         done += 1;
         if let Some(p) = &progress {
             p(done, jobs.len());
@@ -73,16 +96,25 @@ pub async fn check_with_progress(cfg: Arc<Config>, progress: Option<Progress>) -
             paths[i] = Some(report);
         }
     }
-    let paths: Vec<PathReport> = paths
-        .into_iter()
-        .zip(&jobs)
-        .map(|(p, (t, r))| p.unwrap_or_else(|| crashed(t, r.as_ref())))
-        .collect();
+    let paths: Vec<PathReport> = if interrupted {
+        log::info!("interrupted: {done} of {} paths finished", jobs.len());
+        paths.into_iter().flatten().collect()
+    } else {
+        paths
+            .into_iter()
+            .zip(&jobs)
+            .map(|(p, (t, r))| p.unwrap_or_else(|| crashed(t, r.as_ref())))
+            .collect()
+    };
     Report {
         tool: "wsusprobe",
         version: env!("CARGO_PKG_VERSION"),
         started_at: system_rfc3339(cfg.now),
-        ok: paths.iter().all(|p| p.ok),
+        ok: !interrupted && paths.iter().all(|p| p.ok),
+        interrupted: interrupted.then_some(Interrupted {
+            finished: paths.len(),
+            planned: jobs.len(),
+        }),
         config: cfg.lint.clone(),
         paths,
     }
@@ -389,6 +421,19 @@ fn build_report(
     stages: Vec<StageResult>,
     started: Instant,
 ) -> PathReport {
+    for s in &stages {
+        log::debug!(
+            "{} via {}: {} {:?}{}: {}",
+            target.url,
+            proxy.map_or("direct", |p| p.url.as_str()),
+            s.stage.as_str(),
+            s.status,
+            s.kind
+                .map(|k| format!("/{}", k.as_str()))
+                .unwrap_or_default(),
+            s.message
+        );
+    }
     let verdict = verdict(&stages);
     let strict_fail = cfg.strict
         && stages

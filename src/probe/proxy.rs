@@ -154,13 +154,46 @@ where
         req.push_str("\r\n");
     }
     req.push_str("\r\n");
+    log::trace!(
+        "proxy request: {}",
+        redact_authorization(&req).escape_debug()
+    );
     match deadline.run(None, stream.write_all(req.as_bytes())).await {
         None => return Answer::Timeout { bytes: 0 },
         Some(Err(_)) => return Answer::Reset,
         Some(Ok(())) => {}
     }
     drop(req);
-    read_head(stream, deadline).await
+    let answer = read_head(stream, deadline).await;
+    log::debug!(
+        "proxy answer to CONNECT {target}: {}",
+        answer_summary(&answer)
+    );
+    answer
+}
+
+/// A request head for the trace log: the value of every Proxy-Authorization or Authorization
+/// header is replaced by its scheme and the word `<redacted>`.
+pub fn redact_authorization(head: &str) -> String {
+    head.split_inclusive("\r\n")
+        .map(|line| {
+            let lower = line.to_ascii_lowercase();
+            if lower.starts_with("proxy-authorization:") || lower.starts_with("authorization:") {
+                let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                let scheme = value.split_whitespace().next().unwrap_or("");
+                format!("{name}: {scheme} <redacted>\r\n")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect()
+}
+
+fn answer_summary(answer: &Answer) -> String {
+    match answer {
+        Answer::Head(h) => format!("{} {}", h.status, h.reason),
+        other => format!("{other:?}").chars().take(200).collect(),
+    }
 }
 
 /// Read and discard the body of a 407 so the next leg can use the same connection.

@@ -35,6 +35,10 @@ pub async fn connect(
     out
 }
 
+/// Addresses tried before the stage gives up (Windows tries each, but a hostile DNS answer can
+/// hold hundreds).
+const MAX_ATTEMPTS: usize = 16;
+
 async fn connect_inner(
     addrs: &[SocketAddr],
     connect_timeout: Duration,
@@ -43,7 +47,7 @@ async fn connect_inner(
     let mut attempts = Vec::new();
     let mut last: Option<(Kind, String)> = None;
     let mut settle = Duration::ZERO;
-    for addr in addrs {
+    for addr in addrs.iter().take(MAX_ATTEMPTS) {
         let t0 = Instant::now();
         let res = deadline
             .run(Some(connect_timeout), TcpStream::connect(addr))
@@ -113,7 +117,13 @@ async fn connect_inner(
         }
     }
     let (kind, msg) = last.unwrap_or((Kind::Unreachable, "no address to connect to".into()));
-    let msg = if attempts.len() > 1 {
+    let msg = if attempts.len() == MAX_ATTEMPTS && addrs.len() > MAX_ATTEMPTS {
+        format!(
+            "the first {} of {} addresses failed (no more are tried); last: {msg}",
+            attempts.len(),
+            addrs.len()
+        )
+    } else if attempts.len() > 1 {
         format!("all {} addresses failed; last: {msg}", attempts.len())
     } else {
         msg

@@ -99,6 +99,22 @@ struct Capture {
     algs: WebPkiSupportedAlgorithms,
 }
 
+/// A certificate webpki cannot even read (an unknown critical extension, an odd encoding) must
+/// not end the handshake: the certificate stage judges it and fails the path with the reason.
+/// A signature that does not verify still ends it.
+fn readable(
+    r: Result<HandshakeSignatureValid, rustls::Error>,
+) -> Result<HandshakeSignatureValid, rustls::Error> {
+    match r {
+        Err(rustls::Error::InvalidCertificate(e))
+            if e != rustls::CertificateError::BadSignature =>
+        {
+            Ok(HandshakeSignatureValid::assertion())
+        }
+        other => other,
+    }
+}
+
 impl ServerCertVerifier for Capture {
     fn verify_server_cert(
         &self,
@@ -120,7 +136,9 @@ impl ServerCertVerifier for Capture {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+        readable(rustls::crypto::verify_tls12_signature(
+            message, cert, dss, &self.algs,
+        ))
     }
 
     fn verify_tls13_signature(
@@ -129,7 +147,9 @@ impl ServerCertVerifier for Capture {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+        readable(rustls::crypto::verify_tls13_signature(
+            message, cert, dss, &self.algs,
+        ))
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
@@ -649,9 +669,9 @@ fn classify(e: &io::Error, seen: &[u8]) -> (Kind, String) {
                 Kind::NoCommonCipher,
                 format!("no cipher suite or group in common with the server ({te})"),
             ),
-            rustls::Error::InvalidMessage(_) => (
-                Kind::NotTls,
-                format!("the server's answer is not valid TLS ({te})"),
+            rustls::Error::InvalidMessage(_) | rustls::Error::PeerMisbehaved(_) => (
+                Kind::Malformed,
+                format!("the server's TLS is malformed ({te})"),
             ),
             other => (Kind::Alert, format!("the handshake failed: {other}")),
         };

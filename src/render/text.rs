@@ -52,6 +52,15 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             report.paths.len()
         )?;
     }
+    if let Some(i) = report.interrupted {
+        let y = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{y}Interrupted:{y:#} {} of {} paths finished before Ctrl-C; the others were not judged.",
+            i.finished, i.planned
+        )?;
+    }
     Ok(())
 }
 

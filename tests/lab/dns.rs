@@ -1,4 +1,6 @@
 //! In-process DNS servers (hickory-server): a zone `lab.test.` and servers that fail on purpose.
+//! The zone also holds the hostile answers: `loop1`/`loop2` (a CNAME loop) and `many` (500 A
+//! records in 127.0.1.0/23).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
@@ -62,6 +64,33 @@ pub async fn zone_server() -> SocketAddr {
         ),
         serial,
     );
+    // Hostile answers: a CNAME loop, and one name with 500 addresses (too big for UDP: the
+    // resolver has to retry over TCP).
+    for (from, to) in [("loop1", "loop2"), ("loop2", "loop1")] {
+        zone.upsert_mut(
+            Record::from_rdata(
+                n(&format!("{from}.lab.test.")),
+                30,
+                RData::CNAME(CNAME(n(&format!("{to}.lab.test.")))),
+            ),
+            serial,
+        );
+    }
+    for i in 0..500u32 {
+        zone.upsert_mut(
+            Record::from_rdata(
+                n("many.lab.test."),
+                30,
+                RData::A(A(Ipv4Addr::new(
+                    127,
+                    0,
+                    1 + (i / 250) as u8,
+                    1 + (i % 250) as u8,
+                ))),
+            ),
+            serial,
+        );
+    }
     let mut catalog = Catalog::new();
     catalog.upsert(LowerName::new(&origin), vec![Arc::new(zone)]);
     serve(Server::new(catalog)).await

@@ -207,6 +207,18 @@ impl TlsSpec {
     }
 }
 
+#[derive(Debug)]
+struct Fixed(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for Fixed {
+    fn resolve(
+        &self,
+        _: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
 /// rustls TLS server answering HTTP inside the tunnel.
 pub async fn tls(spec: TlsSpec) -> SocketAddr {
     let (l, _) = listen().await;
@@ -215,12 +227,19 @@ pub async fn tls(spec: TlsSpec) -> SocketAddr {
 
 /// rustls TLS server on a given listener.
 pub fn tls_on(l: TcpListener, spec: TlsSpec) -> SocketAddr {
+    // The chain is served as given, without rustls checking it (with_single_cert would refuse
+    // the hostile certificates some tests serve).
+    let key = spec
+        .provider
+        .key_provider
+        .load_private_key(spec.key)
+        .unwrap();
+    let certified = Arc::new(rustls::sign::CertifiedKey::new(spec.chain, key));
     let cfg = ServerConfig::builder_with_provider(Arc::new(spec.provider))
         .with_protocol_versions(&spec.versions)
         .unwrap()
         .with_no_client_auth()
-        .with_single_cert(spec.chain, spec.key)
-        .unwrap();
+        .with_cert_resolver(Arc::new(Fixed(certified)));
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
     let a = l.local_addr().unwrap();
     let reply = Arc::new(spec.reply);
