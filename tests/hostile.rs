@@ -2,10 +2,8 @@
 //! on purpose. Every case asserts the exact verdict, that the run ended within its `--timeout`
 //! plus a margin, and that the probe's memory stayed under a bound.
 //!
-//! Memory: each run goes through GNU time (`/usr/bin/time -f %M`), which reports the probe's own
-//! peak resident set from wait4(). (getrusage(RUSAGE_CHILDREN) in this process would not do: a
-//! child spawned from a big test process inherits the parent's high-water mark at exec.) Sockets:
-//! the probe's open sockets are sampled from /proc every 5 ms while it runs.
+//! Memory and sockets are measured by `lab::measure` (GNU time's peak RSS of the probe itself;
+//! its open sockets sampled from /proc).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod lab;
@@ -19,6 +17,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use lab::measure::{Measured, measured};
 use lab::pki;
 use lab::servers::{self, Reply, TlsSpec};
 
@@ -32,45 +31,15 @@ const TIMEOUT_S: u64 = 3;
 const SWS: &str = "sws.update.microsoft.com";
 const SWS_PATH: &str = "/ServerSyncWebService/ServerSyncWebService.asmx";
 
-struct Bounded {
-    code: i32,
-    json: Value,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-    /// The probe's peak resident set (KiB), from GNU time.
-    peak_kb: i64,
-    /// Most sockets the child had open at one sample.
-    max_sockets: usize,
+type Bounded = Measured;
+
+/// The bounds every hostile case must keep.
+trait Bounds {
+    fn expect(&self, stage: &str, kind: &str);
+    fn within_bounds(&self, timeout_s: u64);
 }
 
-impl Bounded {
-    fn path(&self, i: usize) -> &Value {
-        &self.json["paths"][i]
-    }
-
-    fn verdict_of(&self, i: usize) -> (String, String) {
-        let v = &self.path(i)["verdict"];
-        (
-            v["stage"].as_str().unwrap_or("-").to_string(),
-            v["kind"].as_str().unwrap_or("-").to_string(),
-        )
-    }
-
-    fn stage(&self, name: &str) -> &Value {
-        self.path(0)["stages"]
-            .as_array()
-            .and_then(|a| a.iter().find(|s| s["stage"] == name))
-            .unwrap_or(&Value::Null)
-    }
-
-    fn message(&self) -> String {
-        self.path(0)["verdict"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-
+impl Bounds for Measured {
     /// The verdict of the only path, exit code 1, and the time and memory bounds.
     fn expect(&self, stage: &str, kind: &str) {
         self.within_bounds(TIMEOUT_S);
@@ -102,86 +71,8 @@ impl Bounded {
         );
     }
 }
-
-/// The first child of `pid` (the probe under GNU time).
-fn child_of(pid: u32) -> Option<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
-/// How many sockets `pid` holds open.
-fn sockets(pid: u32) -> Option<usize> {
-    Some(
-        std::fs::read_dir(format!("/proc/{pid}/fd"))
-            .ok()?
-            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-            .filter(|l| l.to_string_lossy().starts_with("socket:"))
-            .count(),
-    )
-}
-
-/// Run `wsusprobe ARGS…` (JSON output) under GNU time, sampling its sockets every 5 ms.
 async fn probe(args: &[String]) -> Bounded {
-    let peak_file = tempfile::NamedTempFile::new().unwrap();
-    let started = Instant::now();
-    let mut child = tokio::process::Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o"])
-        .arg(peak_file.path())
-        .arg(env!("CARGO_BIN_EXE_wsusprobe"))
-        .args(args)
-        .env_remove("WSUSPROBE_PROXY_PASSWORD")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start wsusprobe under /usr/bin/time (Debian package `time`)");
-    let time_pid = child.id().unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let reader = tokio::spawn(async move {
-        let mut o = Vec::new();
-        let mut e = Vec::new();
-        let _ = tokio::join!(out.read_to_end(&mut o), err.read_to_end(&mut e));
-        (o, e)
-    });
-    let mut probe_pid = None;
-    let mut max_sockets = 0;
-    let status = loop {
-        tokio::select! {
-            s = child.wait() => break s.unwrap(),
-            () = tokio::time::sleep(Duration::from_millis(5)) => {
-                if probe_pid.is_none() {
-                    probe_pid = child_of(time_pid);
-                }
-                if let Some(n) = probe_pid.and_then(sockets) {
-                    max_sockets = max_sockets.max(n);
-                }
-            }
-        }
-    };
-    let elapsed = started.elapsed();
-    let (o, e) = reader.await.unwrap();
-    let stdout = String::from_utf8_lossy(&o).into_owned();
-    let peak_kb = std::fs::read_to_string(peak_file.path())
-        .unwrap_or_default()
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or(0);
-    Bounded {
-        code: status.code().unwrap_or(-1),
-        json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
-        stdout,
-        stderr: String::from_utf8_lossy(&e).into_owned(),
-        elapsed,
-        peak_kb,
-        max_sockets,
-    }
+    measured(args, &[]).await
 }
 
 fn strings(a: &[&str]) -> Vec<String> {

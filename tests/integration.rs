@@ -8,6 +8,7 @@ mod lab;
 mod logs;
 
 mod cli;
+mod secrets;
 mod stage_cert;
 mod stage_dns;
 mod stage_endpoint;

@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+#[path = "lab/measure.rs"]
+mod measure;
+
 const SWS: &str = "sws.update.microsoft.com";
 
 struct Lab(HashMap<String, String>);
@@ -739,4 +742,59 @@ fn allowlist_uses_the_configured_proxy() {
     let json: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["paths"][0]["route"]["proxy"], "http://127.0.0.1:13129");
     assert_eq!(json["paths"][0]["verdict"]["kind"], "auth_required");
+}
+
+/// Peak resident memory allowed to a 500-path sweep (a debug build; the README records the
+/// release figures from benches/sweep.sh).
+const SWEEP_RSS_BOUND_KB: i64 = 64 * 1024;
+
+/// 500 paths through Squid: every one passes, and the probe never holds more than two sockets
+/// per concurrent path (plus a few for DNS and the runtime), with the default --concurrency and
+/// a small one, in bounded memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sweep_of_500_paths_through_squid_stays_bounded() {
+    let Some(lab) = lab() else { return };
+    let mut args: Vec<String> = [
+        "check",
+        "--format",
+        "json",
+        "--timeout",
+        "30s",
+        "--proxy",
+        lab.get("LAB_PROXY_OPEN"),
+        "--dns-server",
+        lab.get("LAB_DNS"),
+        "--ca-file",
+        lab.get("LAB_ROOT_CA"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend((0..500).map(|i| format!("https://{SWS}/sweep/{i}")));
+    for concurrency in [32, 8] {
+        let mut a = args.clone();
+        if concurrency != 32 {
+            a.extend(["--concurrency".to_string(), concurrency.to_string()]);
+        }
+        let r = measure::measured(&a, &[]).await;
+        eprintln!(
+            "500 paths, --concurrency {concurrency}: {:?}, peak {} KiB, at most {} sockets",
+            r.elapsed, r.peak_kb, r.max_sockets
+        );
+        assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+        let paths = r.json["paths"].as_array().unwrap();
+        assert_eq!(paths.len(), 500);
+        assert!(paths.iter().all(|p| p["ok"] == true));
+        let socket_bound = concurrency * 2 + 8;
+        assert!(
+            r.max_sockets > 0 && r.max_sockets <= socket_bound,
+            "{} sockets open at once with --concurrency {concurrency} (bound {socket_bound})",
+            r.max_sockets
+        );
+        assert!(
+            r.peak_kb > 0 && r.peak_kb <= SWEEP_RSS_BOUND_KB,
+            "peak {} KiB (bound {SWEEP_RSS_BOUND_KB} KiB)",
+            r.peak_kb
+        );
+    }
 }

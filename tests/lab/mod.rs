@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod measure;
 pub mod pki;
 pub mod proxy;
 pub mod servers;
