@@ -245,12 +245,16 @@ pub async fn scan(cfg: &Config, host: &str, port: u16, sni: Option<&str>) -> Cip
                 "the proxy did not open a tunnel to the target (run `wsusprobe check` for the proxy's verdict)".into(),
             );
         } else {
+            // Versions are scanned side by side, at most --concurrency at once (one socket each).
+            let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(cfg.concurrency.max(1)));
             let mut set = tokio::task::JoinSet::new();
             for (i, (v, label)) in VERSIONS.iter().enumerate() {
                 let dialer = dialer.clone();
                 let sni = sni.map(str::to_string);
                 let (v, label) = (*v, *label);
+                let permits = permits.clone();
                 set.spawn(async move {
+                    let _permit = permits.acquire_owned().await.ok();
                     (
                         i,
                         scan_version(&dialer, v, label, sni.as_deref(), &deadline).await,
