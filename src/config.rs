@@ -312,18 +312,7 @@ impl Config {
     pub fn from_check_args(args: &CheckArgs) -> Result<Config, UsageError> {
         let derived = match &args.wsus_config {
             None => None,
-            Some(path) => {
-                let shown = path.display().to_string();
-                let bytes = std::fs::read(path).map_err(|e| {
-                    UsageError(format!("--wsus-config {shown}: cannot read it: {e}"))
-                })?;
-                let c = crate::wsusconfig::parse(&bytes, &shown)?;
-                Some(crate::wsusconfig::derive(
-                    &c,
-                    &shown,
-                    args.net.proxy_user.is_some(),
-                )?)
-            }
+            Some(path) => Some(read_wsus_config(path, args.net.proxy_user.is_some())?),
         };
         let inputs: Vec<&str> = match &derived {
             Some(d) => d.urls.iter().map(String::as_str).collect(),
@@ -721,10 +710,32 @@ pub fn parse_host_port(input: &str) -> Result<(String, u16), UsageError> {
 
 fn read_wsus_config(path: &Path, has_user: bool) -> Result<crate::wsusconfig::Derived, UsageError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| UsageError(format!("--wsus-config {shown}: cannot read it: {e}")))?;
+    let bytes = read_input(path, "--wsus-config", INPUT_LIMIT)?;
     let c = crate::wsusconfig::parse(&bytes, &shown)?;
     crate::wsusconfig::derive(&c, &shown, has_user)
+}
+
+/// The most an input file (WSUS export, plan) may hold; CA bundles get four times as much.
+pub const INPUT_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// Read a file named on the command line, refusing one larger than `limit` bytes (a wrong path
+/// can name a disk image) with a one-line error.
+pub fn read_input(path: &Path, flag: &str, limit: u64) -> Result<Vec<u8>, UsageError> {
+    use std::io::Read;
+    let shown = path.display();
+    let cannot = |e: std::io::Error| UsageError(format!("{flag} {shown}: cannot read it: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(UsageError(format!(
+            "{flag} {shown}: larger than {} MiB; is it the right file?",
+            limit / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
 }
 
 fn read_password(user: &str) -> Result<SecretString, UsageError> {
@@ -919,8 +930,7 @@ fn load_ca_files(
 
 fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, UsageError> {
     let shown = path.display();
-    let data = std::fs::read(path)
-        .map_err(|e| UsageError(format!("--ca-file {shown}: cannot read it: {e}")))?;
+    let data = read_input(path, "--ca-file", 4 * INPUT_LIMIT)?;
     let mut certs = Vec::new();
     for item in CertificateDer::pem_slice_iter(&data) {
         let cert =

@@ -86,9 +86,7 @@ impl<R: Read> Lines<R> {
                     return Ok(None);
                 }
                 if !raw.ends_with(b"\n") && n == MAX_LINE {
-                    // Skip the rest of an over-long line.
-                    let mut sink = Vec::new();
-                    self.inner.read_until(b'\n', &mut sink)?;
+                    skip_rest_of_line(&mut self.inner)?;
                 }
                 Ok(Some(
                     String::from_utf8_lossy(&raw)
@@ -129,6 +127,22 @@ impl<R: Read> Lines<R> {
                 ))
             }
         }
+    }
+}
+
+/// Skip to just after the next newline without keeping what is skipped (a "line" can be gigabytes).
+fn skip_rest_of_line<B: BufRead>(r: &mut B) -> io::Result<()> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if let Some(i) = buf.iter().position(|b| *b == b'\n') {
+            r.consume(i + 1);
+            return Ok(());
+        }
+        let n = buf.len();
+        r.consume(n);
     }
 }
 

@@ -111,8 +111,9 @@ impl Plan {
 
     pub fn load(path: &std::path::Path) -> Result<Plan, UsageError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| UsageError(format!("plan {shown}: cannot read it: {e}")))?;
+        let bytes = crate::config::read_input(path, "plan", crate::config::INPUT_LIMIT)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| UsageError(format!("plan {shown}: not UTF-8 text")))?;
         Plan::parse(&text, &shown)
     }
 }

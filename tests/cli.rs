@@ -165,3 +165,22 @@ async fn explain_names_stages_from_the_verdict_table() {
     let r = run(&["explain", "something unheard of"]).await;
     assert_eq!(r.code, 1);
 }
+
+/// A wrong path that names something huge is refused in one line, before it is read whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_input_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("disk.img");
+    std::fs::write(&big, vec![b'#'; 17 * 1024 * 1024]).unwrap();
+    let big = big.display().to_string();
+    for args in [
+        vec!["run", big.as_str()],
+        vec!["check", "--wsus-config", big.as_str()],
+        vec!["check", "--ca-file", big.as_str()],
+    ] {
+        let r = run(&args).await;
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("larger than"), "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    }
+}

@@ -69,3 +69,40 @@ async fn groups_causes_with_times_and_the_schannel_evidence() {
     let r = run(&["logs", "/nonexistent/SoftwareDistribution.log"]).await;
     assert_eq!(r.code, 2);
 }
+
+/// A "log" whose first line is 64 MB long (no newline): skipped in bounded memory, and the real
+/// failure after it is still found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gigantic_line_is_skipped_in_bounded_memory() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("SoftwareDistribution.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let block = vec![b'x'; 1024 * 1024];
+    for _ in 0..64 {
+        f.write_all(&block).unwrap();
+    }
+    f.write_all(b"\n").unwrap();
+    f.write_all(&std::fs::read(log("SoftwareDistribution-fe2.log")).unwrap())
+        .unwrap();
+    f.flush().unwrap();
+    drop(f);
+    let args: Vec<String> = ["logs", "--json", &path.display().to_string()]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let r = crate::lab::measure::measured(&args, &[]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.json["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["cause_id"] == "soap_fault_old_endpoint")
+    );
+    assert!(
+        r.peak_kb > 0 && r.peak_kb < 32 * 1024,
+        "peak {} KiB",
+        r.peak_kb
+    );
+}
