@@ -38,7 +38,12 @@ for t in "${targets[@]}"; do
     secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' || echo '?')
     printf '%-16s %12s execs in %5s s, no crash\n' "$t" "$runs" "$secs"
   else
-    printf '%-16s CRASH — libFuzzer output:\n' "$t"
+    found=$(ls "artifacts/$t" 2>/dev/null | head -3 | tr '\n' ' ')
+    if [ -n "$found" ]; then
+      printf '%-16s FOUND %s— keep it in fuzz/regressions/%s/; libFuzzer output:\n' "$t" "$found" "$t"
+    else
+      printf '%-16s stopped before the end (killed or failed to start); libFuzzer output:\n' "$t"
+    fi
     tail -40 "$log"
     status=1
   fi
