@@ -117,10 +117,21 @@ pub async fn servfail_server() -> SocketAddr {
     serve(Server::new(Fails(ResponseCode::ServFail))).await
 }
 
+/// A UDP socket and a TCP listener on the same free loopback port. The port the kernel picks for
+/// UDP can be in use for TCP (another test's connection): then try another.
+async fn udp_and_tcp() -> (UdpSocket, TcpListener) {
+    for _ in 0..50 {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        if let Ok(tcp) = TcpListener::bind(udp.local_addr().unwrap()).await {
+            return (udp, tcp);
+        }
+    }
+    panic!("no loopback port free for both UDP and TCP")
+}
+
 async fn serve<H: RequestHandler>(mut server: Server<H>) -> SocketAddr {
-    let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (udp, tcp) = udp_and_tcp().await;
     let addr = udp.local_addr().unwrap();
-    let tcp = TcpListener::bind(addr).await.unwrap();
     server.register_socket(udp);
     server.register_listener(tcp, Duration::from_secs(5), 4096);
     tokio::spawn(async move {
@@ -131,8 +142,12 @@ async fn serve<H: RequestHandler>(mut server: Server<H>) -> SocketAddr {
 
 /// A DNS "server" that receives queries (UDP and TCP) and never answers. Keep the sockets alive.
 pub fn silent_server() -> (std::net::UdpSocket, std::net::TcpListener, SocketAddr) {
-    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = udp.local_addr().unwrap();
-    let tcp = std::net::TcpListener::bind(addr).unwrap();
-    (udp, tcp, addr)
+    for _ in 0..50 {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = udp.local_addr().unwrap();
+        if let Ok(tcp) = std::net::TcpListener::bind(addr) {
+            return (udp, tcp, addr);
+        }
+    }
+    panic!("no loopback port free for both UDP and TCP")
 }
