@@ -26,7 +26,7 @@ pub struct Group {
     pub check: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct LogReport {
     pub files: Vec<String>,
     pub lines: usize,
@@ -234,11 +234,7 @@ pub fn scan_reader<R: Read>(
 pub fn scan_files(paths: &[std::path::PathBuf]) -> Result<LogReport, String> {
     let mut report = LogReport {
         files: paths.iter().map(|p| p.display().to_string()).collect(),
-        lines: 0,
-        groups: Vec::new(),
-        schannel_lines: 0,
-        tls12_enabled: false,
-        notes: Vec::new(),
+        ..LogReport::default()
     };
     let mut groups = BTreeMap::new();
     for path in paths {
@@ -253,11 +249,7 @@ pub fn scan_files(paths: &[std::path::PathBuf]) -> Result<LogReport, String> {
 pub fn scan_bytes(name: &str, bytes: &[u8]) -> Result<LogReport, String> {
     let mut report = LogReport {
         files: vec![name.to_string()],
-        lines: 0,
-        groups: Vec::new(),
-        schannel_lines: 0,
-        tls12_enabled: false,
-        notes: Vec::new(),
+        ..LogReport::default()
     };
     let mut groups = BTreeMap::new();
     scan_reader(bytes, name, &mut report, &mut groups).map_err(|e| format!("{name}: {e}"))?;

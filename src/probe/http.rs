@@ -141,7 +141,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let (req, soap) = request(target, via);
-    let method = if soap { "POST GetAuthConfig" } else { "GET" };
+    let method = method_name(soap);
     log::trace!(
         "http request to {}: {}",
         target.url,
@@ -199,10 +199,7 @@ where
                 let msg = if buf.is_empty() {
                     "the connection was closed without an answer".to_string()
                 } else {
-                    format!(
-                        "the connection was closed in the middle of the header: \"{}\"",
-                        first_line(&buf)
-                    )
+                    closed_mid_header(&buf)
                 };
                 return fail(
                     Kind::Closed,
@@ -239,6 +236,19 @@ where
     conclude(head, date, &body, soap, complete)
 }
 
+/// How the report names the request sent.
+fn method_name(soap: bool) -> &'static str {
+    if soap { "POST GetAuthConfig" } else { "GET" }
+}
+
+/// The message for a connection that ended after part of the answer's header.
+fn closed_mid_header(buf: &[u8]) -> String {
+    format!(
+        "the connection was closed in the middle of the header: \"{}\"",
+        first_line(buf)
+    )
+}
+
 fn server_date(head: &ProxyHead, received_at: SystemTime) -> Option<ServerDate> {
     head.header("date").map(|raw| ServerDate {
         parsed: httpdate::parse_http_date(raw.trim()).ok(),
@@ -250,7 +260,7 @@ fn server_date(head: &ProxyHead, received_at: SystemTime) -> Option<ServerDate> 
 /// Judge a whole answer held in memory: header, then whatever body follows. The pure half of
 /// the stage, also what the `http_answer` fuzz target drives.
 pub fn judge_bytes(buf: &[u8], soap: bool, received_at: SystemTime) -> HttpOutcome {
-    let method = if soap { "POST GetAuthConfig" } else { "GET" };
+    let method = method_name(soap);
     let fail = |kind, msg: String| HttpOutcome {
         result: StageResult::fail(
             Stage::Http,
@@ -262,13 +272,7 @@ pub fn judge_bytes(buf: &[u8], soap: bool, received_at: SystemTime) -> HttpOutco
         date: None,
     };
     match parse_head(buf) {
-        None => fail(
-            Kind::Closed,
-            format!(
-                "the connection was closed in the middle of the header: \"{}\"",
-                first_line(buf)
-            ),
-        ),
+        None => fail(Kind::Closed, closed_mid_header(buf)),
         Some(HeadRead::Fail(kind, msg)) => fail(kind, msg),
         Some(HeadRead::Done(head, len)) => {
             let date = server_date(&head, received_at);
@@ -286,7 +290,7 @@ fn conclude(
     soap: bool,
     complete: bool,
 ) -> HttpOutcome {
-    let method = if soap { "POST GetAuthConfig" } else { "GET" };
+    let method = method_name(soap);
     let body_text = String::from_utf8_lossy(&body[..body.len().min(MAX_BODY)]).into_owned();
     let soap_fault = body_text.contains(":Fault>") || body_text.contains("<Fault>");
     let soap_error =
