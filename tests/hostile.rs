@@ -19,6 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use lab::measure::{Measured, measured};
 use lab::pki;
+use lab::proxy::read_head;
 use lab::servers::{self, Reply, TlsSpec};
 
 /// Peak resident memory allowed to any probe run (a debug build idles at about 14 MB; the
@@ -30,8 +31,6 @@ const TIMEOUT_S: u64 = 3;
 
 const SWS: &str = "sws.update.microsoft.com";
 const SWS_PATH: &str = "/ServerSyncWebService/ServerSyncWebService.asmx";
-
-type Bounded = Measured;
 
 /// The bounds every hostile case must keep.
 trait Bounds {
@@ -71,7 +70,7 @@ impl Bounds for Measured {
         );
     }
 }
-async fn probe(args: &[String]) -> Bounded {
+async fn probe(args: &[String]) -> Measured {
     measured(args, &[]).await
 }
 
@@ -80,7 +79,7 @@ fn strings(a: &[&str]) -> Vec<String> {
 }
 
 /// `check --json --timeout 3s` plus `args`.
-async fn check(args: &[String]) -> Bounded {
+async fn check(args: &[String]) -> Measured {
     let mut all = strings(&[
         "check",
         "--json",
@@ -111,34 +110,16 @@ where
     a
 }
 
-/// Read until the end of a request head (or 64 KiB, or EOF).
-async fn read_head(s: &mut TcpStream) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65536 {
-        match s.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
-
 /// Read whatever the client sends first (a ClientHello).
 async fn read_some(s: &mut TcpStream) {
     let mut chunk = [0u8; 4096];
     let _ = s.read(&mut chunk).await;
 }
 
-fn rst(s: TcpStream) {
-    let std = s.into_std().unwrap();
-    let _ = socket2::SockRef::from(&std).set_linger(Some(Duration::ZERO));
-    drop(std);
-}
-
 const ESTABLISHED: &[u8] = b"HTTP/1.1 200 Connection established\r\n\r\n";
 
 /// `check` of the sync service through the hostile proxy at `proxy`.
-async fn through_proxy(proxy: SocketAddr) -> Bounded {
+async fn through_proxy(proxy: SocketAddr) -> Measured {
     let dns = lab::dns::zone_server().await;
     check(&[
         "--proxy".into(),
@@ -156,7 +137,7 @@ async fn through_proxy(proxy: SocketAddr) -> Bounded {
 #[tokio::test]
 async fn proxy_slowloris_one_byte_per_second() {
     let p = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         for b in ESTABLISHED {
             if s.write_all(&[*b]).await.is_err() {
                 return;
@@ -173,7 +154,7 @@ async fn proxy_slowloris_one_byte_per_second() {
 #[tokio::test]
 async fn proxy_endless_header_lines() {
     let p = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         if s.write_all(b"HTTP/1.1 200 Connection established\r\n")
             .await
             .is_err()
@@ -195,7 +176,7 @@ async fn proxy_endless_header_lines() {
 #[tokio::test]
 async fn proxy_ten_megabyte_status_line() {
     let p = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         let filler = vec![b'A'; 64 * 1024];
         let _ = s.write_all(b"HTTP/1.1 200 ").await;
         for _ in 0..160 {
@@ -213,10 +194,10 @@ async fn proxy_ten_megabyte_status_line() {
 #[tokio::test]
 async fn proxy_200_then_reset() {
     let p = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         let _ = s.write_all(ESTABLISHED).await;
         read_some(&mut s).await;
-        rst(s);
+        servers::rst(s);
     })
     .await;
     let r = through_proxy(p).await;
@@ -226,7 +207,7 @@ async fn proxy_200_then_reset() {
 #[tokio::test]
 async fn proxy_200_then_html_page() {
     let p = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         let _ = s.write_all(ESTABLISHED).await;
         read_some(&mut s).await;
         let _ = s
@@ -242,7 +223,7 @@ async fn proxy_200_then_html_page() {
 #[tokio::test]
 async fn proxy_that_never_answers() {
     let p = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         tokio::time::sleep(Duration::from_secs(60)).await;
         drop(s);
     })
@@ -256,7 +237,7 @@ async fn proxy_that_never_answers() {
 
 /// `check` of the sync service on `addr` (the name resolved there with --resolve), trusting the
 /// lab root.
-async fn tls_check(addr: SocketAddr, root_pem: &str) -> Bounded {
+async fn tls_check(addr: SocketAddr, root_pem: &str) -> Measured {
     check(&[
         "--resolve".into(),
         lab::resolve(SWS, addr),
@@ -575,14 +556,14 @@ async fn dns_answer_with_500_addresses() {
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-async fn http_check(addr: SocketAddr) -> Bounded {
+async fn http_check(addr: SocketAddr) -> Measured {
     check(&[format!("http://{addr}{SWS_PATH}")]).await
 }
 
 #[tokio::test]
 async fn http_answer_without_status_line() {
     let a = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         let _ = s.write_all(b"<html><body>hello</body></html>\r\n").await;
         let _ = s.shutdown().await;
     })
@@ -594,7 +575,7 @@ async fn http_answer_without_status_line() {
 #[tokio::test]
 async fn http_chunked_body_that_never_ends() {
     let a = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         let _ = s
             .write_all(
                 b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -615,7 +596,7 @@ async fn http_chunked_body_that_never_ends() {
 #[tokio::test]
 async fn http_date_header_in_a_wrong_format() {
     let a = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         let body = servers::SOAP_OK;
         let head = format!(
             "HTTP/1.1 200 OK\r\nDate: Tuesday, the day before yesterday\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
@@ -646,7 +627,7 @@ async fn sigint_prints_the_finished_paths_and_exits_130() {
     use nix::unistd::Pid;
     let ok = servers::http(Reply::ok()).await;
     let silent = serve(|mut s| async move {
-        read_head(&mut s).await;
+        let _ = read_head(&mut s).await;
         tokio::time::sleep(Duration::from_secs(60)).await;
     })
     .await;

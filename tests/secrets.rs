@@ -132,7 +132,23 @@ async fn no_command_or_format_or_log_shows_the_password() {
         };
         runs.push(ciphers(&[]));
         runs.push(ciphers(&["--json"]));
+        // An http:// target is forwarded with the credentials in the request itself.
+        runs.push(net(&["check", "http://127.0.0.1:9/", "--format", "json"]));
     }
+    // Failing before any proxy answers: a dead proxy port, and a user without a proxy.
+    let dead = format!("http://{}", servers::closed_port());
+    runs.push(s(&[
+        "check",
+        "--json",
+        &url,
+        "--proxy",
+        &dead,
+        "--proxy-user",
+        "wsus",
+        "--dns-server",
+        &dns,
+    ]));
+    runs.push(s(&["check", "--proxy-user", "wsus"]));
     for json in [false, true] {
         let mut l = s(&["logs", &log]);
         let mut e = s(&["explain", "0x80072F8F"]);
@@ -195,7 +211,7 @@ async fn no_command_or_format_or_log_shows_the_password() {
             );
         }
     }
-    assert_eq!(total, 2 * (2 * (4 * 4 + 2) + 4 + 3));
+    assert_eq!(total, 2 * (2 * (4 * 4 + 2 + 1) + 4 + 3 + 2));
     // The trace log was really on and showed the proxy exchanges it redacted.
     assert!(traced >= 40, "only {traced} runs logged a CONNECT");
 }

@@ -119,19 +119,23 @@ pub async fn servfail_server() -> SocketAddr {
 
 /// A UDP socket and a TCP listener on the same free loopback port. The port the kernel picks for
 /// UDP can be in use for TCP (another test's connection): then try another.
-async fn udp_and_tcp() -> (UdpSocket, TcpListener) {
+fn udp_and_tcp() -> (std::net::UdpSocket, std::net::TcpListener, SocketAddr) {
     for _ in 0..50 {
-        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        if let Ok(tcp) = TcpListener::bind(udp.local_addr().unwrap()).await {
-            return (udp, tcp);
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = udp.local_addr().unwrap();
+        if let Ok(tcp) = std::net::TcpListener::bind(addr) {
+            return (udp, tcp, addr);
         }
     }
     panic!("no loopback port free for both UDP and TCP")
 }
 
 async fn serve<H: RequestHandler>(mut server: Server<H>) -> SocketAddr {
-    let (udp, tcp) = udp_and_tcp().await;
-    let addr = udp.local_addr().unwrap();
+    let (udp, tcp, addr) = udp_and_tcp();
+    udp.set_nonblocking(true).unwrap();
+    tcp.set_nonblocking(true).unwrap();
+    let udp = UdpSocket::from_std(udp).unwrap();
+    let tcp = TcpListener::from_std(tcp).unwrap();
     server.register_socket(udp);
     server.register_listener(tcp, Duration::from_secs(5), 4096);
     tokio::spawn(async move {
@@ -142,12 +146,5 @@ async fn serve<H: RequestHandler>(mut server: Server<H>) -> SocketAddr {
 
 /// A DNS "server" that receives queries (UDP and TCP) and never answers. Keep the sockets alive.
 pub fn silent_server() -> (std::net::UdpSocket, std::net::TcpListener, SocketAddr) {
-    for _ in 0..50 {
-        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = udp.local_addr().unwrap();
-        if let Ok(tcp) = std::net::TcpListener::bind(addr) {
-            return (udp, tcp, addr);
-        }
-    }
-    panic!("no loopback port free for both UDP and TCP")
+    udp_and_tcp()
 }

@@ -38,7 +38,7 @@ pub enum Mode {
     Close,
 }
 
-async fn read_head(s: &mut TcpStream) -> Option<String> {
+pub async fn read_head(s: &mut TcpStream) -> Option<String> {
     let mut buf = Vec::new();
     let mut b = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {

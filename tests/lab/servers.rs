@@ -272,7 +272,7 @@ pub enum Raw {
     Answer(Vec<u8>),
 }
 
-fn rst(s: TcpStream) {
+pub fn rst(s: TcpStream) {
     let std = s.into_std().unwrap();
     let _ = socket2::SockRef::from(&std).set_linger(Some(Duration::ZERO));
     drop(std);
