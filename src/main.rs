@@ -220,8 +220,11 @@ fn run_upstream(job: UpstreamJob) -> Exit {
     {
         last.ok = true;
     }
-    report.ok =
-        report.paths.iter().all(|p| p.ok) && lint.findings.iter().all(|f| f.severity != "error");
+    report.ok = report.paths.iter().all(|p| p.ok)
+        && lint
+            .findings
+            .iter()
+            .all(|f| f.severity != wsusprobe::wsusconfig::Severity::Error);
     report.config = Some(lint);
     if !write_out(|out| wsusprobe::render::render(&report, format, out)) {
         return Exit::Internal;

@@ -3,11 +3,11 @@
 //! `paths[].ok`, `verdict.stage`, `verdict.kind` and `stages[].status` are the stable keys.
 //! Nothing here does I/O.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The stages of one probed path, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Endpoint,
@@ -35,7 +35,7 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -56,7 +56,7 @@ impl Status {
 }
 
 /// Failure (and warning) kinds. The JSON name is the snake_case form; it is part of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     // endpoint
@@ -160,7 +160,7 @@ impl Kind {
 }
 
 /// The result of one stage: data only, formatted by the renderers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageResult {
     pub stage: Stage,
     pub status: Status,
@@ -231,14 +231,14 @@ impl StageResult {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RouteKind {
     Direct,
     Proxy,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Route {
     pub kind: RouteKind,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -262,7 +262,7 @@ impl Route {
 }
 
 /// The first failing stage of a path, with what Windows would say and what to do.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
     pub stage: Stage,
     pub kind: Kind,
@@ -276,7 +276,7 @@ pub struct Verdict {
     pub advice: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PathReport {
     pub target: String,
     pub route: Route,
@@ -292,10 +292,10 @@ impl PathReport {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
-    pub tool: &'static str,
-    pub version: &'static str,
+    pub tool: String,
+    pub version: String,
     pub started_at: String,
     pub ok: bool,
     /// Set when the run was stopped (Ctrl-C) before every path finished; `paths` then holds only
@@ -309,7 +309,7 @@ pub struct Report {
 }
 
 /// How far an interrupted run got.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Interrupted {
     pub finished: usize,
     pub planned: usize,

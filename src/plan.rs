@@ -119,7 +119,7 @@ impl Plan {
 }
 
 /// One expectation, judged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Outcome {
     pub name: String,
     pub target: String,
@@ -128,7 +128,7 @@ pub struct Outcome {
     pub met: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanReport {
     pub plan: String,
     pub ok: bool,

@@ -3,7 +3,7 @@
 //! classic mismatches read from the results.
 
 use crate::model::{PathReport, Report};
-use crate::wsusconfig::{ConfigLint, Finding};
+use crate::wsusconfig::{ConfigLint, Finding, Severity};
 
 /// The paths probed, in order: (label, url).
 pub fn paths(host: &str, port: u16, ssl: bool) -> Vec<(String, String)> {
@@ -60,7 +60,7 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
     if let Some(p) = selfupdate
         && matches!(kind(p), Some(("http", "forbidden")))
     {
-        note("error", "SelfUpdate answers 403 over HTTP: the SelfUpdate virtual directory must not require SSL (it breaks client self-update)".into());
+        note(Severity::Error, "SelfUpdate answers 403 over HTTP: the SelfUpdate virtual directory must not require SSL (it breaks client self-update)".into());
     }
     match (client, ssl_port) {
         (Some(c), Some(s))
@@ -70,7 +70,7 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
                     .is_none_or(|v| v.stage.as_str() != "tcp" && v.stage.as_str() != "tls") =>
         {
             note(
-                "error",
+                Severity::Error,
                 format!(
                     "the upstream answers 403 on port {port} but speaks TLS on {}: it requires SSL — tick \"Use SSL when synchronizing\" on the downstream and use port {}",
                     port + 1,
@@ -81,7 +81,7 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
         (Some(c), _) if matches!(kind(c), Some(("tcp", "refused"))) => {
             let other = if ssl { port - 1 } else { port + 1 };
             note(
-                "error",
+                Severity::Error,
                 format!(
                     "nothing listens on port {port}: check the port (8530 HTTP / 8531 HTTPS on WSUS 6.2+, 80/443 before) — try {other}"
                 ),
@@ -93,7 +93,7 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
         && matches!(kind(c), Some(("tls", "not_tls")))
     {
         note(
-            "error",
+            Severity::Error,
             format!(
                 "port {port} answers plain HTTP, not TLS: the downstream uses SSL on the upstream's HTTP port — use {}",
                 port + 1
@@ -107,7 +107,7 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
     {
         let short = !host.contains('.') && host.parse::<std::net::IpAddr>().is_err();
         note(
-            "error",
+            Severity::Error,
             if short {
                 format!(
                     "the upstream's certificate does not name '{host}', a short (NetBIOS) name: configure the downstream with the FQDN the certificate is issued to"

@@ -32,14 +32,33 @@ pub struct WsusConfig {
     pub ssl_proxy_server_port: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// How much a lint finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The configuration cannot work.
+    Error,
+    Warn,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warn => "warn",
+            Severity::Info => "info",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
-    /// `error` (the configuration cannot work), `warn`, or `info`.
-    pub severity: &'static str,
+    pub severity: Severity,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConfigLint {
     pub source: String,
     pub findings: Vec<Finding>,
@@ -138,13 +157,13 @@ pub fn derive(c: &WsusConfig, source: &str, has_user: bool) -> Result<Derived, U
         let parsed = crate::config::Target::parse(&url)?;
         match endpoints::rule_for(&parsed.host, &parsed.path).map(|r| r.status) {
             Some(EndpointStatus::Decommissioned) => note(
-                "error",
+                Severity::Error,
                 format!(
                     "MUUrl {mu} is decommissioned: set MUUrl = https://sws.update.microsoft.com and RedirectorChangeNumber = 4002, then iisreset and restart WsusService"
                 ),
             ),
             Some(EndpointStatus::Legacy) => note(
-                "warn",
+                Severity::Warn,
                 format!(
                     "MUUrl {mu} is the legacy endpoint: on Windows Server 2012 and later set MUUrl = https://sws.update.microsoft.com and RedirectorChangeNumber = 4002"
                 ),
@@ -155,7 +174,7 @@ pub fn derive(c: &WsusConfig, source: &str, has_user: bool) -> Result<Derived, U
             && c.redirector_change_number.is_some_and(|n| n != 4002)
         {
             note(
-                "warn",
+                Severity::Warn,
                 format!(
                     "RedirectorChangeNumber is {} with MUUrl sws: set it to 4002",
                     c.redirector_change_number.unwrap_or_default()
@@ -190,7 +209,7 @@ pub fn derive(c: &WsusConfig, source: &str, has_user: bool) -> Result<Derived, U
         urls.push(format!("http://{name}:{http_port}/selfupdate/iuident.cab"));
         if !name.contains('.') && name.parse::<std::net::IpAddr>().is_err() {
             note(
-                "warn",
+                Severity::Warn,
                 format!(
                     "the upstream server is named '{name}', a short (NetBIOS) name: with SSL its certificate must name exactly this — use the FQDN the certificate is issued to"
                 ),
@@ -198,20 +217,20 @@ pub fn derive(c: &WsusConfig, source: &str, has_user: bool) -> Result<Derived, U
         }
         if ssl && ![8531, 443].contains(&port) {
             note(
-                "info",
+                Severity::Info,
                 format!("SSL to the upstream on port {port}: WSUS 6.2+ uses 8531 (443 before)"),
             );
         }
         if !ssl && port == 8531 {
             note(
-                "warn",
+                Severity::Warn,
                 "port 8531 is WSUS's SSL port, but UpstreamWsusServerUseSsl is false".into(),
             );
         }
     }
     if c.is_replica_server == Some(true) {
         note(
-            "info",
+            Severity::Info,
             "replica server: approvals and groups come from the upstream".into(),
         );
     }
@@ -232,7 +251,7 @@ pub fn derive(c: &WsusConfig, source: &str, has_user: bool) -> Result<Derived, U
             c.anonymous_proxy_access == Some(false) || c.has_proxy_password == Some(true);
         if needs_creds && !has_user {
             note(
-                "warn",
+                Severity::Warn,
                 "WSUS authenticates to its proxy (AnonymousProxyAccess false / HasProxyPassword true), but the export holds no credentials: give --proxy-user (password in WSUSPROBE_PROXY_PASSWORD), or expect proxy/auth_required".into(),
             );
         }

@@ -107,8 +107,8 @@ pub async fn check_until(
             .collect()
     };
     Report {
-        tool: "wsusprobe",
-        version: env!("CARGO_PKG_VERSION"),
+        tool: "wsusprobe".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
         started_at: system_rfc3339(cfg.now),
         ok: !interrupted && paths.iter().all(|p| p.ok),
         interrupted: interrupted.then_some(Interrupted {

@@ -45,7 +45,8 @@ pub fn table(report: &Report, entries: &[&CatalogEntry], out: &mut dyn Write) ->
             writeln!(
                 out,
                 "{DIM}WSUS configuration: {} {}{DIM:#}",
-                f.severity, f.message
+                f.severity.as_str(),
+                f.message
             )?;
         }
     }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use crate::model::{PathReport, Report, RouteKind, Status};
+use crate::wsusconfig::Severity;
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -27,11 +28,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         for f in &lint.findings {
             let st = match f.severity {
-                "error" => status_style(Status::Fail),
-                "warn" => status_style(Status::Warn),
-                _ => DIM,
+                Severity::Error => status_style(Status::Fail),
+                Severity::Warn => status_style(Status::Warn),
+                Severity::Info => DIM,
             };
-            writeln!(out, "  {st}{:<5}{st:#} {}", f.severity, f.message)?;
+            writeln!(out, "  {st}{:<5}{st:#} {}", f.severity.as_str(), f.message)?;
         }
         writeln!(out)?;
     }
