@@ -6,7 +6,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 every path passed (warnings allowed unless --strict), 1 at least one path failed,
-2 bad command line or input file (nothing probed), 3 internal error.
+2 bad command line or input file (nothing probed), 3 internal error, 130 interrupted by Ctrl-C
+(the paths finished so far are still reported).
 
 Examples:
   wsusprobe check
@@ -232,9 +233,9 @@ pub struct AllowlistArgs {
     #[arg(long)]
     pub list: bool,
 
-    /// Only entries with this role: sync, content, client, catalog, redirect, legacy (repeatable)
-    #[arg(long, value_name = "ROLE")]
-    pub only: Vec<String>,
+    /// Only entries with this role (repeatable)
+    #[arg(long, value_name = "ROLE", value_enum)]
+    pub only: Vec<RoleArg>,
 
     /// Only entries whose host contains this text (repeatable)
     #[arg(long, value_name = "TEXT")]
@@ -375,4 +376,21 @@ pub enum FormatArg {
     Junit,
     /// One row per path with stable columns
     Csv,
+}
+
+/// The roles of the endpoint catalog, for `allowlist --only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Metadata synchronisation (HTTPS)
+    Sync,
+    /// Update files, mostly plain HTTP
+    Content,
+    /// Windows Update client and service locator endpoints
+    Client,
+    /// The Microsoft Update Catalog
+    Catalog,
+    /// Links and redirectors
+    Redirect,
+    /// Old names still listed; they never fail a sweep on their own
+    Legacy,
 }

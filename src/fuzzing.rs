@@ -5,18 +5,17 @@
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use clap::Parser;
 use rustls::pki_types::CertificateDer;
 
-use crate::cli::{Cli, Command};
-use crate::config::{
-    Config, ProxySpec, ResolveOverride, Target, parse_cipher_entries, parse_duration,
-    parse_host_port,
-};
+use crate::commands::run::Plan;
+use crate::config::network::parse_duration;
+use crate::config::tls::parse_cipher_entries;
+use crate::config::wsus;
 use crate::hello::{Until, parse_flight};
 use crate::probe::cert::{Trust, analyse};
 use crate::probe::proxy::{Answer, classify, parse_head};
 use crate::probe::{clock, http};
+use crate::target::{ProxySpec, ResolveOverride, Target, parse_host_port};
 
 /// A fuzz target's entry point.
 pub type Entry = fn(&[u8]);
@@ -81,15 +80,15 @@ pub fn http_answer(data: &[u8]) {
 
 /// A WSUS configuration export (UTF-8 or UTF-16) and everything derived from it.
 pub fn wsus_config(data: &[u8]) {
-    if let Ok(c) = crate::wsusconfig::parse(data, "fuzz.json") {
-        let _ = crate::wsusconfig::derive(&c, "fuzz.json", false);
-        let _ = crate::wsusconfig::derive(&c, "fuzz.json", true);
+    if let Ok(c) = wsus::parse(data, "fuzz.json") {
+        let _ = wsus::derive(&c, "fuzz.json", false);
+        let _ = wsus::derive(&c, "fuzz.json", true);
     }
 }
 
 /// The log scanner (SoftwareDistribution.log, Change.log, event exports; UTF-8 or UTF-16).
 pub fn log_scanner(data: &[u8]) {
-    let _ = crate::logs::scan_bytes("SoftwareDistribution.log", data);
+    let _ = crate::commands::logs::scan_bytes("SoftwareDistribution.log", data);
 }
 
 /// Every parser of typed values: URLs, proxy URLs, --resolve, HOST[:PORT], --ciphers, durations,
@@ -123,22 +122,14 @@ pub fn arguments(data: &[u8]) {
             let _ = parse_duration(s, "--timeout");
         }
         _ => {
-            let _ = crate::plan::Plan::parse(s, "fuzz.toml");
+            let _ = Plan::parse(s, "fuzz.toml");
         }
     }
 }
 
 fn default_trust() -> Option<&'static Trust> {
-    static TRUST: OnceLock<Option<Trust>> = OnceLock::new();
-    TRUST
-        .get_or_init(|| {
-            let cli = Cli::try_parse_from(["wsusprobe", "check"]).ok()?;
-            let Command::Check(args) = cli.command else {
-                return None;
-            };
-            Config::from_check_args(&args).ok().map(|c| Trust::load(&c))
-        })
-        .as_ref()
+    static TRUST: OnceLock<Trust> = OnceLock::new();
+    Some(TRUST.get_or_init(|| Trust::load(&[])))
 }
 
 /// The certificate stage's analysis of a hostile chain: the input is cut into certificates at

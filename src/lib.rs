@@ -1,26 +1,24 @@
 //! wsusprobe: walk the network path a WSUS server uses to reach Microsoft Update — endpoint, DNS,
-//! TCP, TLS, certificate, clock, HTTP — and name the first stage that breaks.
+//! TCP, proxy, TLS, certificate, clock, HTTP — and name the first stage that breaks.
 //!
-//! Layout: `cli` (clap) → `config` (validated) → `probe` (stages, data only) → `model` (the report
-//! contract) → `render` (text, JSON). `knowledge` holds the facts as data tables; `hello` is the raw
-//! ClientHello engine.
+//! Layout (ARCHITECTURE.md): `cli` (clap) → `commands` (one per subcommand: job and run) →
+//! `config` (validated settings) → `probe` (stages, data only) and `render` (text, JSON, JUnit,
+//! CSV) → `hello` (raw ClientHello engine), `auth`, `knowledge` (facts as data tables) →
+//! `model` (the report contract). `target` is the shared vocabulary; `deadline` and `timefmt`
+//! are small utilities every layer may use.
 
-pub mod allowlist;
 pub mod auth;
-pub mod ciphers;
 pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod deadline;
 pub mod exit;
-pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hello;
 pub mod knowledge;
-pub mod logs;
 pub mod model;
-pub mod plan;
 pub mod probe;
 pub mod render;
+pub mod target;
 pub mod timefmt;
-pub mod upstream;
-pub mod wsusconfig;

@@ -7,10 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use wsusprobe::config::Format;
 use wsusprobe::model::Report;
-use wsusprobe::plan::PlanReport;
+use wsusprobe::model::plan::PlanReport;
 use wsusprobe::render;
+use wsusprobe::render::Format;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/golden")

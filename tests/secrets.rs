@@ -219,7 +219,7 @@ async fn no_command_or_format_or_log_shows_the_password() {
 /// A panic message shows values with `{:?}`: the credentials' Debug form hides the password.
 #[test]
 fn credentials_debug_form_hides_the_password() {
-    let auth = wsusprobe::config::ProxyAuth {
+    let auth = wsusprobe::auth::ProxyAuth {
         user: "CONTOSO\\wsus".into(),
         password: secrecy::SecretString::from(SECRET.to_string()),
         scheme: wsusprobe::auth::SchemeChoice::Auto,

@@ -8,9 +8,17 @@
 pub mod ntlm;
 
 use base64::Engine as _;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::ProxyAuth;
+/// Proxy credentials. The password is a `SecretString`: its `Debug` is redacted, and only the
+/// exchanges here read it, to build the `Proxy-Authorization` value.
+#[derive(Debug)]
+pub struct ProxyAuth {
+    pub user: String,
+    pub password: SecretString,
+    /// Which scheme to answer a 407 with (`--proxy-auth`).
+    pub scheme: SchemeChoice,
+}
 
 /// Which scheme to use against the proxy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,14 +85,6 @@ pub fn basic_header(auth: &ProxyAuth) -> String {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
     )
-}
-
-/// The scheme names a proxy offered (first word of each `Proxy-Authenticate`).
-pub fn offered(headers: &[String]) -> Vec<String> {
-    headers
-        .iter()
-        .filter_map(|v| v.split_whitespace().next().map(str::to_string))
-        .collect()
 }
 
 /// The token a proxy sent for `scheme` (`NTLM <base64>`), if any.
@@ -169,6 +169,5 @@ mod tests {
         ];
         assert_eq!(token_for(&h, "ntlm"), Some("TlRMTVNTUAACAAAA"));
         assert_eq!(token_for(&["NTLM".to_string()], "NTLM"), None);
-        assert_eq!(offered(&h), vec!["Basic", "NTLM"]);
     }
 }

@@ -12,8 +12,8 @@ use md5::Md5;
 use ntlmclient::{AuthenticateMessage, Flags, Message, NegotiateMessage};
 use secrecy::ExposeSecret;
 
+use super::ProxyAuth;
 use super::{AuthError, Exchange, Step};
-use crate::config::ProxyAuth;
 
 /// The workstation name sent in the messages.
 const WORKSTATION: &str = "WSUSPROBE";

@@ -12,11 +12,14 @@ pub mod server_flight;
 use tls_parser::parse_tls_raw_record;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::probe::deadline::Deadline;
+use crate::deadline::Deadline;
 
 pub mod client_hello;
+pub mod offer;
+pub mod scan;
 
 pub use client_hello::{DEFAULT_GROUPS, HelloSpec, client_hello};
+pub use offer::ClientOffer;
 
 /// SSL 2.0's version number (its records have another framing).
 pub const SSL2: u16 = 0x0002;

@@ -16,7 +16,6 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::public_key::PublicKey;
 
-use crate::config::Config;
 use crate::knowledge::{anchors, endpoints};
 use crate::model::{Kind, Stage, StageResult};
 use crate::timefmt::rfc3339;
@@ -53,7 +52,8 @@ pub struct Trust {
 }
 
 impl Trust {
-    pub fn load(cfg: &Config) -> Trust {
+    /// The system store, Microsoft Root 2011 and `extra` (each with the file it came from).
+    pub fn load(extra: &[(CertificateDer<'static>, String)]) -> Trust {
         let system = rustls_native_certs::load_native_certs().certs;
         let mut anchors = Vec::new();
         let mut push = |der: CertificateDer<'static>, source: Source| {
@@ -71,7 +71,7 @@ impl Trust {
             push(der, Source::System);
         }
         push(anchors::ms_root_2011(), Source::BuiltIn);
-        for (der, file) in &cfg.extra_roots {
+        for (der, file) in extra {
             push(der.clone(), Source::CaFile(file.clone()));
         }
         let mut store = RootCertStore::empty();

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use tokio::net::TcpStream;
 
-use super::deadline::Deadline;
 use super::proxy;
-use crate::config::ProxyAuth;
+use crate::auth::ProxyAuth;
+use crate::deadline::Deadline;
 
 /// The target behind a proxy.
 #[derive(Debug, Clone)]
@@ -90,5 +90,13 @@ impl Dialer {
                 stream
             }
         }
+    }
+}
+
+impl crate::hello::scan::Dial for Dialer {
+    type Stream = TcpStream;
+
+    fn dial(&self, deadline: &Deadline) -> impl Future<Output = Option<TcpStream>> + Send {
+        Dialer::dial(self, deadline)
     }
 }

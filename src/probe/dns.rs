@@ -7,15 +7,17 @@ use hickory_resolver::Resolver;
 use hickory_resolver::config::{
     ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
 };
+use hickory_resolver::lookup_ip::LookupIp;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use serde_json::json;
 
-use super::deadline::Deadline;
-use crate::config::{Config, DnsChoice};
+use crate::config::Network;
+use crate::deadline::Deadline;
 use crate::model::{Kind, Stage, StageResult};
+use crate::target::DnsChoice;
 
 /// Per-query budget inside the path deadline.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -26,14 +28,14 @@ pub struct DnsOutcome {
 }
 
 /// Resolve `host` for connecting to `port`.
-pub async fn resolve(cfg: &Config, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
+pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
     let started = Instant::now();
-    let mut out = resolve_inner(cfg, host, port, deadline).await;
+    let mut out = resolve_inner(net, host, port, deadline).await;
     out.result = out.result.with_elapsed(started.elapsed());
     out
 }
 
-async fn resolve_inner(cfg: &Config, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
+async fn resolve_inner(net: &Network, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return DnsOutcome {
             result: StageResult::pass(
@@ -44,7 +46,7 @@ async fn resolve_inner(cfg: &Config, host: &str, port: u16, deadline: &Deadline)
             addrs: vec![SocketAddr::new(ip, port)],
         };
     }
-    if let Some(o) = cfg.override_for(host, port) {
+    if let Some(o) = net.override_for(host, port) {
         let list: Vec<String> = o.addrs.iter().map(ToString::to_string).collect();
         return DnsOutcome {
             result: StageResult::pass(
@@ -55,100 +57,30 @@ async fn resolve_inner(cfg: &Config, host: &str, port: u16, deadline: &Deadline)
                 ),
                 json!({"source": "--resolve", "addresses": list}),
             ),
-            addrs: o
-                .addrs
-                .iter()
-                .map(|ip| SocketAddr::new(*ip, port))
-                .collect(),
+            addrs: with_port(o.addrs.iter().copied(), port),
         };
     }
-
-    let (resolver, server_label) = match build_resolver(cfg, deadline) {
+    let (resolver, server_label) = match build_resolver(&net.dns, deadline) {
         Ok(r) => r,
         Err(msg) => {
-            return DnsOutcome {
-                result: StageResult::fail(
-                    Stage::Dns,
-                    Kind::Unreachable,
-                    msg,
-                    json!({"source": "system"}),
-                ),
-                addrs: vec![],
-            };
+            return failed(StageResult::fail(
+                Stage::Dns,
+                Kind::Unreachable,
+                msg,
+                json!({"source": "system"}),
+            ));
         }
     };
     // A trailing dot stops search-domain expansion: we ask for exactly this name.
     let fqdn = format!("{}.", host.trim_end_matches('.'));
-    let lookup = deadline.run(None, resolver.lookup_ip(fqdn.as_str())).await;
-    let base = json!({"server": server_label, "name": host});
-    match lookup {
-        None => DnsOutcome {
-            result: StageResult::fail(
-                Stage::Dns,
-                Kind::Timeout,
-                format!("no answer for {host} from {server_label} before the deadline"),
-                base,
-            ),
-            addrs: vec![],
-        },
-        Some(Ok(found)) => {
-            let mut cnames = Vec::new();
-            let mut ttl = None::<u32>;
-            for rec in found.as_lookup().answers() {
-                match &rec.data {
-                    RData::CNAME(c) => cnames.push(format!("{} → {}", rec.name, c.0)),
-                    RData::A(_) | RData::AAAA(_) => {
-                        ttl = Some(ttl.map_or(rec.ttl, |t| t.min(rec.ttl)));
-                    }
-                    _ => {}
-                }
-            }
-            let ips: Vec<IpAddr> = found.iter().collect();
-            if ips.is_empty() {
-                return DnsOutcome {
-                    result: StageResult::fail(
-                        Stage::Dns,
-                        Kind::NoRecords,
-                        format!("{server_label} answered for {host} without any address"),
-                        base,
-                    ),
-                    addrs: vec![],
-                };
-            }
-            // A hostile or broken server can answer with hundreds of addresses: the report keeps
-            // the first ones and the count.
-            let list: Vec<String> = ips
-                .iter()
-                .take(MAX_LISTED)
-                .map(ToString::to_string)
-                .collect();
-            let shown = if ips.len() > MAX_IN_MESSAGE {
-                format!(
-                    "{} and {} more",
-                    list[..MAX_IN_MESSAGE].join(", "),
-                    ips.len() - MAX_IN_MESSAGE
-                )
-            } else {
-                list.join(", ")
-            };
-            let via = if cnames.is_empty() {
-                String::new()
-            } else {
-                format!(" via {} CNAME(s)", cnames.len())
-            };
-            cnames.truncate(MAX_LISTED);
-            DnsOutcome {
-                result: StageResult::pass(
-                    Stage::Dns,
-                    format!("{host} → {shown}{via}"),
-                    json!({"server": server_label, "name": host, "addresses": list, "address_count": ips.len(), "cnames": cnames, "ttl": ttl}),
-                ),
-                addrs: ips
-                    .into_iter()
-                    .map(|ip| SocketAddr::new(ip, port))
-                    .collect(),
-            }
-        }
+    match deadline.run(None, resolver.lookup_ip(fqdn.as_str())).await {
+        None => failed(StageResult::fail(
+            Stage::Dns,
+            Kind::Timeout,
+            format!("no answer for {host} from {server_label} before the deadline"),
+            json!({"server": server_label, "name": host}),
+        )),
+        Some(Ok(found)) => answered(&found, &server_label, host, port),
         Some(Err(e)) => {
             let (kind, what) = classify(&e);
             let mut detail = json!({"server": server_label, "name": host, "error": e.to_string()});
@@ -162,11 +94,75 @@ async fn resolve_inner(cfg: &Config, host: &str, port: u16, deadline: &Deadline)
                 );
                 detail["cname_loop"] = json!(chain);
             }
-            DnsOutcome {
-                result: StageResult::fail(Stage::Dns, kind, msg, detail),
-                addrs: vec![],
-            }
+            failed(StageResult::fail(Stage::Dns, kind, msg, detail))
         }
+    }
+}
+
+fn failed(result: StageResult) -> DnsOutcome {
+    DnsOutcome {
+        result,
+        addrs: vec![],
+    }
+}
+
+fn with_port(ips: impl IntoIterator<Item = IpAddr>, port: u16) -> Vec<SocketAddr> {
+    ips.into_iter()
+        .map(|ip| SocketAddr::new(ip, port))
+        .collect()
+}
+
+/// A successful lookup: the addresses (the first ones listed, all counted), CNAMEs and TTL.
+fn answered(found: &LookupIp, server_label: &str, host: &str, port: u16) -> DnsOutcome {
+    let mut cnames = Vec::new();
+    let mut ttl = None::<u32>;
+    for rec in found.as_lookup().answers() {
+        match &rec.data {
+            RData::CNAME(c) => cnames.push(format!("{} → {}", rec.name, c.0)),
+            RData::A(_) | RData::AAAA(_) => {
+                ttl = Some(ttl.map_or(rec.ttl, |t| t.min(rec.ttl)));
+            }
+            _ => {}
+        }
+    }
+    let ips: Vec<IpAddr> = found.iter().collect();
+    if ips.is_empty() {
+        return failed(StageResult::fail(
+            Stage::Dns,
+            Kind::NoRecords,
+            format!("{server_label} answered for {host} without any address"),
+            json!({"server": server_label, "name": host}),
+        ));
+    }
+    // A hostile or broken server can answer with hundreds of addresses: the report keeps
+    // the first ones and the count.
+    let list: Vec<String> = ips
+        .iter()
+        .take(MAX_LISTED)
+        .map(ToString::to_string)
+        .collect();
+    let shown = if ips.len() > MAX_IN_MESSAGE {
+        format!(
+            "{} and {} more",
+            list[..MAX_IN_MESSAGE].join(", "),
+            ips.len() - MAX_IN_MESSAGE
+        )
+    } else {
+        list.join(", ")
+    };
+    let via = if cnames.is_empty() {
+        String::new()
+    } else {
+        format!(" via {} CNAME(s)", cnames.len())
+    };
+    cnames.truncate(MAX_LISTED);
+    DnsOutcome {
+        result: StageResult::pass(
+            Stage::Dns,
+            format!("{host} → {shown}{via}"),
+            json!({"server": server_label, "name": host, "addresses": list, "address_count": ips.len(), "cnames": cnames, "ttl": ttl}),
+        ),
+        addrs: with_port(ips.iter().copied(), port),
     }
 }
 
@@ -244,10 +240,10 @@ fn classify(e: &NetError) -> (Kind, String) {
 }
 
 fn build_resolver(
-    cfg: &Config,
+    dns: &DnsChoice,
     deadline: &Deadline,
 ) -> Result<(Resolver<TokioRuntimeProvider>, String), String> {
-    let (mut builder, label, hosts) = match &cfg.dns {
+    let (mut builder, label, hosts) = match dns {
         DnsChoice::System => {
             let b = Resolver::builder_tokio()
                 .map_err(|e| format!("cannot read the system resolver configuration: {e}"))?;

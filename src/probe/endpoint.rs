@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
-use crate::config::Target;
 use crate::knowledge::endpoints::{self, EndpointStatus};
 use crate::model::{Kind, Stage, StageResult};
+use crate::target::Target;
 
 pub fn lint(target: &Target) -> StageResult {
     let role = if endpoints::is_sync_service_path(&target.path) {

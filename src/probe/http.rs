@@ -8,12 +8,13 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::deadline::Deadline;
 use super::proxy::{self, ProxyHead};
-use crate::config::{ProxyAuth, Target};
+use crate::auth::ProxyAuth;
+use crate::deadline::Deadline;
 use crate::hello::first_line;
 use crate::knowledge::endpoints;
 use crate::model::{Kind, Stage, StageResult};
+use crate::target::{Scheme, Target};
 
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 256 * 1024;
@@ -56,12 +57,12 @@ pub fn request(target: &Target, via: Via<'_>) -> (Vec<u8>, bool) {
         Via::Origin => (target.path.clone(), String::new()),
         Via::Forward(auth) => {
             let scheme = match target.scheme {
-                crate::config::Scheme::Http => "http",
-                crate::config::Scheme::Https => "https",
+                Scheme::Http => "http",
+                Scheme::Https => "https",
             };
             let uri = format!("{scheme}://{}{}", target.authority(), target.path);
             let extra = auth
-                .map(|a| format!("Proxy-Authorization: {}\r\n", proxy::basic(a)))
+                .map(|a| format!("Proxy-Authorization: {}\r\n", crate::auth::basic_header(a)))
                 .unwrap_or_default();
             (uri, extra)
         }
@@ -118,7 +119,9 @@ fn parse_head(buf: &[u8]) -> Option<HeadRead> {
     let mut headers = [httparse::EMPTY_HEADER; 100];
     let mut resp = httparse::Response::new(&mut headers);
     match resp.parse(buf) {
-        Ok(httparse::Status::Complete(len)) => Some(HeadRead::Done(proxy::head_of(&resp), len)),
+        Ok(httparse::Status::Complete(len)) => {
+            Some(HeadRead::Done(proxy::wire::head_of(&resp), len))
+        }
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Some(HeadRead::Fail(
             Kind::NotHttp,
             format!("the response header is larger than {} KiB", MAX_HEAD / 1024),

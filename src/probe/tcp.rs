@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::net::TcpStream;
 
-use super::deadline::Deadline;
+use crate::deadline::Deadline;
 use crate::model::{Kind, Stage, StageResult};
 
 /// After the handshake the connection is watched this long for an immediate reset: a firewall or

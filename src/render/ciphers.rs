@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::ciphers::CiphersReport;
 use crate::model::RouteKind;
+use crate::model::ciphers::CiphersReport;
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -60,7 +60,7 @@ pub fn text(r: &CiphersReport, out: &mut dyn Write) -> io::Result<()> {
                 "    {}  {:<45} {DIM}{}{DIM:#}",
                 s.code,
                 s.name,
-                s.openssl.unwrap_or("")
+                s.openssl.as_deref().unwrap_or("")
             )?;
         }
     }

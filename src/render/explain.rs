@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use anstyle::Style;
 
-use crate::explain::Explanation;
+use crate::model::explain::Explanation;
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -34,8 +34,8 @@ pub fn text(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "    WSUS logs: {}", m.wsus_log)?;
         }
         writeln!(out, "    Fix: {}", m.advice)?;
-        if !commands.contains(&m.command) {
-            commands.push(m.command);
+        if !commands.contains(&m.command.as_str()) {
+            commands.push(m.command.as_str());
         }
     }
     writeln!(out, "{BOLD}Run{BOLD:#}")?;

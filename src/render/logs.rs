@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use anstyle::Style;
 
-use crate::logs::LogReport;
+use crate::model::logs::LogReport;
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();

@@ -12,8 +12,16 @@ pub mod text;
 
 use std::io::{self, Write};
 
-use crate::config::Format;
 use crate::model::Report;
+
+/// The output formats of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Junit,
+    Csv,
+}
 
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::plan::PlanReport;
+use crate::model::plan::PlanReport;
 use crate::render::csv::field;
 use crate::render::junit::{Case, write_suite};
 

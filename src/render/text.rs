@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use crate::model::Severity;
 use crate::model::{PathReport, Report, RouteKind, Status};
-use crate::wsusconfig::Severity;
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();

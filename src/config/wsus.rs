@@ -3,10 +3,12 @@
 //! tests exactly the route WSUS uses — MUUrl or the upstream server, through the configured proxy —
 //! and lints the settings first.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::config::{ProxySpec, UsageError};
+use crate::config::route::Proxies;
 use crate::knowledge::endpoints::{self, EndpointStatus};
+use crate::model::{ConfigLint, Finding, Severity};
+use crate::target::{ProxySpec, Target, UsageError, authority};
 
 /// The PowerShell one-liner that writes the file (also in `--help` and the README).
 pub const EXPORT_COMMAND: &str = "(Get-WsusServer).GetConfiguration() | Select-Object SyncFromMicrosoftUpdate,IsReplicaServer,MUUrl,RedirectorChangeNumber,UpstreamWsusServerName,UpstreamWsusServerPortNumber,UpstreamWsusServerUseSsl,UseProxy,ProxyName,ProxyServerPort,AnonymousProxyAccess,HasProxyPassword,UseSeparateProxyForSsl,SslProxyName,SslProxyServerPort | ConvertTo-Json | Out-File wsus-config.json";
@@ -32,44 +34,11 @@ pub struct WsusConfig {
     pub ssl_proxy_server_port: Option<i64>,
 }
 
-/// How much a lint finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The configuration cannot work.
-    Error,
-    Warn,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warn => "warn",
-            Severity::Info => "info",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Finding {
-    pub severity: Severity,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ConfigLint {
-    pub source: String,
-    pub findings: Vec<Finding>,
-}
-
 /// What the configuration says to probe.
 #[derive(Debug)]
 pub struct Derived {
     pub urls: Vec<String>,
-    pub proxy: Option<ProxySpec>,
-    pub ssl_proxy: Option<ProxySpec>,
+    pub proxies: Proxies,
     pub lint: ConfigLint,
 }
 
@@ -124,12 +93,8 @@ fn proxy(
     if !(1..=65535).contains(&port) {
         return Err(format!("{what}: port {port} is not a TCP port"));
     }
-    let host = if name.contains(':') && !name.starts_with('[') {
-        format!("[{name}]")
-    } else {
-        name.to_string()
-    };
-    ProxySpec::parse(&format!("http://{host}:{port}"), what)
+    let host = name.trim_start_matches('[').trim_end_matches(']');
+    ProxySpec::parse(&format!("http://{}", authority(host, port as u16)), what)
         .map(Some)
         .map_err(|e| e.0)
 }
@@ -137,134 +102,155 @@ fn proxy(
 /// Derive the targets and route, and lint. `has_user` says whether --proxy-user was given.
 pub fn derive(c: &WsusConfig, source: &str, has_user: bool) -> Result<Derived, UsageError> {
     let mut findings = Vec::new();
-    let mut note = |severity, message: String| findings.push(Finding { severity, message });
-    let mut urls = Vec::new();
     let from_mu = c
         .sync_from_microsoft_update
         .unwrap_or(c.upstream_wsus_server_name.is_none());
-    if from_mu {
-        let mu = c
-            .mu_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .unwrap_or("https://sws.update.microsoft.com");
-        let base = mu.trim_end_matches('/');
-        let url = format!(
-            "{base}{}",
-            "/ServerSyncWebService/ServerSyncWebService.asmx"
-        );
-        let parsed = crate::config::Target::parse(&url)?;
-        match endpoints::rule_for(&parsed.host, &parsed.path).map(|r| r.status) {
-            Some(EndpointStatus::Decommissioned) => note(
-                Severity::Error,
-                format!(
-                    "MUUrl {mu} is decommissioned: set MUUrl = https://sws.update.microsoft.com and RedirectorChangeNumber = 4002, then iisreset and restart WsusService"
-                ),
-            ),
-            Some(EndpointStatus::Legacy) => note(
-                Severity::Warn,
-                format!(
-                    "MUUrl {mu} is the legacy endpoint: on Windows Server 2012 and later set MUUrl = https://sws.update.microsoft.com and RedirectorChangeNumber = 4002"
-                ),
-            ),
-            None => {}
-        }
-        if parsed.host == "sws.update.microsoft.com"
-            && c.redirector_change_number.is_some_and(|n| n != 4002)
-        {
-            note(
-                Severity::Warn,
-                format!(
-                    "RedirectorChangeNumber is {} with MUUrl sws: set it to 4002",
-                    c.redirector_change_number.unwrap_or_default()
-                ),
-            );
-        }
-        urls.push(url);
+    let urls = if from_mu {
+        microsoft_update(c, &mut findings)?
     } else {
-        let Some(name) = c
-            .upstream_wsus_server_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-        else {
-            return Err(UsageError(format!(
-                "--wsus-config {source}: SyncFromMicrosoftUpdate is false but UpstreamWsusServerName is empty"
-            )));
-        };
-        let ssl = c.upstream_wsus_server_use_ssl.unwrap_or(false);
-        let port = c
-            .upstream_wsus_server_port_number
-            .unwrap_or(if ssl { 8531 } else { 8530 });
-        let scheme = if ssl { "https" } else { "http" };
-        // SelfUpdate stays on plain HTTP: with SSL, the HTTP port is the one below (8530 for 8531).
-        let http_port = if ssl { port - 1 } else { port };
-        urls.push(format!(
-            "{scheme}://{name}:{port}/ServerSyncWebService/ServerSyncWebService.asmx"
-        ));
-        urls.push(format!(
-            "{scheme}://{name}:{port}/ClientWebService/client.asmx"
-        ));
-        urls.push(format!("http://{name}:{http_port}/selfupdate/iuident.cab"));
-        if !name.contains('.') && name.parse::<std::net::IpAddr>().is_err() {
-            note(
-                Severity::Warn,
-                format!(
-                    "the upstream server is named '{name}', a short (NetBIOS) name: with SSL its certificate must name exactly this — use the FQDN the certificate is issued to"
-                ),
-            );
-        }
-        if ssl && ![8531, 443].contains(&port) {
-            note(
-                Severity::Info,
-                format!("SSL to the upstream on port {port}: WSUS 6.2+ uses 8531 (443 before)"),
-            );
-        }
-        if !ssl && port == 8531 {
-            note(
-                Severity::Warn,
-                "port 8531 is WSUS's SSL port, but UpstreamWsusServerUseSsl is false".into(),
-            );
-        }
-    }
+        upstream_server(c, source, &mut findings)?
+    };
     if c.is_replica_server == Some(true) {
-        note(
+        findings.push(finding(
             Severity::Info,
-            "replica server: approvals and groups come from the upstream".into(),
-        );
+            "replica server: approvals and groups come from the upstream",
+        ));
     }
-    let mut proxy_spec = None;
-    let mut ssl_proxy = None;
-    if c.use_proxy == Some(true) {
-        proxy_spec = proxy(&c.proxy_name, c.proxy_server_port, "UseProxy")
-            .map_err(|e| UsageError(format!("--wsus-config {source}: {e}")))?;
-        if c.use_separate_proxy_for_ssl == Some(true) {
-            ssl_proxy = proxy(
-                &c.ssl_proxy_name,
-                c.ssl_proxy_server_port,
-                "UseSeparateProxyForSsl",
-            )
-            .map_err(|e| UsageError(format!("--wsus-config {source}: {e}")))?;
-        }
-        let needs_creds =
-            c.anonymous_proxy_access == Some(false) || c.has_proxy_password == Some(true);
-        if needs_creds && !has_user {
-            note(
-                Severity::Warn,
-                "WSUS authenticates to its proxy (AnonymousProxyAccess false / HasProxyPassword true), but the export holds no credentials: give --proxy-user (password in WSUSPROBE_PROXY_PASSWORD), or expect proxy/auth_required".into(),
-            );
-        }
-    }
+    let proxies = proxies(c, has_user, &mut findings)
+        .map_err(|e| UsageError(format!("--wsus-config {source}: {e}")))?;
     Ok(Derived {
         urls,
-        proxy: proxy_spec,
-        ssl_proxy,
+        proxies,
         lint: ConfigLint {
             source: source.to_string(),
             findings,
         },
     })
+}
+
+fn finding(severity: Severity, message: impl Into<String>) -> Finding {
+    Finding {
+        severity,
+        message: message.into(),
+    }
+}
+
+/// Syncing from Microsoft Update: the MUUrl, judged against the endpoint catalog.
+fn microsoft_update(
+    c: &WsusConfig,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<String>, UsageError> {
+    let mu = c
+        .mu_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .unwrap_or("https://sws.update.microsoft.com");
+    let url = format!(
+        "{}/ServerSyncWebService/ServerSyncWebService.asmx",
+        mu.trim_end_matches('/')
+    );
+    let parsed = Target::parse(&url)?;
+    match endpoints::rule_for(&parsed.host, &parsed.path).map(|r| r.status) {
+        Some(EndpointStatus::Decommissioned) => findings.push(finding(
+            Severity::Error,
+            format!(
+                "MUUrl {mu} is decommissioned: set MUUrl = https://sws.update.microsoft.com and RedirectorChangeNumber = 4002, then iisreset and restart WsusService"
+            ),
+        )),
+        Some(EndpointStatus::Legacy) => findings.push(finding(
+            Severity::Warn,
+            format!(
+                "MUUrl {mu} is the legacy endpoint: on Windows Server 2012 and later set MUUrl = https://sws.update.microsoft.com and RedirectorChangeNumber = 4002"
+            ),
+        )),
+        None => {}
+    }
+    if let Some(n) = c.redirector_change_number
+        && parsed.host == "sws.update.microsoft.com"
+        && n != 4002
+    {
+        findings.push(finding(
+            Severity::Warn,
+            format!("RedirectorChangeNumber is {n} with MUUrl sws: set it to 4002"),
+        ));
+    }
+    Ok(vec![url])
+}
+
+/// Syncing from an upstream WSUS server: its two web services and the self-update path.
+fn upstream_server(
+    c: &WsusConfig,
+    source: &str,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<String>, UsageError> {
+    let Some(name) = c
+        .upstream_wsus_server_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    else {
+        return Err(UsageError(format!(
+            "--wsus-config {source}: SyncFromMicrosoftUpdate is false but UpstreamWsusServerName is empty"
+        )));
+    };
+    let ssl = c.upstream_wsus_server_use_ssl.unwrap_or(false);
+    let port = c
+        .upstream_wsus_server_port_number
+        .unwrap_or(if ssl { 8531 } else { 8530 });
+    let scheme = if ssl { "https" } else { "http" };
+    // SelfUpdate stays on plain HTTP: with SSL, the HTTP port is the one below (8530 for 8531).
+    let http_port = if ssl { port - 1 } else { port };
+    let urls = vec![
+        format!("{scheme}://{name}:{port}/ServerSyncWebService/ServerSyncWebService.asmx"),
+        format!("{scheme}://{name}:{port}/ClientWebService/client.asmx"),
+        format!("http://{name}:{http_port}/selfupdate/iuident.cab"),
+    ];
+    if !name.contains('.') && name.parse::<std::net::IpAddr>().is_err() {
+        findings.push(finding(
+            Severity::Warn,
+            format!(
+                "the upstream server is named '{name}', a short (NetBIOS) name: with SSL its certificate must name exactly this — use the FQDN the certificate is issued to"
+            ),
+        ));
+    }
+    if ssl && ![8531, 443].contains(&port) {
+        findings.push(finding(
+            Severity::Info,
+            format!("SSL to the upstream on port {port}: WSUS 6.2+ uses 8531 (443 before)"),
+        ));
+    }
+    if !ssl && port == 8531 {
+        findings.push(finding(
+            Severity::Warn,
+            "port 8531 is WSUS's SSL port, but UpstreamWsusServerUseSsl is false",
+        ));
+    }
+    Ok(urls)
+}
+
+/// The proxies WSUS uses, and whether it authenticates to them.
+fn proxies(c: &WsusConfig, has_user: bool, findings: &mut Vec<Finding>) -> Result<Proxies, String> {
+    let mut p = Proxies::default();
+    if c.use_proxy != Some(true) {
+        return Ok(p);
+    }
+    p.proxy = proxy(&c.proxy_name, c.proxy_server_port, "UseProxy")?;
+    if c.use_separate_proxy_for_ssl == Some(true) {
+        p.ssl_proxy = proxy(
+            &c.ssl_proxy_name,
+            c.ssl_proxy_server_port,
+            "UseSeparateProxyForSsl",
+        )?;
+    }
+    let needs_creds = c.anonymous_proxy_access == Some(false) || c.has_proxy_password == Some(true);
+    if needs_creds && !has_user {
+        findings.push(finding(
+            Severity::Warn,
+            "WSUS authenticates to its proxy (AnonymousProxyAccess false / HasProxyPassword true), but the export holds no credentials: give --proxy-user (password in WSUSPROBE_PROXY_PASSWORD), or expect proxy/auth_required",
+        ));
+    }
+    Ok(p)
 }
 
 #[cfg(test)]
@@ -308,7 +294,10 @@ mod tests {
         let c: WsusConfig = serde_json::from_str(r#"{"SyncFromMicrosoftUpdate": false, "UpstreamWsusServerName": "wsus01", "UpstreamWsusServerPortNumber": 8531, "UpstreamWsusServerUseSsl": true, "UseProxy": true, "ProxyName": "proxy.contoso.test", "ProxyServerPort": 8080, "AnonymousProxyAccess": false}"#).unwrap();
         let d = derive(&c, "t", false).unwrap();
         assert_eq!(d.urls[2], "http://wsus01:8530/selfupdate/iuident.cab");
-        assert_eq!(d.proxy.unwrap().url, "http://proxy.contoso.test:8080");
+        assert_eq!(
+            d.proxies.proxy.unwrap().url,
+            "http://proxy.contoso.test:8080"
+        );
         assert_eq!(d.lint.findings.len(), 2, "{:?}", d.lint.findings);
         let c: WsusConfig =
             serde_json::from_str(r#"{"UseProxy": true, "ProxyName": null}"#).unwrap();

@@ -5,36 +5,51 @@
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read};
 
-use serde::Serialize;
-
+use crate::cli::LogsArgs;
+use crate::commands::{Out, complain, outcome, write_out};
+use crate::config::inputs;
+use crate::exit::Exit;
 use crate::knowledge::logpatterns::{LOG_PATTERNS, SCHANNEL_MARKER, TLS12_ENABLED};
 use crate::knowledge::winerr;
+use crate::model::logs::{Group, LogReport};
+use crate::render;
 
 /// Longest line kept; longer lines are cut (a binary file read by mistake stays bounded).
 const MAX_LINE: usize = 16 * 1024;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Group {
-    pub cause_id: &'static str,
-    pub cause: &'static str,
-    pub stage: &'static str,
-    pub count: usize,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub files: Vec<String>,
-    pub example: String,
-    pub check: &'static str,
+/// The logs to scan, and how to answer.
+#[derive(Debug)]
+pub struct LogsJob {
+    pub files: Vec<std::path::PathBuf>,
+    pub json: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LogReport {
-    pub files: Vec<String>,
-    pub lines: usize,
-    pub groups: Vec<Group>,
-    /// SCHANNEL startup lines seen, and whether one says TLS 1.2 is enabled.
-    pub schannel_lines: usize,
-    pub tls12_enabled: bool,
-    pub notes: Vec<String>,
+impl LogsJob {
+    pub fn from_args(args: &LogsArgs) -> LogsJob {
+        LogsJob {
+            files: args.files.clone(),
+            json: args.json,
+        }
+    }
+}
+
+/// Exit 0 when no failure was found, 1 when some were, 2 when a file cannot be read.
+pub fn run(job: LogsJob, out: Out<'_>) -> Exit {
+    let report = match scan_files(&job.files) {
+        Ok(r) => r,
+        Err(e) => {
+            complain(format_args!("error: {e}"));
+            return Exit::Usage;
+        }
+    };
+    let written = write_out(out, |o| {
+        if job.json {
+            render::logs::json(&report, o)
+        } else {
+            render::logs::text(&report, o)
+        }
+    });
+    outcome(written, report.groups.is_empty())
 }
 
 /// Reads lines from UTF-8 or UTF-16 text, detecting the encoding from the first bytes.
@@ -209,15 +224,15 @@ pub fn scan_reader<R: Read>(
             continue;
         };
         let g = groups.entry(p.id).or_insert_with(|| Group {
-            cause_id: p.id,
-            cause: p.cause,
-            stage: p.stage.as_str(),
+            cause_id: p.id.to_string(),
+            cause: p.cause.to_string(),
+            stage: p.stage,
             count: 0,
             first: current_time.clone(),
             last: None,
             files: Vec::new(),
             example: example(&line),
-            check: winerr::command_for(p.stage),
+            check: winerr::command_for(p.stage).to_string(),
         });
         g.count += 1;
         if g.first.is_none() {
@@ -239,7 +254,7 @@ pub fn scan_files(paths: &[std::path::PathBuf]) -> Result<LogReport, String> {
     let mut groups = BTreeMap::new();
     for path in paths {
         let name = path.display().to_string();
-        let f = std::fs::File::open(path).map_err(|e| format!("{name}: cannot open it: {e}"))?;
+        let f = inputs::open_log(path).map_err(|e| e.0)?;
         scan_reader(f, &name, &mut report, &mut groups).map_err(|e| format!("{name}: {e}"))?;
     }
     Ok(finish(report, groups))
@@ -258,7 +273,7 @@ pub fn scan_bytes(name: &str, bytes: &[u8]) -> Result<LogReport, String> {
 
 fn finish(mut report: LogReport, groups: BTreeMap<&'static str, Group>) -> LogReport {
     let mut list: Vec<Group> = groups.into_values().collect();
-    list.sort_by(|a, b| b.count.cmp(&a.count).then(a.cause_id.cmp(b.cause_id)));
+    list.sort_by(|a, b| b.count.cmp(&a.count).then(a.cause_id.cmp(&b.cause_id)));
     report.groups = list;
     let wsus_log = report
         .files
@@ -299,14 +314,7 @@ mod tests {
         let text = "2026-11-20 10:00:00 x\r\nThe client and server cannot communicate, because they do not possess a common algorithm\r\n";
         let mut bytes = vec![0xff, 0xfe];
         bytes.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
-        let mut r = LogReport {
-            files: vec![],
-            lines: 0,
-            groups: vec![],
-            schannel_lines: 0,
-            tls12_enabled: false,
-            notes: vec![],
-        };
+        let mut r = LogReport::default();
         let mut g = BTreeMap::new();
         scan_reader(&bytes[..], "x", &mut r, &mut g).unwrap();
         assert_eq!(r.lines, 2);
@@ -315,14 +323,7 @@ mod tests {
             Some("2026-11-20 10:00:00")
         );
         let long = "a".repeat(MAX_LINE * 3) + "\nsecond\n";
-        let mut r2 = LogReport {
-            files: vec![],
-            lines: 0,
-            groups: vec![],
-            schannel_lines: 0,
-            tls12_enabled: false,
-            notes: vec![],
-        };
+        let mut r2 = LogReport::default();
         scan_reader(long.as_bytes(), "y", &mut r2, &mut BTreeMap::new()).unwrap();
         assert_eq!(r2.lines, 2);
         // garbage bytes never panic

@@ -1,42 +1,50 @@
 //! `wsusprobe explain CODE|TEXT`: what a Windows/WSUS error means, which probe stage and kind
 //! reproduce it, and the command to run. Everything comes from the tables the verdicts use.
 
-use serde::Serialize;
-
+use crate::cli::ExplainArgs;
+use crate::commands::{Out, outcome, write_out};
+use crate::exit::Exit;
 use crate::knowledge::{codes, winerr};
+use crate::model::explain::{CodeInfo, Explanation, Match};
+use crate::render;
 
-#[derive(Debug, Serialize)]
-pub struct CodeInfo {
-    pub code: String,
-    pub name: &'static str,
-    pub meaning: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Match {
-    pub stage: &'static str,
-    pub kind: &'static str,
-    pub windows_error: &'static str,
-    pub wsus_log: &'static str,
-    pub advice: &'static str,
-    pub command: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Explanation {
+/// What `explain` looks up, and how to answer.
+#[derive(Debug)]
+pub struct ExplainJob {
     pub query: String,
-    pub code: Option<CodeInfo>,
-    pub matches: Vec<Match>,
+    pub json: bool,
+}
+
+impl ExplainJob {
+    pub fn from_args(args: &ExplainArgs) -> ExplainJob {
+        ExplainJob {
+            query: args.query.join(" "),
+            json: args.json,
+        }
+    }
+}
+
+/// Exit 0 when something matched, 1 when nothing did.
+pub fn run(job: ExplainJob, out: Out<'_>) -> Exit {
+    let e = explain(&job.query);
+    let written = write_out(out, |o| {
+        if job.json {
+            render::explain::json(&e, o)
+        } else {
+            render::explain::text(&e, o)
+        }
+    });
+    outcome(written, !e.matches.is_empty())
 }
 
 fn matched(f: &'static winerr::Fact) -> Match {
     Match {
-        stage: f.stage.as_str(),
-        kind: f.kind.as_str(),
-        windows_error: f.code,
-        wsus_log: f.wsus_log,
-        advice: f.advice,
-        command: winerr::command_for(f.stage),
+        stage: f.stage,
+        kind: f.kind,
+        windows_error: f.code.to_string(),
+        wsus_log: f.wsus_log.to_string(),
+        advice: f.advice.to_string(),
+        command: winerr::command_for(f.stage).to_string(),
     }
 }
 
@@ -47,6 +55,8 @@ fn normalize(s: &str) -> String {
         .join(" ")
 }
 
+/// The code's meaning and the verdicts that produce it, or the verdicts whose WSUS log line
+/// contains the text.
 pub fn explain(query: &str) -> Explanation {
     if let Some(code) = codes::parse_code(query) {
         let info = codes::lookup(code);
@@ -62,8 +72,8 @@ pub fn explain(query: &str) -> Explanation {
             query: query.to_string(),
             code: info.map(|i| CodeInfo {
                 code: codes::hex(i.hresult),
-                name: i.name,
-                meaning: i.meaning,
+                name: i.name.to_string(),
+                meaning: i.meaning.to_string(),
             }),
             matches,
         };
@@ -88,29 +98,30 @@ pub fn explain(query: &str) -> Explanation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Kind, Stage};
 
     #[test]
     fn codes_and_texts() {
         let e = explain("0x80072F8F");
         assert_eq!(
-            e.code.as_ref().map(|c| c.name),
+            e.code.as_ref().map(|c| c.name.as_str()),
             Some("ERROR_WINHTTP_SECURE_FAILURE")
         );
-        let stages: Vec<&str> = e.matches.iter().map(|m| m.stage).collect();
+        let stages: Vec<Stage> = e.matches.iter().map(|m| m.stage).collect();
         assert!(
-            stages.contains(&"certificate") && stages.contains(&"clock"),
+            stages.contains(&Stage::Certificate) && stages.contains(&Stage::Clock),
             "{stages:?}"
         );
         let e = explain("12007");
-        assert!(e.matches.iter().all(|m| m.stage == "dns") && !e.matches.is_empty());
+        assert!(e.matches.iter().all(|m| m.stage == Stage::Dns) && !e.matches.is_empty());
         let e = explain("do not possess a common algorithm");
         assert_eq!(e.matches.len(), 1);
         assert_eq!(
             (e.matches[0].stage, e.matches[0].kind),
-            ("tls", "no_common_cipher")
+            (Stage::Tls, Kind::NoCommonCipher)
         );
         let e = explain("HTTP status 407");
-        assert!(e.matches.iter().all(|m| m.stage == "proxy") && !e.matches.is_empty());
+        assert!(e.matches.iter().all(|m| m.stage == Stage::Proxy) && !e.matches.is_empty());
         assert!(
             explain("The underlying connection was closed")
                 .matches

@@ -2,19 +2,76 @@
 //! SelfUpdate over plain HTTP, the client and sync services over the configured scheme — and the
 //! classic mismatches read from the results.
 
-use crate::model::{PathReport, Report};
-use crate::wsusconfig::{ConfigLint, Finding, Severity};
+use crate::cli::{RouteArg, UpstreamArgs};
+use crate::commands::{Out, format_of, interrupted, probe, reported, write_out};
+use crate::config::{Config, Network, Proxies, Routing, TlsSettings};
+use crate::exit::Exit;
+use crate::model::{ConfigLint, Finding, Kind, PathReport, Report, Severity, Stage};
+use crate::render::{self, Format};
+use crate::target::{Target, UsageError, bracketed, parse_host_port, usage};
+
+/// What `wsusprobe upstream` checks.
+#[derive(Debug)]
+pub struct UpstreamJob {
+    pub cfg: Config,
+    pub format: Format,
+    pub host: String,
+    pub port: u16,
+    pub ssl: bool,
+}
+
+impl UpstreamJob {
+    pub fn from_args(args: &UpstreamArgs) -> Result<UpstreamJob, UsageError> {
+        let (host, _) = parse_host_port(&args.host)?;
+        let port = args.port.unwrap_or(if args.ssl { 8531 } else { 8530 });
+        if port < 2 || port == u16::MAX {
+            return usage(format!("--port {port}: not a usable WSUS port"));
+        }
+        let urls: Vec<String> = paths(&host, port, args.ssl)
+            .into_iter()
+            .map(|(_, u)| u)
+            .collect();
+        let targets = Target::parse_all(&urls)?;
+        let net = Network::from_args(&args.net)?;
+        let route = Routing::from_args(&args.net, RouteArg::Auto, Proxies::default())?;
+        let tls = TlsSettings::with_ca_files(&args.report.ca_file)?;
+        Ok(UpstreamJob {
+            cfg: Config::new(targets, net, route, tls),
+            format: format_of(args.report.format, args.report.json),
+            host,
+            port,
+            ssl: args.ssl,
+        })
+    }
+}
+
+/// The paths, then the findings read from them. The extra SSL-port probe (without `--ssl`) is
+/// there to explain, not to fail the run; a finding of severity error fails it.
+pub fn run(job: UpstreamJob, out: Out<'_>) -> Exit {
+    let Some(mut report) = probe(job.cfg, job.format) else {
+        return Exit::Internal;
+    };
+    if let Some(exit) = interrupted(&report, job.format, out) {
+        return exit;
+    }
+    let lint = findings(&job.host, job.port, job.ssl, &report);
+    if !job.ssl
+        && let Some(last) = report.paths.last_mut()
+    {
+        last.ok = true;
+    }
+    report.ok = report.paths.iter().all(|p| p.ok) && !lint.has_errors();
+    report.config = Some(lint);
+    let written = write_out(out, |o| render::render(&report, job.format, o));
+    reported(written, &report)
+}
 
 /// The paths probed, in order: (label, url).
 pub fn paths(host: &str, port: u16, ssl: bool) -> Vec<(String, String)> {
     let scheme = if ssl { "https" } else { "http" };
     let http_port = if ssl { port.saturating_sub(1) } else { port };
     let ssl_port = if ssl { port } else { port + 1 };
-    let h = if host.contains(':') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    };
+    let h = bracketed(host);
     let mut v = vec![
         (
             "selfupdate".into(),
@@ -39,10 +96,8 @@ pub fn paths(host: &str, port: u16, ssl: bool) -> Vec<(String, String)> {
     v
 }
 
-fn kind(p: &PathReport) -> Option<(&'static str, &'static str)> {
-    p.verdict
-        .as_ref()
-        .map(|v| (v.stage.as_str(), v.kind.as_str()))
+fn kind(p: &PathReport) -> Option<(Stage, Kind)> {
+    p.verdict.as_ref().map(|v| (v.stage, v.kind))
 }
 
 /// Read the classic hierarchy mismatches out of the probe results.
@@ -58,16 +113,16 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
     let client = by("client");
     let ssl_port = by("ssl-port");
     if let Some(p) = selfupdate
-        && matches!(kind(p), Some(("http", "forbidden")))
+        && matches!(kind(p), Some((Stage::Http, Kind::Forbidden)))
     {
         note(Severity::Error, "SelfUpdate answers 403 over HTTP: the SelfUpdate virtual directory must not require SSL (it breaks client self-update)".into());
     }
     match (client, ssl_port) {
         (Some(c), Some(s))
-            if matches!(kind(c), Some(("http", "forbidden")))
+            if matches!(kind(c), Some((Stage::Http, Kind::Forbidden)))
                 && s.verdict
                     .as_ref()
-                    .is_none_or(|v| v.stage.as_str() != "tcp" && v.stage.as_str() != "tls") =>
+                    .is_none_or(|v| !matches!(v.stage, Stage::Tcp | Stage::Tls)) =>
         {
             note(
                 Severity::Error,
@@ -78,7 +133,7 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
                 ),
             );
         }
-        (Some(c), _) if matches!(kind(c), Some(("tcp", "refused"))) => {
+        (Some(c), _) if matches!(kind(c), Some((Stage::Tcp, Kind::Refused))) => {
             let other = if ssl { port - 1 } else { port + 1 };
             note(
                 Severity::Error,
@@ -90,7 +145,7 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
         _ => {}
     }
     if let Some(c) = client
-        && matches!(kind(c), Some(("tls", "not_tls")))
+        && matches!(kind(c), Some((Stage::Tls, Kind::NotTls)))
     {
         note(
             Severity::Error,
@@ -103,7 +158,7 @@ pub fn findings(host: &str, port: u16, ssl: bool, report: &Report) -> ConfigLint
     if report
         .paths
         .iter()
-        .any(|p| matches!(kind(p), Some(("certificate", "name_mismatch"))))
+        .any(|p| matches!(kind(p), Some((Stage::Certificate, Kind::NameMismatch))))
     {
         let short = !host.contains('.') && host.parse::<std::net::IpAddr>().is_err();
         note(

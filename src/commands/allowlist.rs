@@ -1,0 +1,99 @@
+//! `wsusprobe allowlist`: the endpoint catalog swept as ordinary paths; a path is `blocked` when
+//! it stops at dns, tcp, proxy or tls. Legacy entries never fail the run on their own.
+
+use crate::cli::{AllowlistArgs, RoleArg, RouteArg};
+use crate::commands::{Out, format_of, interrupted, probe, reported, write_out};
+use crate::config::{Config, Network, Proxies, Routing, TlsSettings, inputs};
+use crate::exit::Exit;
+use crate::knowledge::endpoints::{CATALOG, CatalogEntry, Role};
+use crate::model::{ConfigLint, Report};
+use crate::render::{self, Format};
+use crate::target::{Target, UsageError, usage};
+
+#[derive(Debug)]
+pub struct AllowlistJob {
+    pub cfg: Config,
+    pub format: Format,
+    /// The catalog entries swept, in the order of `cfg.targets`.
+    pub entries: Vec<&'static CatalogEntry>,
+    pub lint: Option<ConfigLint>,
+    /// `--list`: print the catalog, probe nothing.
+    pub list_only: bool,
+}
+
+fn role(r: RoleArg) -> Role {
+    match r {
+        RoleArg::Sync => Role::Sync,
+        RoleArg::Content => Role::Content,
+        RoleArg::Client => Role::Client,
+        RoleArg::Catalog => Role::Catalog,
+        RoleArg::Redirect => Role::Redirect,
+        RoleArg::Legacy => Role::Legacy,
+    }
+}
+
+impl AllowlistJob {
+    pub fn from_args(args: &AllowlistArgs) -> Result<AllowlistJob, UsageError> {
+        let roles: Vec<Role> = args.only.iter().map(|r| role(*r)).collect();
+        let entries: Vec<&'static CatalogEntry> = CATALOG
+            .iter()
+            .filter(|e| roles.is_empty() || roles.contains(&e.role))
+            .filter(|e| {
+                args.host.is_empty() || args.host.iter().any(|h| e.host.contains(h.as_str()))
+            })
+            .collect();
+        if entries.is_empty() {
+            return usage("--only/--host leave no catalog entry to probe (see allowlist --list)");
+        }
+        let urls: Vec<String> = entries.iter().map(|e| e.url()).collect();
+        let targets = Target::parse_all(&urls)?;
+        let derived = match &args.wsus_config {
+            None => None,
+            Some(path) => Some(inputs::wsus_config(path, args.net.proxy_user.is_some())?),
+        };
+        let (configured, lint) = match derived {
+            Some(d) => (d.proxies, Some(d.lint)),
+            None => (Proxies::default(), None),
+        };
+        let net = Network::from_args(&args.net)?;
+        let route = Routing::from_args(&args.net, RouteArg::Auto, configured)?;
+        let tls = TlsSettings::with_ca_files(&args.report.ca_file)?;
+        Ok(AllowlistJob {
+            cfg: Config::new(targets, net, route, tls),
+            format: format_of(args.report.format, args.report.json),
+            entries,
+            lint,
+            list_only: args.list,
+        })
+    }
+}
+
+pub fn run(job: AllowlistJob, out: Out<'_>) -> Exit {
+    if job.list_only {
+        let written = write_out(out, render::allowlist::list);
+        return if written { Exit::Ok } else { Exit::Internal };
+    }
+    let Some(mut report) = probe(job.cfg, job.format) else {
+        return Exit::Internal;
+    };
+    report.config = job.lint;
+    if let Some(exit) = interrupted(&report, job.format, out) {
+        return exit;
+    }
+    judge(&mut report, &job.entries);
+    let written = write_out(out, |o| match job.format {
+        Format::Text => render::allowlist::table(&report, &job.entries, o),
+        other => render::render(&report, other, o),
+    });
+    reported(written, &report)
+}
+
+/// The sweep probes each entry once (route `auto`), so `report.paths[i]` is `entries[i]`: the
+/// run is OK when every non-legacy path is.
+pub fn judge(report: &mut Report, entries: &[&CatalogEntry]) {
+    report.ok = report
+        .paths
+        .iter()
+        .zip(entries)
+        .all(|(p, e)| p.ok || e.role == Role::Legacy);
+}

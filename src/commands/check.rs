@@ -1,0 +1,57 @@
+//! `wsusprobe check [URL…]`: probe URLs stage by stage (default: the WSUS sync service), or the
+//! route a WSUS configuration export describes, and name the first stage that breaks.
+
+use crate::cli::CheckArgs;
+use crate::commands::{Out, format_of, probe, reported, write_out};
+use crate::config::{Config, Network, Proxies, Routing, TlsSettings, inputs};
+use crate::exit::Exit;
+use crate::knowledge::endpoints;
+use crate::model::ConfigLint;
+use crate::render::{self, Format};
+use crate::target::{Target, UsageError};
+
+#[derive(Debug)]
+pub struct CheckJob {
+    pub cfg: Config,
+    pub format: Format,
+    /// Findings from `--wsus-config`, shown before the paths.
+    pub lint: Option<ConfigLint>,
+}
+
+impl CheckJob {
+    pub fn from_args(args: &CheckArgs) -> Result<CheckJob, UsageError> {
+        let derived = match &args.wsus_config {
+            None => None,
+            Some(path) => Some(inputs::wsus_config(path, args.net.proxy_user.is_some())?),
+        };
+        let (targets, configured, lint) = match derived {
+            Some(d) => (Target::parse_all(&d.urls)?, d.proxies, Some(d.lint)),
+            None if args.urls.is_empty() => (
+                Target::parse_all(&[endpoints::DEFAULT_TARGET])?,
+                Proxies::default(),
+                None,
+            ),
+            None => (Target::parse_all(&args.urls)?, Proxies::default(), None),
+        };
+        // Credentials last: a bad flag elsewhere must not cost a password prompt.
+        let tls = TlsSettings::from_check_args(args)?;
+        let net = Network::from_args(&args.net)?;
+        let route = Routing::from_args(&args.net, args.route, configured)?;
+        let mut cfg = Config::new(targets, net, route, tls);
+        cfg.strict = args.strict;
+        Ok(CheckJob {
+            cfg,
+            format: format_of(args.format, args.json),
+            lint,
+        })
+    }
+}
+
+pub fn run(job: CheckJob, out: Out<'_>) -> Exit {
+    let Some(mut report) = probe(job.cfg, job.format) else {
+        return Exit::Internal;
+    };
+    report.config = job.lint;
+    let written = write_out(out, |o| render::render(&report, job.format, o));
+    reported(written, &report)
+}

@@ -1,0 +1,123 @@
+//! Every read of a file, the environment or the terminal happens here, bounded and with a
+//! one-line error (exit 2) naming the flag it came from.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use secrecy::SecretString;
+
+use crate::config::wsus;
+use crate::target::{UsageError, usage};
+
+/// The variable the proxy password is read from.
+pub const PASSWORD_ENV: &str = "WSUSPROBE_PROXY_PASSWORD";
+
+/// The most an input file (WSUS export, plan) may hold; CA bundles get four times as much.
+pub const INPUT_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// Read a file named on the command line, refusing one larger than `limit` bytes (a wrong path
+/// can name a disk image) with a one-line error.
+pub fn read_input(path: &Path, flag: &str, limit: u64) -> Result<Vec<u8>, UsageError> {
+    use std::io::Read;
+    let shown = path.display();
+    let cannot = |e: std::io::Error| UsageError(format!("{flag} {shown}: cannot read it: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(UsageError(format!(
+            "{flag} {shown}: larger than {} MiB; is it the right file?",
+            limit / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The proxy password: from WSUSPROBE_PROXY_PASSWORD, else asked on the terminal without echo.
+pub fn proxy_password(user: &str) -> Result<SecretString, UsageError> {
+    if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        return Ok(SecretString::from(p));
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("Proxy password for {user}: "))
+            .map(SecretString::from)
+            .map_err(|e| UsageError(format!("cannot read the proxy password: {e}")));
+    }
+    usage(format!(
+        "--proxy-user {user}: set the password in {PASSWORD_ENV} (there is no terminal to ask on)"
+    ))
+}
+
+/// A log file for `wsusprobe logs`, opened to be streamed (logs can be large: no size limit).
+pub fn open_log(path: &Path) -> Result<std::fs::File, UsageError> {
+    std::fs::File::open(path)
+        .map_err(|e| UsageError(format!("{}: cannot open it: {e}", path.display())))
+}
+
+/// The proxy variables curl and most tools read (`--proxy-from-env`): each upper case first.
+#[derive(Debug, Default)]
+pub struct ProxyEnvironment {
+    pub http: Option<String>,
+    pub https: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+pub fn proxy_environment() -> ProxyEnvironment {
+    let var = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    ProxyEnvironment {
+        http: var(&["HTTP_PROXY", "http_proxy"]),
+        https: var(&["HTTPS_PROXY", "https_proxy"]),
+        no_proxy: var(&["NO_PROXY", "no_proxy"]),
+    }
+}
+
+/// The `--wsus-config` export, read, parsed and turned into targets, proxies and findings.
+pub fn wsus_config(path: &Path, has_user: bool) -> Result<wsus::Derived, UsageError> {
+    let shown = path.display().to_string();
+    let bytes = read_input(path, "--wsus-config", INPUT_LIMIT)?;
+    let c = wsus::parse(&bytes, &shown)?;
+    wsus::derive(&c, &shown, has_user)
+}
+
+/// Every certificate of every `--ca-file`, with the file it came from.
+pub fn ca_files(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<(CertificateDer<'static>, String)>, UsageError> {
+    let mut out = Vec::new();
+    for path in paths {
+        for cert in load_pem_certs(path)? {
+            out.push((cert, path.display().to_string()));
+        }
+    }
+    Ok(out)
+}
+
+fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, UsageError> {
+    let shown = path.display();
+    let data = read_input(path, "--ca-file", 4 * INPUT_LIMIT)?;
+    let mut certs = Vec::new();
+    for item in CertificateDer::pem_slice_iter(&data) {
+        let cert =
+            item.map_err(|e| UsageError(format!("--ca-file {shown}: not valid PEM: {e}")))?;
+        if x509_parser::parse_x509_certificate(&cert).is_err() {
+            return usage(format!(
+                "--ca-file {shown}: a CERTIFICATE block does not hold a valid X.509 certificate"
+            ));
+        }
+        certs.push(cert);
+    }
+    if certs.is_empty() {
+        return usage(format!(
+            "--ca-file {shown}: no '-----BEGIN CERTIFICATE-----' block found"
+        ));
+    }
+    Ok(certs)
+}

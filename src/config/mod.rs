@@ -1,0 +1,44 @@
+//! The validated settings of a probe run, grouped: the targets, the network (resolver, overrides,
+//! time limits), the route (proxies, credentials, mode) and TLS (offer, extra trust anchors). Each
+//! group is built once from the command line; every exit-2 error is born here or in `target`.
+//! `inputs` is the only place that reads files, the environment or the terminal.
+
+use std::time::SystemTime;
+
+pub mod inputs;
+pub mod network;
+pub mod route;
+pub mod tls;
+pub mod wsus;
+
+pub use network::Network;
+pub use route::{Proxies, RouteMode, Routing};
+pub use tls::{TlsSettings, TlsVersion};
+
+use crate::target::Target;
+
+/// Everything a probe run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub targets: Vec<Target>,
+    pub net: Network,
+    pub route: Routing,
+    pub tls: TlsSettings,
+    /// `--strict`: warnings fail the run too.
+    pub strict: bool,
+    /// The local clock, read once: certificates are judged against it.
+    pub now: SystemTime,
+}
+
+impl Config {
+    pub fn new(targets: Vec<Target>, net: Network, route: Routing, tls: TlsSettings) -> Config {
+        Config {
+            targets,
+            net,
+            route,
+            tls,
+            strict: false,
+            now: SystemTime::now(),
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Which route each target takes: the proxies (command line, WSUS configuration or environment),
+//! the hosts that bypass them, the credentials, and the route mode. The rules that apply them to
+//! a target are the probe's (`probe::route`).
+
+use std::sync::Arc;
+
+use crate::auth::{ProxyAuth, SchemeChoice};
+use crate::cli::{NetArgs, ProxyAuthArg, RouteArg};
+use crate::config::inputs;
+use crate::target::{ProxySpec, UsageError, usage};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteMode {
+    /// Through the proxy when one applies to the target, else direct.
+    Auto,
+    Direct,
+    Proxy,
+    /// Each target twice: direct and through its proxy.
+    Both,
+}
+
+/// The proxies WSUS is set up with: one for everything, and optionally one for https://.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxies {
+    pub proxy: Option<ProxySpec>,
+    /// Proxy for https:// targets when it differs (WSUS's UseSeparateProxyForSsl).
+    pub ssl_proxy: Option<ProxySpec>,
+}
+
+impl Proxies {
+    fn any(&self) -> bool {
+        self.proxy.is_some() || self.ssl_proxy.is_some()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Routing {
+    pub proxies: Proxies,
+    pub auth: Option<Arc<ProxyAuth>>,
+    /// Host suffixes that bypass the proxy (from NO_PROXY with --proxy-from-env).
+    pub no_proxy: Vec<String>,
+    pub mode: RouteMode,
+}
+
+impl Routing {
+    /// The route settings of the command line. `configured` holds the proxies a WSUS
+    /// configuration names; the command line's own proxy flags win over them.
+    pub fn from_args(
+        net: &NetArgs,
+        route: RouteArg,
+        configured: Proxies,
+    ) -> Result<Routing, UsageError> {
+        let (proxies, no_proxy) = if net.no_proxy {
+            (Proxies::default(), Vec::new())
+        } else {
+            proxies_of(net, configured)?
+        };
+        let mode = match (net.no_proxy, route) {
+            (true, _) | (_, RouteArg::Direct) => RouteMode::Direct,
+            (_, RouteArg::Auto) => RouteMode::Auto,
+            (_, RouteArg::Proxy) => RouteMode::Proxy,
+            (_, RouteArg::Both) => RouteMode::Both,
+        };
+        if matches!(mode, RouteMode::Proxy | RouteMode::Both) && !proxies.any() {
+            return usage(
+                "--route proxy/both needs a proxy: give --proxy (or --ssl-proxy, or --proxy-from-env)",
+            );
+        }
+        let auth = match &net.proxy_user {
+            None => None,
+            Some(_) if !proxies.any() || mode == RouteMode::Direct => {
+                return usage("--proxy-user is given but no proxy is used");
+            }
+            Some(user) => Some(Arc::new(credentials(user, net.proxy_auth)?)),
+        };
+        Ok(Routing {
+            proxies,
+            auth,
+            no_proxy,
+            mode,
+        })
+    }
+}
+
+/// The proxies from the flags, else the configured ones, else (with --proxy-from-env) the
+/// environment's; and the NO_PROXY list.
+fn proxies_of(net: &NetArgs, configured: Proxies) -> Result<(Proxies, Vec<String>), UsageError> {
+    let mut p = if net.proxy.is_none() && net.ssl_proxy.is_none() {
+        configured
+    } else {
+        Proxies::default()
+    };
+    if let Some(u) = &net.proxy {
+        p.proxy = Some(ProxySpec::parse(u, "--proxy")?);
+    }
+    if let Some(u) = &net.ssl_proxy {
+        p.ssl_proxy = Some(ProxySpec::parse(u, "--ssl-proxy")?);
+    }
+    let mut no_proxy = Vec::new();
+    if net.proxy_from_env {
+        let env = inputs::proxy_environment();
+        if p.proxy.is_none()
+            && let Some(v) = &env.http
+        {
+            p.proxy = Some(ProxySpec::parse(v, "HTTP_PROXY")?);
+        }
+        if p.ssl_proxy.is_none()
+            && let Some(v) = &env.https
+        {
+            p.ssl_proxy = Some(ProxySpec::parse(v, "HTTPS_PROXY")?);
+        }
+        if let Some(v) = &env.no_proxy {
+            no_proxy = v
+                .split(',')
+                .map(|h| h.trim().trim_start_matches('.').to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect();
+        }
+    }
+    Ok((p, no_proxy))
+}
+
+fn credentials(user: &str, scheme: ProxyAuthArg) -> Result<ProxyAuth, UsageError> {
+    if user.is_empty() || user.contains(':') {
+        return usage("--proxy-user: the user name must be non-empty and contain no ':'");
+    }
+    Ok(ProxyAuth {
+        user: user.to_string(),
+        password: inputs::proxy_password(user)?,
+        scheme: match scheme {
+            ProxyAuthArg::Auto => SchemeChoice::Auto,
+            ProxyAuthArg::Basic => SchemeChoice::Basic,
+            ProxyAuthArg::Ntlm => SchemeChoice::Ntlm,
+        },
+    })
+}

@@ -1,0 +1,301 @@
+//! The report contract (see DESIGN.md): what every renderer reads and what CI scripts parse.
+//!
+//! `paths[].ok`, `verdict.stage`, `verdict.kind` and `stages[].status` are the stable keys.
+//! Every type here serialises and deserialises (a saved report reads back), and the module
+//! imports nothing else of this crate. Nothing here does I/O.
+
+pub mod ciphers;
+pub mod explain;
+pub mod lint;
+pub mod logs;
+pub mod plan;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use lint::{ConfigLint, Finding, Severity};
+
+/// An enum whose wire names are written once: serde reads and writes them, and `as_str`,
+/// `Display`, `FromStr` and `ALL` give the same names to renderers, plans and `explain`.
+macro_rules! named {
+    ($(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident = $text:literal,)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The wire name (the JSON value).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                        format!("'{s}' is not one of: {}", names.join(", "))
+                    })
+            }
+        }
+    };
+}
+pub(crate) use named;
+
+named! {
+    /// The stages of one probed path, in the order they run.
+    pub enum Stage {
+        Endpoint = "endpoint",
+        Dns = "dns",
+        Tcp = "tcp",
+        Proxy = "proxy",
+        Tls = "tls",
+        Certificate = "certificate",
+        Clock = "clock",
+        Http = "http",
+    }
+}
+
+named! {
+    pub enum Status {
+        Pass = "pass",
+        Warn = "warn",
+        Fail = "fail",
+        Skip = "skip",
+    }
+}
+
+named! {
+    /// Failure (and warning) kinds; the names are part of the contract.
+    pub enum Kind {
+        // endpoint
+        DecommissionedEndpoint = "decommissioned_endpoint",
+        LegacyEndpoint = "legacy_endpoint",
+        // dns
+        Nxdomain = "nxdomain",
+        NoRecords = "no_records",
+        Servfail = "servfail",
+        Refused = "refused",
+        // shared by several stages
+        Timeout = "timeout",
+        Unreachable = "unreachable",
+        Reset = "reset",
+        Closed = "closed",
+        // proxy
+        AuthRequired = "auth_required",
+        AuthRejected = "auth_rejected",
+        UpstreamDnsFailed = "upstream_dns_failed",
+        UpstreamUnreachable = "upstream_unreachable",
+        UpstreamTimeout = "upstream_timeout",
+        Unavailable = "unavailable",
+        // tls
+        ProtocolVersion = "protocol_version",
+        NoCommonCipher = "no_common_cipher",
+        NotTls = "not_tls",
+        /// TLS framing or a handshake message that breaks the protocol (lengths, sizes, order).
+        Malformed = "malformed",
+        Alert = "alert",
+        // certificate
+        Expired = "expired",
+        NotYetValid = "not_yet_valid",
+        NameMismatch = "name_mismatch",
+        UnknownIssuer = "unknown_issuer",
+        IncompleteChain = "incomplete_chain",
+        SelfSigned = "self_signed",
+        Intercepted = "intercepted",
+        BadSignature = "bad_signature",
+        UnknownCriticalExtension = "unknown_critical_extension",
+        // clock
+        Skew = "skew",
+        // http
+        Unauthorized = "unauthorized",
+        Forbidden = "forbidden",
+        NotFound = "not_found",
+        ServerError = "server_error",
+        BadGateway = "bad_gateway",
+        ServiceUnavailable = "service_unavailable",
+        SoapFault = "soap_fault",
+        NotService = "not_service",
+        NotHttp = "not_http",
+        UnexpectedStatus = "unexpected_status",
+    }
+}
+
+named! {
+    pub enum RouteKind {
+        Direct = "direct",
+        Proxy = "proxy",
+    }
+}
+
+/// The result of one stage: data only, formatted by the renderers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StageResult {
+    pub stage: Stage,
+    pub status: Status,
+    pub kind: Option<Kind>,
+    pub elapsed_ms: f64,
+    pub message: String,
+    /// Stage-specific evidence (addresses, negotiated suite, chain summary, skew, status line…).
+    pub detail: Value,
+    /// The HTTP status a proxy answered with, when the verdict's Windows code follows it (also in
+    /// `detail.status`; kept typed here for the verdict, and not serialized twice).
+    #[serde(skip)]
+    pub answer_status: Option<u16>,
+}
+
+impl StageResult {
+    fn new(
+        stage: Stage,
+        status: Status,
+        kind: Option<Kind>,
+        message: String,
+        detail: Value,
+    ) -> Self {
+        Self {
+            stage,
+            status,
+            kind,
+            elapsed_ms: 0.0,
+            message,
+            detail,
+            answer_status: None,
+        }
+    }
+
+    pub fn pass(stage: Stage, message: impl Into<String>, detail: Value) -> Self {
+        Self::new(stage, Status::Pass, None, message.into(), detail)
+    }
+
+    pub fn fail(stage: Stage, kind: Kind, message: impl Into<String>, detail: Value) -> Self {
+        Self::new(stage, Status::Fail, Some(kind), message.into(), detail)
+    }
+
+    pub fn warn(
+        stage: Stage,
+        kind: Option<Kind>,
+        message: impl Into<String>,
+        detail: Value,
+    ) -> Self {
+        Self::new(stage, Status::Warn, kind, message.into(), detail)
+    }
+
+    pub fn skip(stage: Stage, message: impl Into<String>) -> Self {
+        let empty = Value::Object(Default::default());
+        Self::new(stage, Status::Skip, None, message.into(), empty)
+    }
+
+    /// Record the HTTP status the peer answered with, in the detail and typed.
+    pub fn with_answer_status(mut self, status: u16) -> Self {
+        self.detail["status"] = serde_json::json!(status);
+        self.answer_status = Some(status);
+        self
+    }
+
+    pub fn with_elapsed(mut self, elapsed: std::time::Duration) -> Self {
+        self.elapsed_ms = (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+        self
+    }
+
+    pub fn failed(&self) -> bool {
+        self.status == Status::Fail
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Route {
+    pub kind: RouteKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
+}
+
+impl Route {
+    pub fn direct() -> Self {
+        Self {
+            kind: RouteKind::Direct,
+            proxy: None,
+        }
+    }
+
+    pub fn proxy(url: impl Into<String>) -> Self {
+        Self {
+            kind: RouteKind::Proxy,
+            proxy: Some(url.into()),
+        }
+    }
+}
+
+/// The first failing stage of a path, with what Windows would say and what to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verdict {
+    pub stage: Stage,
+    pub kind: Kind,
+    pub message: String,
+    /// The HRESULT WSUS/WinHTTP would log for this failure, e.g. "0x80072EE7".
+    pub windows_error: Option<String>,
+    /// Its symbolic name, e.g. "ERROR_WINHTTP_NAME_NOT_RESOLVED".
+    pub windows_error_name: Option<String>,
+    /// The .NET text WSUS writes to SoftwareDistribution.log for it.
+    pub wsus_log: Option<String>,
+    pub advice: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PathReport {
+    pub target: String,
+    pub route: Route,
+    pub ok: bool,
+    pub verdict: Option<Verdict>,
+    pub elapsed_ms: f64,
+    pub stages: Vec<StageResult>,
+}
+
+impl PathReport {
+    pub fn has_warnings(&self) -> bool {
+        self.stages.iter().any(|s| s.status == Status::Warn)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub tool: String,
+    pub version: String,
+    pub started_at: String,
+    pub ok: bool,
+    /// Set when the run was stopped (Ctrl-C) before every path finished; `paths` then holds only
+    /// the finished ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<Interrupted>,
+    /// Findings about the WSUS configuration read with --wsus-config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigLint>,
+    pub paths: Vec<PathReport>,
+}
+
+/// How far an interrupted run got.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Interrupted {
+    pub finished: usize,
+    pub planned: usize,
+}

@@ -1,0 +1,259 @@
+//! Stage `proxy`: open a tunnel with `CONNECT host:port`, answer a 407 with Basic or NTLM
+//! credentials (see `auth`), and classify the proxy's answer by its own error marker and status.
+//! `wire` reads and writes the proxy's messages, `negotiate` runs the authentication legs, and
+//! `forward` sends an http:// request through the proxy as WinHTTP does (no tunnel).
+//!
+//! Credentials only ever go into the `Proxy-Authorization` header: never into a message, a detail
+//! or a log.
+
+mod forward;
+mod negotiate;
+pub mod wire;
+
+use std::time::Instant;
+
+use serde_json::json;
+use tokio::net::TcpStream;
+
+pub use forward::forward;
+pub use wire::{Answer, MAX_HEAD, ProxyHead, parse_head, read_head, redact_authorization};
+
+use crate::auth::ProxyAuth;
+use crate::deadline::Deadline;
+use crate::knowledge::proxies;
+use crate::model::{Kind, Stage, StageResult};
+use crate::target::{ProxySpec, authority};
+use negotiate::negotiate;
+
+/// The proxy-stage verdict of an answer that is not a tunnel (or of a forwarded request's answer
+/// that came from the proxy itself). `creds_sent` turns a 407 into `auth_rejected`.
+pub fn classify(answer: &Answer, creds_sent: bool) -> (Kind, String) {
+    match answer {
+        Answer::Head(h) => {
+            let line = format!("{} {}", h.status, h.reason).trim().to_string();
+            if h.status == 407 {
+                let schemes = h.schemes();
+                let offered = if schemes.is_empty() {
+                    "no scheme offered".to_string()
+                } else {
+                    format!("offers {}", schemes.join(", "))
+                };
+                return if creds_sent {
+                    (
+                        Kind::AuthRejected,
+                        format!("the proxy rejected the credentials ({line} again; it {offered})"),
+                    )
+                } else {
+                    (
+                        Kind::AuthRequired,
+                        format!(
+                            "the proxy requires authentication ({line}; it {offered}); give --proxy-user"
+                        ),
+                    )
+                };
+            }
+            if let Some(m) = h.header("x-squid-error").and_then(proxies::squid_marker) {
+                let raw = h.header("x-squid-error").unwrap_or_default();
+                return (m.kind, format!("{line}, {raw}: {}", m.meaning));
+            }
+            let kind = proxies::kind_for_status(h.status);
+            let what = match kind {
+                Kind::Forbidden => "the proxy's policy denies this destination",
+                Kind::UpstreamUnreachable => "the proxy could not reach the target",
+                Kind::UpstreamTimeout => "the proxy timed out reaching the target",
+                Kind::Unavailable => "the proxy says it is unavailable",
+                _ => "unexpected answer to CONNECT",
+            };
+            (kind, format!("{line}: {what}"))
+        }
+        Answer::Timeout { bytes: 0 } => (
+            Kind::Timeout,
+            "the proxy accepted the connection but did not answer the CONNECT in time".into(),
+        ),
+        Answer::Timeout { bytes } => (
+            Kind::Timeout,
+            format!("the proxy's answer stopped after {bytes} bytes, before its header ended"),
+        ),
+        Answer::Closed { bytes } => (
+            Kind::Closed,
+            format!(
+                "the proxy closed the connection after {bytes} bytes, without a complete answer"
+            ),
+        ),
+        Answer::Reset => (
+            Kind::Closed,
+            "the proxy reset the connection instead of answering".into(),
+        ),
+        Answer::NotHttp(l) => (
+            Kind::NotHttp,
+            format!("the proxy port does not answer in HTTP: \"{l}\""),
+        ),
+        Answer::TooLarge => (
+            Kind::NotHttp,
+            format!(
+                "the proxy's answer header is larger than {} KiB",
+                MAX_HEAD / 1024
+            ),
+        ),
+    }
+}
+
+pub struct ProxyOutcome {
+    pub result: StageResult,
+    pub stream: Option<TcpStream>,
+}
+
+/// Open a tunnel to `host:port` through the proxy on `stream`. A 407 is answered, on a new
+/// connection from `redial`, when credentials are configured.
+pub async fn tunnel<F, Fut>(
+    proxy: &ProxySpec,
+    stream: TcpStream,
+    host: &str,
+    port: u16,
+    auth: Option<&ProxyAuth>,
+    redial: F,
+    deadline: &Deadline,
+) -> ProxyOutcome
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Option<TcpStream>>,
+{
+    let started = Instant::now();
+    let target = authority(host, port);
+    let n = negotiate(stream, &target, auth, None, redial, deadline).await;
+    let creds_sent = n.scheme.is_some();
+    let mut detail = json!({
+        "proxy": proxy.url,
+        "target": target,
+        "offered_schemes": n.offered,
+        "scheme": n.scheme,
+        "round_trips": n.legs.len(),
+        "legs": n.legs,
+    });
+    if n.scheme == Some("Basic") {
+        detail["warning"] =
+            json!("Basic authentication sends the password to the proxy in clear text (base64)");
+    }
+    let result = match (&n.early, &n.answer) {
+        (None, Answer::Head(h)) if (200..300).contains(&h.status) => {
+            let how = n
+                .scheme
+                .map(|s| format!(" after {s} authentication"))
+                .unwrap_or_default();
+            let mut msg = format!(
+                "tunnel to {target} open ({} {}){how}",
+                h.status,
+                h.reason.trim()
+            );
+            if n.scheme == Some("Basic") {
+                msg.push_str("; note: Basic sends the password in clear to the proxy");
+            }
+            StageResult::pass(Stage::Proxy, msg, detail)
+        }
+        (Some((kind, msg)), _) => StageResult::fail(Stage::Proxy, *kind, msg.clone(), detail),
+        (None, other) => {
+            let (kind, msg) = classify(other, creds_sent);
+            let failed = StageResult::fail(Stage::Proxy, kind, msg, detail);
+            match other {
+                Answer::Head(h) => failed.with_answer_status(h.status),
+                _ => failed,
+            }
+        }
+    };
+    let ok = !result.failed();
+    ProxyOutcome {
+        result: result.with_elapsed(started.elapsed()),
+        stream: ok.then_some(n.stream),
+    }
+}
+
+/// A tunnel for follow-up probes, authenticated the same way, with the CONNECTs it took.
+pub async fn open<F, Fut>(
+    stream: TcpStream,
+    host: &str,
+    port: u16,
+    auth: Option<&ProxyAuth>,
+    known: Option<Vec<String>>,
+    redial: F,
+    deadline: &Deadline,
+) -> (Option<TcpStream>, usize, Vec<String>)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Option<TcpStream>>,
+{
+    let n = negotiate(
+        stream,
+        &authority(host, port),
+        auth,
+        known,
+        redial,
+        deadline,
+    )
+    .await;
+    let requests = n.legs.len();
+    let offered = n.offered.clone();
+    match (&n.early, &n.answer) {
+        (None, Answer::Head(h)) if (200..300).contains(&h.status) => {
+            (Some(n.stream), requests, offered)
+        }
+        _ => (None, requests, offered),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(raw: &str) -> Answer {
+        parse_head(raw.as_bytes())
+    }
+
+    #[test]
+    fn classifies_squid_answers() {
+        let a = head(
+            "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\nProxy-Authenticate: NTLM\r\n\r\n",
+        );
+        let (k, m) = classify(&a, false);
+        assert_eq!(k, Kind::AuthRequired);
+        assert!(m.contains("Basic, NTLM"), "{m}");
+        assert_eq!(classify(&a, true).0, Kind::AuthRejected);
+        let a =
+            head("HTTP/1.1 503 Service Unavailable\r\nX-Squid-Error: ERR_CONNECT_FAIL 111\r\n\r\n");
+        assert_eq!(classify(&a, false).0, Kind::UpstreamUnreachable);
+        let a = head(
+            "HTTP/1.1 500 Internal Server Error\r\nX-Squid-Error: ERR_CANNOT_FORWARD 0\r\n\r\n",
+        );
+        assert_eq!(classify(&a, false).0, Kind::UpstreamDnsFailed);
+        assert_eq!(
+            classify(&head("HTTP/1.1 502 Bad Gateway\r\n\r\n"), false).0,
+            Kind::UpstreamUnreachable
+        );
+        assert_eq!(
+            classify(&head("HTTP/1.0 503 Busy\r\n\r\n"), false).0,
+            Kind::Unavailable
+        );
+        assert_eq!(
+            classify(&head("HTTP/1.1 403 Forbidden\r\n\r\n"), false).0,
+            Kind::Forbidden
+        );
+        assert_eq!(
+            classify(&head("HTTP/1.1 302 Found\r\n\r\n"), false).0,
+            Kind::UnexpectedStatus
+        );
+        assert_eq!(classify(&head("garbage\r\n\r\n"), false).0, Kind::NotHttp);
+    }
+
+    #[test]
+    fn basic_header_is_rfc7617() {
+        let a = crate::auth::ProxyAuth {
+            user: "Aladdin".into(),
+            password: "open sesame".to_string().into(),
+            scheme: crate::auth::SchemeChoice::Auto,
+        };
+        assert_eq!(
+            crate::auth::basic_header(&a),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert!(!format!("{a:?}").contains("open sesame"));
+    }
+}

@@ -1,0 +1,294 @@
+//! Stage `tls`: the handshake with rustls, with the versions and suites WSUS would offer.
+//!
+//! The certificate verifier only *captures* the chain (the certificate stage judges it), so a bad
+//! certificate still lets the handshake finish and the http and clock stages read the server's
+//! answer. When the handshake fails in a way that could be about versions or suites, follow-up
+//! probes with the raw ClientHello engine tell which.
+
+mod capture;
+mod offer;
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{AlertDescription, ClientConfig, PeerIncompatible, PeerMisbehaved};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use capture::Capture;
+pub use capture::Recorder;
+
+use super::dial::Dialer;
+use crate::config::{TlsSettings, TlsVersion};
+use crate::deadline::Deadline;
+use crate::hello::{self, HelloOutcome};
+use crate::knowledge::suites;
+use crate::model::{Kind, Stage, StageResult};
+use crate::target::sni_for;
+
+/// Budget of one follow-up probe.
+const FOLLOW_UP_CAP: Duration = Duration::from_secs(5);
+
+pub struct TlsOutcome {
+    pub result: StageResult,
+    pub stream: Option<TlsStream<Recorder<TcpStream>>>,
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The handshake was judged from the server's first flight only (a suite wsusprobe cannot
+    /// finish): the chain comes from that flight, and there is no stream for http.
+    pub flight_only: bool,
+}
+
+fn client_config(tls: &TlsSettings, capture: Arc<Capture>) -> Result<ClientConfig, rustls::Error> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    if let Some(ids) = &tls.suites {
+        provider.cipher_suites = ids
+            .iter()
+            .filter_map(|id| suites::rustls_suite(*id))
+            .collect();
+    }
+    let versions: &[&'static rustls::SupportedProtocolVersion] = match tls.version {
+        TlsVersion::V12 => &[&rustls::version::TLS12],
+        TlsVersion::V13 => &[&rustls::version::TLS13],
+    };
+    let mut config = ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_protocol_versions(versions)?
+        .dangerous()
+        .with_custom_certificate_verifier(capture)
+        .with_no_client_auth();
+    config.resumption = rustls::client::Resumption::disabled();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// The suites this run offers, as code points, in order.
+pub fn offered_suites(tls: &TlsSettings) -> Vec<u16> {
+    if let Some(ids) = &tls.suites {
+        return ids.clone();
+    }
+    let want = match tls.version {
+        TlsVersion::V12 => &rustls::version::TLS12,
+        TlsVersion::V13 => &rustls::version::TLS13,
+    };
+    rustls::crypto::ring::ALL_CIPHER_SUITES
+        .iter()
+        .filter(|s| s.version() == want)
+        .map(|s| u16::from(s.suite()))
+        .collect()
+}
+
+/// The tls stage on `tcp` (direct, or a tunnel through the proxy): with rustls, or with the raw
+/// engine when the offer holds what rustls cannot speak. `dialer` opens fresh connections for
+/// the follow-up probes that explain a failure.
+pub async fn handshake(
+    tls: &TlsSettings,
+    host: &str,
+    tcp: TcpStream,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> TlsOutcome {
+    let started = Instant::now();
+    let mut out = match &tls.offer {
+        Some(o) => offer::handshake(o, host, tcp, dialer, deadline).await,
+        None => with_rustls(tls, host, tcp, dialer, deadline).await,
+    };
+    out.result = out.result.with_elapsed(started.elapsed());
+    out
+}
+
+impl TlsOutcome {
+    fn failed(kind: Kind, msg: String, detail: Value) -> TlsOutcome {
+        TlsOutcome {
+            result: StageResult::fail(Stage::Tls, kind, msg, detail),
+            stream: None,
+            chain: vec![],
+            flight_only: false,
+        }
+    }
+}
+
+/// The handshake with rustls, offering `tls.version` and `tls.suites`.
+async fn with_rustls(
+    tls: &TlsSettings,
+    host: &str,
+    tcp: TcpStream,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> TlsOutcome {
+    let provider = rustls::crypto::ring::default_provider();
+    let capture = Arc::new(Capture::new(provider.signature_verification_algorithms));
+    let offered = offered_suites(tls);
+    let offered_names: Vec<String> = offered.iter().map(|s| suites::name(*s)).collect();
+    let config = match client_config(tls, capture.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            return TlsOutcome::failed(
+                Kind::NoCommonCipher,
+                format!("no usable TLS configuration for the chosen version and suites: {e}"),
+                json!({"offered_suites": offered_names}),
+            );
+        }
+    };
+    let Ok(server_name) = ServerName::try_from(host.to_string()) else {
+        return TlsOutcome::failed(
+            Kind::Alert,
+            format!("'{host}' cannot be used as a TLS server name"),
+            json!({}),
+        );
+    };
+    let connector = TlsConnector::from(Arc::new(config));
+    let (recorder, seen) = Recorder::new(tcp);
+    let attempt = deadline
+        .run(None, connector.connect(server_name, recorder))
+        .await;
+    match attempt {
+        Some(Ok(stream)) => established(stream, host, offered_names, capture.chain()),
+        None => TlsOutcome::failed(
+            Kind::Timeout,
+            "the server did not complete the TLS handshake before the deadline".into(),
+            json!({"offered_suites": offered_names}),
+        ),
+        Some(Err(e)) => {
+            let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+            let (mut kind, mut msg) = classify(&e, &seen);
+            let mut detail = json!({"offered_suites": offered_names, "error": e.to_string()});
+            if tls.version == TlsVersion::V12
+                && matches!(
+                    kind,
+                    Kind::NoCommonCipher | Kind::ProtocolVersion | Kind::Reset | Kind::Closed
+                )
+            {
+                let f = offer::follow_up(host, &offered, dialer, deadline).await;
+                if let Some((k, m)) = f.verdict {
+                    kind = k;
+                    msg = m;
+                }
+                detail["follow_up"] = Value::Array(f.evidence);
+            }
+            TlsOutcome::failed(kind, msg, detail)
+        }
+    }
+}
+
+/// A finished handshake: what was negotiated.
+fn established(
+    stream: TlsStream<Recorder<TcpStream>>,
+    host: &str,
+    offered_names: Vec<String>,
+    chain: Vec<CertificateDer<'static>>,
+) -> TlsOutcome {
+    let (_, conn) = stream.get_ref();
+    let version = conn
+        .protocol_version()
+        .map(|v| hello::version_name(u16::from(v)))
+        .unwrap_or_else(|| "?".into());
+    let suite = conn
+        .negotiated_cipher_suite()
+        .map(|s| suites::name(u16::from(s.suite())))
+        .unwrap_or_else(|| "?".into());
+    let group = conn
+        .negotiated_key_exchange_group()
+        .map(|g| format!("{:?}", g.name()))
+        .unwrap_or_else(|| "?".into());
+    let alpn = conn
+        .alpn_protocol()
+        .map(|p| String::from_utf8_lossy(p).into_owned());
+    TlsOutcome {
+        result: StageResult::pass(
+            Stage::Tls,
+            format!("{version}, {suite}, {group}"),
+            json!({
+                "version": version, "suite": suite, "group": group, "alpn": alpn,
+                "sni": sni_for(host),
+                "offered_suites": offered_names,
+            }),
+        ),
+        stream: Some(stream),
+        chain,
+        flight_only: false,
+    }
+}
+
+fn classify(e: &io::Error, seen: &[u8]) -> (Kind, String) {
+    // What the server sent says more than the error rustls made of it.
+    match hello::parse_answer(seen, true) {
+        HelloOutcome::NotTls { first_line } => {
+            return (
+                Kind::NotTls,
+                format!("the server answered the TLS handshake in plaintext: \"{first_line}\""),
+            );
+        }
+        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => {
+            return (
+                Kind::ProtocolVersion,
+                format!(
+                    "the server answered with {}, older than the TLS version offered",
+                    hello::version_name(version)
+                ),
+            );
+        }
+        _ => {}
+    }
+    if let Some(te) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return match te {
+            rustls::Error::AlertReceived(a) => {
+                let name = hello::alert_name(u8::from(*a));
+                match a {
+                    AlertDescription::ProtocolVersion => (
+                        Kind::ProtocolVersion,
+                        "the server refused the TLS version offered (alert protocol_version)"
+                            .into(),
+                    ),
+                    AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
+                        (
+                            Kind::NoCommonCipher,
+                            format!("the server refused every cipher suite offered (alert {name})"),
+                        )
+                    }
+                    _ => (
+                        Kind::Alert,
+                        format!("the server ended the handshake with alert {name}"),
+                    ),
+                }
+            }
+            rustls::Error::PeerIncompatible(
+                PeerIncompatible::ServerDoesNotSupportTls12Or13
+                | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig,
+            ) => (
+                Kind::ProtocolVersion,
+                "the server answered with a TLS version older than the one offered".into(),
+            ),
+            rustls::Error::PeerIncompatible(
+                PeerIncompatible::NoCipherSuitesInCommon | PeerIncompatible::NoKxGroupsInCommon,
+            )
+            | rustls::Error::PeerMisbehaved(
+                PeerMisbehaved::SelectedUnofferedCipherSuite
+                | PeerMisbehaved::SelectedUnusableCipherSuiteForVersion,
+            ) => (
+                Kind::NoCommonCipher,
+                format!("no cipher suite or group in common with the server ({te})"),
+            ),
+            rustls::Error::InvalidMessage(_) | rustls::Error::PeerMisbehaved(_) => (
+                Kind::Malformed,
+                format!("the server's TLS is malformed ({te})"),
+            ),
+            other => (Kind::Alert, format!("the handshake failed: {other}")),
+        };
+    }
+    match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => (
+            Kind::Reset,
+            "the connection was reset during the TLS handshake".into(),
+        ),
+        io::ErrorKind::UnexpectedEof => (
+            Kind::Closed,
+            "the server closed the connection during the TLS handshake".into(),
+        ),
+        _ => (Kind::Alert, format!("the handshake failed: {e}")),
+    }
+}

@@ -1,0 +1,465 @@
+//! The raw-engine side of the tls stage: an offer rustls cannot make (`--client-profile`, a
+//! GPO-style `--ciphers` list), and the follow-up hellos that explain why a handshake failed —
+//! which versions the server speaks, and which suites it accepts.
+
+use rustls::pki_types::CertificateDer;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+
+use super::{FOLLOW_UP_CAP, TlsOutcome, with_rustls};
+use crate::config::{TlsSettings, TlsVersion};
+use crate::deadline::Deadline;
+use crate::hello::{self, ClientOffer, HelloOutcome, HelloSpec, scan};
+use crate::knowledge::suites;
+use crate::model::{Kind, Stage, StageResult};
+use crate::probe::dial::Dialer;
+use crate::target::sni_for;
+
+/// `check --client-profile` / a GPO-style `--ciphers` list: the raw engine sends exactly that
+/// ClientHello. When the server picks a suite rustls speaks, the handshake is then done for real
+/// with that suite; otherwise it is judged from the server's flight.
+pub(super) async fn handshake(
+    offer: &ClientOffer,
+    host: &str,
+    mut tcp: TcpStream,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> TlsOutcome {
+    let max = offer.max_version();
+    let also: Vec<u16> = offer
+        .versions
+        .iter()
+        .copied()
+        .filter(|v| *v != max)
+        .collect();
+    let spec = HelloSpec {
+        version: max,
+        also: &also,
+        suites: &offer.suites,
+        groups: &offer.groups,
+        sni: sni_for(host),
+    };
+    let offered_names: Vec<String> = offer.suites.iter().map(|s| suites::name(*s)).collect();
+    let base = json!({
+        "offer": offer.name,
+        "offered_versions": offer.versions.iter().map(|v| hello::version_name(*v)).collect::<Vec<_>>(),
+        "offered_suites": offered_names,
+        "offered_groups": offer.groups.iter().map(|g| suites::group_name(*g)).collect::<Vec<_>>(),
+    });
+    let fail = |kind, msg: String, mut detail: Value, evidence: Vec<Value>| {
+        detail["follow_up"] = Value::Array(evidence);
+        TlsOutcome {
+            result: StageResult::fail(Stage::Tls, kind, msg, detail),
+            stream: None,
+            chain: vec![],
+            flight_only: false,
+        }
+    };
+    let answer = hello::offer_until(
+        &mut tcp,
+        &spec,
+        hello::Until::Flight,
+        deadline,
+        deadline.remaining(),
+    )
+    .await;
+    drop(tcp);
+    match answer {
+        HelloOutcome::ServerHello {
+            version,
+            suite,
+            group,
+            certificates,
+            ..
+        } if offer.versions.contains(&version) && offer.suites.contains(&suite) => {
+            let agreed = Agreed {
+                version,
+                suite,
+                group,
+                certificates,
+            };
+            negotiated(offer, agreed, base, host, dialer, deadline).await
+        }
+        HelloOutcome::ServerHello { version, suite, .. } if !offer.versions.contains(&version) => {
+            fail(
+                Kind::ProtocolVersion,
+                format!(
+                    "the server answered with {} ({}), a version {} does not offer",
+                    hello::version_name(version),
+                    suites::name(suite),
+                    offer.name
+                ),
+                base,
+                vec![],
+            )
+        }
+        HelloOutcome::ServerHello { suite, .. } => fail(
+            Kind::Alert,
+            format!(
+                "the server chose {}, which was not offered",
+                suites::name(suite)
+            ),
+            base,
+            vec![],
+        ),
+        HelloOutcome::Timeout => fail(
+            Kind::Timeout,
+            "the server did not answer the ClientHello before the deadline".into(),
+            base,
+            vec![],
+        ),
+        HelloOutcome::NotTls { first_line } => fail(
+            Kind::NotTls,
+            format!("the server answered the TLS handshake in plaintext: \"{first_line}\""),
+            base,
+            vec![],
+        ),
+        refused => {
+            let (kind, msg, evidence) =
+                explain_offer(offer, host, &refused, dialer, deadline).await;
+            fail(kind, msg, base, evidence)
+        }
+    }
+}
+
+/// What the server picked from the offer.
+struct Agreed {
+    version: u16,
+    suite: u16,
+    group: Option<u16>,
+    certificates: Vec<Vec<u8>>,
+}
+
+/// The server accepted the offer. With a suite rustls speaks, the handshake is done again for
+/// real with that suite, so http and clock can run; otherwise it is judged from the flight.
+async fn negotiated(
+    offer: &ClientOffer,
+    a: Agreed,
+    base: Value,
+    host: &str,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> TlsOutcome {
+    let what = format!(
+        "{} negotiates {}, {}{}",
+        offer.name,
+        hello::version_name(a.version),
+        suites::name(a.suite),
+        a.group
+            .map(|g| format!(" with {}", suites::group_name(g)))
+            .unwrap_or_default()
+    );
+    let mut detail = base;
+    detail["version"] = json!(hello::version_name(a.version));
+    detail["suite"] = json!(suites::name(a.suite));
+    detail["group"] = json!(a.group.map(suites::group_name));
+    if suites::rustls_suite(a.suite).is_some()
+        && a.version >= hello::TLS12
+        && let Some(fresh) = dialer.dial(deadline).await
+    {
+        let narrowed = TlsSettings {
+            version: if a.version >= hello::TLS13 {
+                TlsVersion::V13
+            } else {
+                TlsVersion::V12
+            },
+            suites: Some(vec![a.suite]),
+            offer: None,
+            extra_roots: Vec::new(),
+        };
+        let mut out = with_rustls(&narrowed, host, fresh, dialer, deadline).await;
+        if !out.result.failed() {
+            out.result.message = format!("{what} (completed: {})", out.result.message);
+        }
+        out.result.detail["offer"] = detail;
+        return out;
+    }
+    TlsOutcome {
+        result: StageResult::pass(
+            Stage::Tls,
+            format!(
+                "{what}; wsusprobe cannot finish this suite itself, so the certificate is judged from the server's flight and clock/http are not run"
+            ),
+            detail,
+        ),
+        stream: None,
+        chain: a
+            .certificates
+            .into_iter()
+            .map(CertificateDer::from)
+            .collect(),
+        flight_only: true,
+    }
+}
+
+/// Why the server refused the offer: which versions and (TLS 1.2) suites it does accept.
+async fn explain_offer(
+    offer: &ClientOffer,
+    host: &str,
+    refused: &HelloOutcome,
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> (Kind, String, Vec<Value>) {
+    let mut evidence = vec![json!({"offer": offer.name, "answer": describe(refused)})];
+    let sni = sni_for(host);
+    let server_versions = server_versions(sni, dialer, deadline, &mut evidence).await;
+    let names = |vs: &[u16]| {
+        vs.iter()
+            .map(|v| hello::version_name(*v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let common: Vec<u16> = offer
+        .versions
+        .iter()
+        .copied()
+        .filter(|v| server_versions.contains(v))
+        .collect();
+    if !server_versions.is_empty() && common.is_empty() {
+        return (
+            Kind::ProtocolVersion,
+            format!(
+                "the server accepts only {}; {} offers {}",
+                names(&server_versions),
+                offer.name,
+                names(&offer.versions)
+            ),
+            evidence,
+        );
+    }
+    // A version in common: list what the server accepts there, and compare.
+    let Some(&v) = common.first() else {
+        let (kind, msg) = match refused {
+            HelloOutcome::Reset => (
+                Kind::Reset,
+                "the server reset the connection and answers no broader offer either",
+            ),
+            HelloOutcome::Closed => (
+                Kind::Closed,
+                "the server closed the connection and answers no broader offer either",
+            ),
+            _ => (
+                Kind::Alert,
+                "the server refused the hello and answers no broader offer either",
+            ),
+        };
+        return (kind, msg.to_string(), evidence);
+    };
+    let (kind, msg) = compare_suites(offer, v, sni, dialer, deadline, &mut evidence).await;
+    (kind, msg, evidence)
+}
+
+/// Which versions the server speaks at all: a broad offer for each.
+async fn server_versions(
+    sni: Option<&str>,
+    dialer: &Dialer,
+    deadline: &Deadline,
+    evidence: &mut Vec<Value>,
+) -> Vec<u16> {
+    let mut found = Vec::new();
+    for (v, suites_for) in [
+        (hello::TLS13, suites::TLS13_SUITES),
+        (hello::TLS12, suites::BROAD_TLS12),
+        (hello::TLS11, suites::BROAD_TLS10),
+        (hello::TLS10, suites::BROAD_TLS10),
+    ] {
+        let Some(a) = probe_once(sni, v, suites_for, dialer, deadline).await else {
+            break;
+        };
+        evidence.push(
+            json!({"offer": format!("{}, broad", hello::version_name(v)), "answer": describe(&a)}),
+        );
+        if matches!(a, HelloOutcome::ServerHello { version, .. } if version == v) {
+            found.push(v);
+        }
+    }
+    found
+}
+
+/// The suites the server accepts at version `v`, enumerated, against the offer's.
+async fn compare_suites(
+    offer: &ClientOffer,
+    v: u16,
+    sni: Option<&str>,
+    dialer: &Dialer,
+    deadline: &Deadline,
+    evidence: &mut Vec<Value>,
+) -> (Kind, String) {
+    let label = scan::VERSIONS
+        .iter()
+        .find(|(x, _)| *x == v)
+        .map_or("TLS", |(_, l)| *l);
+    let accepted = scan::scan_version(dialer, v, label, sni, deadline).await;
+    let accepted_ids: Vec<u16> = accepted.suites.iter().map(|s| s.id).collect();
+    evidence.push(json!({"offer": format!("{label}, every suite"), "accepted": accepted.suites.iter().map(|s| s.name.clone()).collect::<Vec<_>>()}));
+    let shared: Vec<u16> = offer
+        .suites
+        .iter()
+        .copied()
+        .filter(|s| accepted_ids.contains(s))
+        .collect();
+    let list = |ids: &[u16]| {
+        ids.iter()
+            .map(|s| suites::name(*s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if shared.is_empty() {
+        (
+            Kind::NoCommonCipher,
+            format!(
+                "the server accepts {} only with {}; {} has none of them — add one to the SSL Cipher Suite Order policy (HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002, value Functions)",
+                hello::version_name(v),
+                list(&accepted_ids),
+                offer.name
+            ),
+        )
+    } else {
+        (
+            Kind::NoCommonCipher,
+            format!(
+                "the server accepts {} of the suites offered, but refused the hello: the curves offered ({}) are probably not among the server's",
+                list(&shared),
+                offer
+                    .groups
+                    .iter()
+                    .map(|g| suites::group_name(*g))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    }
+}
+
+pub(super) struct FollowUp {
+    pub(super) verdict: Option<(Kind, String)>,
+    pub(super) evidence: Vec<Value>,
+}
+
+fn describe(o: &HelloOutcome) -> String {
+    match o {
+        HelloOutcome::ServerHello { version, suite, .. } => format!(
+            "ServerHello {} {}",
+            hello::version_name(*version),
+            suites::name(*suite)
+        ),
+        HelloOutcome::Alert { code, .. } => format!("alert {}", hello::alert_name(*code)),
+        HelloOutcome::Closed => "closed".into(),
+        HelloOutcome::Reset => "reset".into(),
+        HelloOutcome::Timeout => "timeout".into(),
+        HelloOutcome::NotTls { first_line } => format!("plaintext: {first_line}"),
+        HelloOutcome::Malformed(m) => format!("malformed: {m}"),
+    }
+}
+
+async fn probe_once(
+    sni: Option<&str>,
+    version: u16,
+    suites: &[u16],
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> Option<HelloOutcome> {
+    let mut stream = dialer.dial(deadline).await?;
+    let spec = HelloSpec {
+        version,
+        also: &[],
+        suites,
+        groups: hello::DEFAULT_GROUPS,
+        sni,
+    };
+    Some(hello::offer(&mut stream, &spec, deadline, FOLLOW_UP_CAP).await)
+}
+
+/// Offer broadly (TLS 1.2 with CBC/RSA/DHE suites, then TLS 1.0) to see what the server does accept.
+pub(super) async fn follow_up(
+    host: &str,
+    offered: &[u16],
+    dialer: &Dialer,
+    deadline: &Deadline,
+) -> FollowUp {
+    let mut evidence = Vec::new();
+    let mut broad: Vec<u16> = offered.to_vec();
+    for s in suites::BROAD_TLS12 {
+        if !broad.contains(s) {
+            broad.push(*s);
+        }
+    }
+    let Some(first) = probe_once(sni_for(host), hello::TLS12, &broad, dialer, deadline).await
+    else {
+        return FollowUp {
+            verdict: None,
+            evidence,
+        };
+    };
+    evidence.push(json!({"offer": "TLS 1.2, broad suite list", "answer": describe(&first)}));
+    match first {
+        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => {
+            return FollowUp {
+                verdict: Some((
+                    Kind::ProtocolVersion,
+                    format!(
+                        "the server does not speak TLS 1.2: it answered a TLS 1.2 offer with {}",
+                        hello::version_name(version)
+                    ),
+                )),
+                evidence,
+            };
+        }
+        HelloOutcome::ServerHello { suite, .. } if !offered.contains(&suite) => {
+            return FollowUp {
+                verdict: Some((
+                    Kind::NoCommonCipher,
+                    format!(
+                        "the server speaks TLS 1.2 but accepts none of the suites offered; from a broader offer it chose {}",
+                        suites::name(suite)
+                    ),
+                )),
+                evidence,
+            };
+        }
+        HelloOutcome::ServerHello { .. } => {
+            // The suites were fine: the failure lies elsewhere; keep the first classification.
+            return FollowUp {
+                verdict: None,
+                evidence,
+            };
+        }
+        HelloOutcome::NotTls { first_line } => {
+            return FollowUp {
+                verdict: Some((
+                    Kind::NotTls,
+                    format!("the server answers TLS with plaintext: \"{first_line}\""),
+                )),
+                evidence,
+            };
+        }
+        _ => {}
+    }
+    if let Some(old) = probe_once(
+        sni_for(host),
+        hello::TLS10,
+        suites::BROAD_TLS10,
+        dialer,
+        deadline,
+    )
+    .await
+    {
+        evidence.push(json!({"offer": "TLS 1.0, CBC suites", "answer": describe(&old)}));
+        if let HelloOutcome::ServerHello { version, .. } = old {
+            return FollowUp {
+                verdict: Some((
+                    Kind::ProtocolVersion,
+                    format!(
+                        "the server does not speak TLS 1.2: it refuses TLS 1.2 offers and accepts {}",
+                        hello::version_name(version)
+                    ),
+                )),
+                evidence,
+            };
+        }
+    }
+    FollowUp {
+        verdict: None,
+        evidence,
+    }
+}
