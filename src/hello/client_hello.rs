@@ -69,9 +69,9 @@ fn key_share(groups: &[u16]) -> Option<(u16, Vec<u8>)> {
     })
 }
 
-/// Encode a complete ClientHello record.
-pub fn client_hello(spec: &HelloSpec<'_>) -> Vec<u8> {
-    let tls13 = spec.version >= TLS13;
+/// The extensions of the hello, padding excepted: SNI, groups, signature algorithms, and the
+/// TLS 1.3 ones (supported_versions, psk modes, one key share).
+fn extensions(spec: &HelloSpec<'_>) -> Vec<u8> {
     let mut exts = Vec::new();
     if let Some(name) = spec.sni {
         let name = name.as_bytes();
@@ -93,7 +93,7 @@ pub fn client_hello(spec: &HelloSpec<'_>) -> Vec<u8> {
         extension(&mut exts, 0x0017, &[]); // extended_master_secret
         extension(&mut exts, 0xff01, &[0]); // renegotiation_info, initial
     }
-    if tls13 {
+    if spec.version >= TLS13 {
         let mut versions = vec![TLS13];
         versions.extend(spec.also.iter().copied().filter(|v| *v < TLS13));
         let mut body = vec![(versions.len() * 2) as u8];
@@ -113,7 +113,13 @@ pub fn client_hello(spec: &HelloSpec<'_>) -> Vec<u8> {
         body.extend_from_slice(&ks);
         extension(&mut exts, 0x0033, &body);
     }
+    exts
+}
 
+/// Encode a complete ClientHello record.
+pub fn client_hello(spec: &HelloSpec<'_>) -> Vec<u8> {
+    let tls13 = spec.version >= TLS13;
+    let mut exts = extensions(spec);
     let mut random = [0u8; 32];
     let _ = ring::rand::SecureRandom::fill(&SystemRandom::new(), &mut random);
 

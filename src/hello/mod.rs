@@ -153,27 +153,36 @@ pub fn parse_answer(buf: &[u8], at_eof: bool) -> HelloOutcome {
     parse_flight(buf, at_eof, Until::ServerHello)
 }
 
-/// Interpret what has been read so far. `Malformed("")` means "need more bytes".
-pub fn parse_flight(buf: &[u8], at_eof: bool, until: Until) -> HelloOutcome {
-    let need_more = HelloOutcome::Malformed(String::new());
-    let Some(&first) = buf.first() else {
-        return need_more;
-    };
+/// An answer that is not TLS records at all, judged from its first bytes.
+fn not_a_tls_record(buf: &[u8]) -> Option<HelloOutcome> {
+    let first = *buf.first()?;
     // An SSL 2.0 SERVER-HELLO (two-byte header with the top bit set, message type 4): a server,
     // or a very old middlebox, that speaks nothing newer.
     if first & 0x80 != 0 && buf.len() >= 7 && buf[2] == 4 {
-        return HelloOutcome::ServerHello {
+        return Some(HelloOutcome::ServerHello {
             version: SSL2,
             suite: 0,
             hrr: false,
             group: None,
             certificates: vec![],
-        };
+        });
     }
     if !(0x14..=0x18).contains(&first) {
-        return HelloOutcome::NotTls {
+        return Some(HelloOutcome::NotTls {
             first_line: first_line(buf),
-        };
+        });
+    }
+    None
+}
+
+/// Interpret what has been read so far. `Malformed("")` means "need more bytes".
+pub fn parse_flight(buf: &[u8], at_eof: bool, until: Until) -> HelloOutcome {
+    let need_more = HelloOutcome::Malformed(String::new());
+    if buf.is_empty() {
+        return need_more;
+    }
+    if let Some(answer) = not_a_tls_record(buf) {
+        return answer;
     }
     let mut rest = buf;
     let mut handshake = Vec::new();

@@ -134,6 +134,81 @@ fn parse_head(buf: &[u8]) -> Option<HeadRead> {
     }
 }
 
+/// Send the request, flushed, within the deadline.
+async fn send<S>(stream: &mut S, req: &[u8], deadline: &Deadline) -> Result<(), (Kind, String)>
+where
+    S: AsyncWrite + Unpin,
+{
+    let sent = deadline
+        .run(None, async {
+            stream.write_all(req).await?;
+            stream.flush().await
+        })
+        .await;
+    match sent {
+        None => Err((
+            Kind::Timeout,
+            "the request could not be sent before the deadline".into(),
+        )),
+        Some(Err(e)) => Err((
+            Kind::Closed,
+            format!("the connection failed while sending the request: {e}"),
+        )),
+        Some(Ok(())) => Ok(()),
+    }
+}
+
+/// Read until the answer's header is complete: the header and its length in `buf` (which
+/// holds the start of the body too).
+async fn read_answer_head<S>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    deadline: &Deadline,
+) -> Result<(ProxyHead, usize), (Kind, String)>
+where
+    S: AsyncRead + Unpin,
+{
+    let mut chunk = [0u8; 8192];
+    loop {
+        match deadline.run(None, stream.read(&mut chunk)).await {
+            None if buf.is_empty() => {
+                return Err((
+                    Kind::Timeout,
+                    "no answer to the request before the deadline".into(),
+                ));
+            }
+            None => {
+                return Err((
+                    Kind::Timeout,
+                    format!(
+                        "the answer stopped after {} bytes, before its header was complete",
+                        buf.len()
+                    ),
+                ));
+            }
+            Some(Ok(0)) if buf.is_empty() => {
+                return Err((
+                    Kind::Closed,
+                    "the connection was closed without an answer".into(),
+                ));
+            }
+            Some(Ok(0)) => return Err((Kind::Closed, closed_mid_header(buf))),
+            Some(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            Some(Err(e)) => {
+                return Err((
+                    Kind::Closed,
+                    format!("the connection failed while waiting for the answer: {e}"),
+                ));
+            }
+        }
+        match parse_head(buf) {
+            None => continue,
+            Some(HeadRead::Fail(kind, msg)) => return Err((kind, msg)),
+            Some(HeadRead::Done(h, len)) => return Ok((h, len)),
+        }
+    }
+}
+
 async fn exchange_inner<S>(
     stream: &mut S,
     target: &Target,
@@ -150,82 +225,18 @@ where
         target.url,
         proxy::redact_authorization(&String::from_utf8_lossy(&req)).escape_debug()
     );
-    let fail = |kind, msg: String, detail| HttpOutcome {
+    let fail = |(kind, msg): (Kind, String), detail| HttpOutcome {
         result: StageResult::fail(Stage::Http, kind, msg, detail),
         head: None,
         date: None,
     };
-    match deadline
-        .run(None, async {
-            stream.write_all(&req).await?;
-            stream.flush().await
-        })
-        .await
-    {
-        None => {
-            return fail(
-                Kind::Timeout,
-                "the request could not be sent before the deadline".into(),
-                json!({"request": method}),
-            );
-        }
-        Some(Err(e)) => {
-            return fail(
-                Kind::Closed,
-                format!("the connection failed while sending the request: {e}"),
-                json!({"request": method}),
-            );
-        }
-        Some(Ok(())) => {}
+    if let Err(e) = send(stream, &req, deadline).await {
+        return fail(e, json!({"request": method}));
     }
-
     let mut buf = Vec::with_capacity(8192);
-    let mut chunk = [0u8; 8192];
-    let (head, head_len) = loop {
-        match deadline.run(None, stream.read(&mut chunk)).await {
-            None => {
-                let msg = if buf.is_empty() {
-                    "no answer to the request before the deadline".to_string()
-                } else {
-                    format!(
-                        "the answer stopped after {} bytes, before its header was complete",
-                        buf.len()
-                    )
-                };
-                return fail(
-                    Kind::Timeout,
-                    msg,
-                    json!({"request": method, "bytes": buf.len()}),
-                );
-            }
-            Some(Ok(0)) => {
-                let msg = if buf.is_empty() {
-                    "the connection was closed without an answer".to_string()
-                } else {
-                    closed_mid_header(&buf)
-                };
-                return fail(
-                    Kind::Closed,
-                    msg,
-                    json!({"request": method, "bytes": buf.len()}),
-                );
-            }
-            Some(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
-            Some(Err(e)) => {
-                return fail(
-                    Kind::Closed,
-                    format!("the connection failed while waiting for the answer: {e}"),
-                    json!({"request": method, "bytes": buf.len()}),
-                );
-            }
-        }
-        match parse_head(&buf) {
-            None => continue,
-            Some(HeadRead::Fail(kind, msg)) => {
-                return fail(kind, msg, json!({"request": method, "bytes": buf.len()}));
-            }
-            Some(HeadRead::Done(h, len)) => break (h, len),
-        }
+    let (head, head_len) = match read_answer_head(stream, &mut buf, deadline).await {
+        Ok(h) => h,
+        Err(e) => return fail(e, json!({"request": method, "bytes": buf.len()})),
     };
     let received_at = SystemTime::now();
     let date = server_date(&head, received_at);

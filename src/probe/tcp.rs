@@ -4,7 +4,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::net::TcpStream;
 
 use crate::deadline::Deadline;
@@ -39,6 +39,43 @@ pub async fn connect(
 /// hold hundreds).
 const MAX_ATTEMPTS: usize = 16;
 
+/// Whether the peer resets the connection right after the handshake.
+async fn reset_at_once(stream: &TcpStream, deadline: &Deadline) -> bool {
+    let mut probe = [0u8; 1];
+    let watched = deadline.run(Some(SETTLE), stream.peek(&mut probe)).await;
+    matches!(watched, Some(Err(e)) if matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    ))
+}
+
+fn connected(
+    stream: TcpStream,
+    addr: SocketAddr,
+    attempts: Vec<Value>,
+    settle: Duration,
+) -> TcpOutcome {
+    let local = stream.local_addr().ok().map(|a| a.to_string());
+    let msg = if attempts.len() > 1 {
+        format!(
+            "connected to {addr} after {} failed address(es)",
+            attempts.len() - 1
+        )
+    } else {
+        format!("connected to {addr}")
+    };
+    TcpOutcome {
+        result: StageResult::pass(
+            Stage::Tcp,
+            msg,
+            json!({"address": addr.to_string(), "local": local, "attempts": attempts}),
+        ),
+        stream: Some(stream),
+        peer: Some(addr),
+        settle,
+    }
+}
+
 async fn connect_inner(
     addrs: &[SocketAddr],
     connect_timeout: Duration,
@@ -58,17 +95,10 @@ async fn connect_inner(
                 // Small handshake writes must not wait for delayed ACKs (Nagle): timings would
                 // show 40 ms stalls that are the tool's, not the network's.
                 let _ = stream.set_nodelay(true);
-                // A reset that arrives right after the handshake.
-                let mut probe = [0u8; 1];
                 let t1 = Instant::now();
-                let watched = deadline.run(Some(SETTLE), stream.peek(&mut probe)).await;
+                let reset = reset_at_once(&stream, deadline).await;
                 settle += t1.elapsed();
-                if let Some(Err(e)) = watched
-                    && matches!(
-                        e.kind(),
-                        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
-                    )
-                {
+                if reset {
                     attempts
                         .push(json!({"address": addr.to_string(), "result": "reset", "ms": ms}));
                     last = Some((
@@ -79,25 +109,7 @@ async fn connect_inner(
                 }
                 attempts
                     .push(json!({"address": addr.to_string(), "result": "connected", "ms": ms}));
-                let local = stream.local_addr().ok().map(|a| a.to_string());
-                let msg = if attempts.len() > 1 {
-                    format!(
-                        "connected to {addr} after {} failed address(es)",
-                        attempts.len() - 1
-                    )
-                } else {
-                    format!("connected to {addr}")
-                };
-                return TcpOutcome {
-                    result: StageResult::pass(
-                        Stage::Tcp,
-                        msg,
-                        json!({"address": addr.to_string(), "local": local, "attempts": attempts}),
-                    ),
-                    stream: Some(stream),
-                    peer: Some(*addr),
-                    settle,
-                };
+                return connected(stream, *addr, attempts, settle);
             }
             Some(Err(e)) => {
                 let (kind, what) = classify(&e);

@@ -130,6 +130,11 @@ fn render_path(p: &PathReport, out: &mut dyn Write) -> io::Result<()> {
             s.message
         )?;
     }
+    render_conclusion(p, out)
+}
+
+/// The path's last line: the verdict with its Windows code and fix, or OK (with warnings).
+fn render_conclusion(p: &PathReport, out: &mut dyn Write) -> io::Result<()> {
     match &p.verdict {
         Some(v) => {
             let red = status_style(Status::Fail);

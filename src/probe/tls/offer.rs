@@ -39,22 +39,6 @@ pub(super) async fn handshake(
         groups: &offer.groups,
         sni: sni_for(host),
     };
-    let offered_names: Vec<String> = offer.suites.iter().map(|s| suites::name(*s)).collect();
-    let base = json!({
-        "offer": offer.name,
-        "offered_versions": offer.versions.iter().map(|v| hello::version_name(*v)).collect::<Vec<_>>(),
-        "offered_suites": offered_names,
-        "offered_groups": offer.groups.iter().map(|g| suites::group_name(*g)).collect::<Vec<_>>(),
-    });
-    let fail = |kind, msg: String, mut detail: Value, evidence: Vec<Value>| {
-        detail["follow_up"] = Value::Array(evidence);
-        TlsOutcome {
-            result: StageResult::fail(Stage::Tls, kind, msg, detail),
-            stream: None,
-            chain: vec![],
-            flight_only: false,
-        }
-    };
     let answer = hello::offer_until(
         &mut tcp,
         &spec,
@@ -64,7 +48,8 @@ pub(super) async fn handshake(
     )
     .await;
     drop(tcp);
-    match answer {
+    let base = offer_detail(offer);
+    let (kind, msg, evidence) = match answer {
         HelloOutcome::ServerHello {
             version,
             suite,
@@ -78,48 +63,51 @@ pub(super) async fn handshake(
                 group,
                 certificates,
             };
-            negotiated(offer, agreed, base, host, dialer, deadline).await
+            return negotiated(offer, agreed, base, host, dialer, deadline).await;
         }
-        HelloOutcome::ServerHello { version, suite, .. } if !offer.versions.contains(&version) => {
-            fail(
-                Kind::ProtocolVersion,
-                format!(
-                    "the server answered with {} ({}), a version {} does not offer",
-                    hello::version_name(version),
-                    suites::name(suite),
-                    offer.name
-                ),
-                base,
-                vec![],
-            )
-        }
-        HelloOutcome::ServerHello { suite, .. } => fail(
+        HelloOutcome::ServerHello { version, suite, .. } if !offer.versions.contains(&version) => (
+            Kind::ProtocolVersion,
+            format!(
+                "the server answered with {} ({}), a version {} does not offer",
+                hello::version_name(version),
+                suites::name(suite),
+                offer.name
+            ),
+            vec![],
+        ),
+        HelloOutcome::ServerHello { suite, .. } => (
             Kind::Alert,
             format!(
                 "the server chose {}, which was not offered",
                 suites::name(suite)
             ),
-            base,
             vec![],
         ),
-        HelloOutcome::Timeout => fail(
+        HelloOutcome::Timeout => (
             Kind::Timeout,
             "the server did not answer the ClientHello before the deadline".into(),
-            base,
             vec![],
         ),
-        HelloOutcome::NotTls { first_line } => fail(
+        HelloOutcome::NotTls { first_line } => (
             Kind::NotTls,
             format!("the server answered the TLS handshake in plaintext: \"{first_line}\""),
-            base,
             vec![],
         ),
-        refused => {
-            let (kind, msg, evidence) =
-                explain_offer(offer, host, &refused, dialer, deadline).await;
-            fail(kind, msg, base, evidence)
-        }
-    }
+        refused => explain_offer(offer, host, &refused, dialer, deadline).await,
+    };
+    let mut detail = base;
+    detail["follow_up"] = Value::Array(evidence);
+    TlsOutcome::failed(kind, msg, detail)
+}
+
+/// What the report says was offered.
+fn offer_detail(offer: &ClientOffer) -> Value {
+    json!({
+        "offer": offer.name,
+        "offered_versions": offer.versions.iter().map(|v| hello::version_name(*v)).collect::<Vec<_>>(),
+        "offered_suites": offer.suites.iter().map(|s| suites::name(*s)).collect::<Vec<_>>(),
+        "offered_groups": offer.groups.iter().map(|g| suites::group_name(*g)).collect::<Vec<_>>(),
+    })
 }
 
 /// What the server picked from the offer.
@@ -336,6 +324,12 @@ pub(super) struct FollowUp {
     pub(super) evidence: Vec<Value>,
 }
 
+impl FollowUp {
+    fn new(verdict: Option<(Kind, String)>, evidence: Vec<Value>) -> FollowUp {
+        FollowUp { verdict, evidence }
+    }
+}
+
 fn describe(o: &HelloOutcome) -> String {
     match o {
         HelloOutcome::ServerHello { version, suite, .. } => format!(
@@ -384,82 +378,51 @@ pub(super) async fn follow_up(
             broad.push(*s);
         }
     }
-    let Some(first) = probe_once(sni_for(host), hello::TLS12, &broad, dialer, deadline).await
-    else {
-        return FollowUp {
-            verdict: None,
-            evidence,
-        };
+    let sni = sni_for(host);
+    let Some(first) = probe_once(sni, hello::TLS12, &broad, dialer, deadline).await else {
+        return FollowUp::new(None, evidence);
     };
     evidence.push(json!({"offer": "TLS 1.2, broad suite list", "answer": describe(&first)}));
-    match first {
-        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => {
-            return FollowUp {
-                verdict: Some((
-                    Kind::ProtocolVersion,
-                    format!(
-                        "the server does not speak TLS 1.2: it answered a TLS 1.2 offer with {}",
-                        hello::version_name(version)
-                    ),
-                )),
-                evidence,
-            };
-        }
-        HelloOutcome::ServerHello { suite, .. } if !offered.contains(&suite) => {
-            return FollowUp {
-                verdict: Some((
-                    Kind::NoCommonCipher,
-                    format!(
-                        "the server speaks TLS 1.2 but accepts none of the suites offered; from a broader offer it chose {}",
-                        suites::name(suite)
-                    ),
-                )),
-                evidence,
-            };
-        }
-        HelloOutcome::ServerHello { .. } => {
-            // The suites were fine: the failure lies elsewhere; keep the first classification.
-            return FollowUp {
-                verdict: None,
-                evidence,
-            };
-        }
-        HelloOutcome::NotTls { first_line } => {
-            return FollowUp {
-                verdict: Some((
-                    Kind::NotTls,
-                    format!("the server answers TLS with plaintext: \"{first_line}\""),
-                )),
-                evidence,
-            };
-        }
-        _ => {}
+    let verdict = match first {
+        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => Some((
+            Kind::ProtocolVersion,
+            format!(
+                "the server does not speak TLS 1.2: it answered a TLS 1.2 offer with {}",
+                hello::version_name(version)
+            ),
+        )),
+        HelloOutcome::ServerHello { suite, .. } if !offered.contains(&suite) => Some((
+            Kind::NoCommonCipher,
+            format!(
+                "the server speaks TLS 1.2 but accepts none of the suites offered; from a broader offer it chose {}",
+                suites::name(suite)
+            ),
+        )),
+        // The suites were fine: the failure lies elsewhere; keep the first classification.
+        HelloOutcome::ServerHello { .. } => return FollowUp::new(None, evidence),
+        HelloOutcome::NotTls { first_line } => Some((
+            Kind::NotTls,
+            format!("the server answers TLS with plaintext: \"{first_line}\""),
+        )),
+        _ => None,
+    };
+    if verdict.is_some() {
+        return FollowUp::new(verdict, evidence);
     }
-    if let Some(old) = probe_once(
-        sni_for(host),
-        hello::TLS10,
-        suites::BROAD_TLS10,
-        dialer,
-        deadline,
-    )
-    .await
-    {
-        evidence.push(json!({"offer": "TLS 1.0, CBC suites", "answer": describe(&old)}));
-        if let HelloOutcome::ServerHello { version, .. } = old {
-            return FollowUp {
-                verdict: Some((
-                    Kind::ProtocolVersion,
-                    format!(
-                        "the server does not speak TLS 1.2: it refuses TLS 1.2 offers and accepts {}",
-                        hello::version_name(version)
-                    ),
-                )),
-                evidence,
-            };
-        }
-    }
-    FollowUp {
-        verdict: None,
-        evidence,
-    }
+    let old = probe_once(sni, hello::TLS10, suites::BROAD_TLS10, dialer, deadline).await;
+    let Some(old) = old else {
+        return FollowUp::new(None, evidence);
+    };
+    evidence.push(json!({"offer": "TLS 1.0, CBC suites", "answer": describe(&old)}));
+    let verdict = match old {
+        HelloOutcome::ServerHello { version, .. } => Some((
+            Kind::ProtocolVersion,
+            format!(
+                "the server does not speak TLS 1.2: it refuses TLS 1.2 offers and accepts {}",
+                hello::version_name(version)
+            ),
+        )),
+        _ => None,
+    };
+    FollowUp::new(verdict, evidence)
 }
