@@ -3,7 +3,7 @@
 
 use crate::cli::{AllowlistArgs, RoleArg, RouteArg};
 use crate::commands::{Out, format_of, interrupted, probe, reported, write_out};
-use crate::config::{Config, Network, Proxies, Routing, TlsSettings, inputs};
+use crate::config::{Config, Network, Proxies, Routing, TlsSettings, wsus};
 use crate::exit::Exit;
 use crate::knowledge::endpoints::{CATALOG, CatalogEntry, Role};
 use crate::model::{ConfigLint, Report};
@@ -49,7 +49,7 @@ impl AllowlistJob {
         let targets = Target::parse_all(&urls)?;
         let derived = match &args.wsus_config {
             None => None,
-            Some(path) => Some(inputs::wsus_config(path, args.net.proxy_user.is_some())?),
+            Some(path) => Some(wsus::load(path, args.net.proxy_user.is_some())?),
         };
         let (configured, lint) = match derived {
             Some(d) => (d.proxies, Some(d.lint)),

@@ -3,7 +3,7 @@
 
 use crate::cli::CheckArgs;
 use crate::commands::{Out, format_of, probe, reported, write_out};
-use crate::config::{Config, Network, Proxies, Routing, TlsSettings, inputs};
+use crate::config::{Config, Network, Proxies, Routing, TlsSettings, wsus};
 use crate::exit::Exit;
 use crate::knowledge::endpoints;
 use crate::model::ConfigLint;
@@ -22,7 +22,7 @@ impl CheckJob {
     pub fn from_args(args: &CheckArgs) -> Result<CheckJob, UsageError> {
         let derived = match &args.wsus_config {
             None => None,
-            Some(path) => Some(inputs::wsus_config(path, args.net.proxy_user.is_some())?),
+            Some(path) => Some(wsus::load(path, args.net.proxy_user.is_some())?),
         };
         let (targets, configured, lint) = match derived {
             Some(d) => (Target::parse_all(&d.urls)?, d.proxies, Some(d.lint)),

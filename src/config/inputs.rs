@@ -8,7 +8,6 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use secrecy::SecretString;
 
-use crate::config::wsus;
 use crate::target::{UsageError, usage};
 
 /// The variable the proxy password is read from.
@@ -77,14 +76,6 @@ pub fn proxy_environment() -> ProxyEnvironment {
         https: var(&["HTTPS_PROXY", "https_proxy"]),
         no_proxy: var(&["NO_PROXY", "no_proxy"]),
     }
-}
-
-/// The `--wsus-config` export, read, parsed and turned into targets, proxies and findings.
-pub fn wsus_config(path: &Path, has_user: bool) -> Result<wsus::Derived, UsageError> {
-    let shown = path.display().to_string();
-    let bytes = read_input(path, "--wsus-config", INPUT_LIMIT)?;
-    let c = wsus::parse(&bytes, &shown)?;
-    wsus::derive(&c, &shown, has_user)
 }
 
 /// Every certificate of every `--ca-file`, with the file it came from.

@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use crate::config::inputs;
 use crate::config::route::Proxies;
 use crate::knowledge::endpoints::{self, EndpointStatus};
 use crate::model::{ConfigLint, Finding, Severity};
@@ -40,6 +41,14 @@ pub struct Derived {
     pub urls: Vec<String>,
     pub proxies: Proxies,
     pub lint: ConfigLint,
+}
+
+/// The `--wsus-config` export, read, parsed and turned into targets, proxies and findings.
+pub fn load(path: &std::path::Path, has_user: bool) -> Result<Derived, UsageError> {
+    let shown = path.display().to_string();
+    let bytes = inputs::read_input(path, "--wsus-config", inputs::INPUT_LIMIT)?;
+    let c = parse(&bytes, &shown)?;
+    derive(&c, &shown, has_user)
 }
 
 /// Text from the bytes PowerShell writes: UTF-16 LE/BE with a BOM (Windows PowerShell's
