@@ -13,9 +13,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use wsusprobe::model::Report;
 
 use lab::measure::{Measured, measured};
 use lab::pki;
@@ -42,14 +42,7 @@ impl Bounds for Measured {
     /// The verdict of the only path, exit code 1, and the time and memory bounds.
     fn expect(&self, stage: &str, kind: &str) {
         self.within_bounds(TIMEOUT_S);
-        assert_eq!(
-            self.verdict_of(0),
-            (stage.to_string(), kind.to_string()),
-            "report:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        assert_eq!(self.code, 1, "exit code; report:\n{}", self.stdout);
+        self.run.expect(stage, kind);
     }
 
     fn within_bounds(&self, timeout_s: u64) {
@@ -148,7 +141,7 @@ async fn proxy_slowloris_one_byte_per_second() {
     .await;
     let r = through_proxy(p).await;
     r.expect("proxy", "timeout");
-    assert!(r.message().contains("bytes"), "{}", r.message());
+    assert!(r.v().message.contains("bytes"), "{}", r.v().message);
 }
 
 #[tokio::test]
@@ -217,7 +210,7 @@ async fn proxy_200_then_html_page() {
     .await;
     let r = through_proxy(p).await;
     r.expect("tls", "not_tls");
-    assert!(r.message().contains("403 Forbidden"), "{}", r.message());
+    assert!(r.v().message.contains("403 Forbidden"), "{}", r.v().message);
 }
 
 #[tokio::test]
@@ -324,10 +317,14 @@ async fn tls_certificate_with_absurd_fields() {
     .await;
     let r = tls_check(a, &pki::path(&p.root_pem)).await;
     r.expect("certificate", "unknown_critical_extension");
-    assert!(r.message().contains("marked critical"), "{}", r.message());
+    assert!(
+        r.v().message.contains("marked critical"),
+        "{}",
+        r.v().message
+    );
     // The handshake itself worked, and the http stage still ran on the captured session.
-    assert_eq!(r.stage("tls")["status"], "pass");
-    assert_eq!(r.stage("http")["status"], "pass", "{}", r.stdout);
+    assert_eq!(r.stage("tls").status.as_str(), "pass");
+    assert_eq!(r.stage("http").status.as_str(), "pass", "{}", r.stdout);
 }
 
 /// Relay to `upstream` that cuts every plaintext handshake record the server sends into records
@@ -391,13 +388,8 @@ async fn tls_records_in_one_byte_fragments() {
     let a = one_byte_fragments(servers::tls(spec).await).await;
     let r = tls_check(a, &pki::path(&p.root_pem)).await;
     assert_eq!(r.code, 0, "report:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    assert_eq!(r.path(0)["ok"], true);
-    assert_eq!(
-        r.stage("tls")["detail"]["version"],
-        "TLS 1.2",
-        "{}",
-        r.stdout
-    );
+    assert!(r.path().ok);
+    assert_eq!(r.stage("tls").detail["version"], "TLS 1.2", "{}", r.stdout);
     r.within_bounds(TIMEOUT_S);
 }
 
@@ -461,20 +453,10 @@ async fn tls_alerts_of_every_code() {
     assert_eq!(r.code, 1, "stderr: {}", r.stderr);
     for code in 0..=255u8 {
         let i = code as usize;
-        assert_eq!(
-            r.verdict_of(i),
-            ("tls".to_string(), kind_for_alert(code).to_string()),
-            "alert {code}: {}",
-            r.path(i)
-        );
+        r.expect_at(i, "tls", kind_for_alert(code));
     }
     // Unassigned codes are named as such, assigned ones by name.
-    let msg = |i: usize| {
-        r.path(i)["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let msg = |i: usize| r.path_at(i).verdict.unwrap().message.to_string();
     assert!(msg(48).contains("unknown_ca"), "{}", msg(48));
     assert!(msg(200).contains("unassigned (200)"), "{}", msg(200));
     assert!(r.max_sockets <= 16 * 2 + 8, "{} sockets", r.max_sockets);
@@ -499,7 +481,7 @@ async fn tls_sslv2_format_reply() {
     let p = pki::pki();
     let r = tls_check(a, &pki::path(&p.root_pem)).await;
     r.expect("tls", "protocol_version");
-    assert!(r.message().contains("SSL 2.0"), "{}", r.message());
+    assert!(r.v().message.contains("SSL 2.0"), "{}", r.v().message);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,10 +498,11 @@ async fn dns_cname_loop() {
     .await;
     r.expect("dns", "no_records");
     assert!(
-        r.message()
+        r.v()
+            .message
             .contains("loops: loop1.lab.test → loop2.lab.test → loop1.lab.test"),
         "{}",
-        r.message()
+        r.v().message
     );
 }
 
@@ -534,23 +517,19 @@ async fn dns_answer_with_500_addresses() {
     .await;
     // The resolver retried over TCP and got them all; the report keeps a bounded list and the
     // tcp stage tries a bounded number.
-    assert_eq!(r.stage("dns")["status"], "pass", "{}", r.stdout);
-    assert_eq!(r.stage("dns")["detail"]["address_count"], 500);
+    assert_eq!(r.stage("dns").status.as_str(), "pass", "{}", r.stdout);
+    assert_eq!(r.stage("dns").detail["address_count"], 500);
     assert_eq!(
-        r.stage("dns")["detail"]["addresses"]
-            .as_array()
-            .unwrap()
-            .len(),
+        r.stage("dns").detail["addresses"].as_array().unwrap().len(),
         32
     );
-    assert!(
-        r.stage("dns")["message"]
-            .as_str()
-            .unwrap()
-            .contains("and 496 more")
-    );
+    assert!(r.stage("dns").message.contains("and 496 more"));
     r.expect("tcp", "refused");
-    assert!(r.message().contains("first 16 of 500"), "{}", r.message());
+    assert!(
+        r.v().message.contains("first 16 of 500"),
+        "{}",
+        r.v().message
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -590,7 +569,7 @@ async fn http_chunked_body_that_never_ends() {
     .await;
     let r = http_check(a).await;
     r.expect("http", "not_service");
-    assert!(r.message().contains("still coming"), "{}", r.message());
+    assert!(r.v().message.contains("still coming"), "{}", r.v().message);
 }
 
 #[tokio::test]
@@ -608,13 +587,8 @@ async fn http_date_header_in_a_wrong_format() {
     .await;
     let r = http_check(a).await;
     assert_eq!(r.code, 0, "report:\n{}", r.stdout);
-    assert_eq!(r.stage("clock")["status"], "warn", "{}", r.stdout);
-    assert!(
-        r.stage("clock")["message"]
-            .as_str()
-            .unwrap()
-            .contains("not a valid HTTP date")
-    );
+    assert_eq!(r.stage("clock").status.as_str(), "warn", "{}", r.stdout);
+    assert!(r.stage("clock").message.contains("not a valid HTTP date"));
     r.within_bounds(TIMEOUT_S);
 }
 
@@ -664,11 +638,11 @@ async fn sigint_prints_the_finished_paths_and_exits_130() {
     assert!(t0.elapsed() < Duration::from_secs(2));
     let (status, stdout) = out;
     assert_eq!(status.code(), Some(130));
-    let json: Value = serde_json::from_slice(&stdout).unwrap();
-    assert_eq!(json["ok"], false);
-    assert_eq!(json["interrupted"]["finished"], 1);
-    assert_eq!(json["interrupted"]["planned"], 2);
-    assert_eq!(json["paths"].as_array().unwrap().len(), 1);
-    assert_eq!(json["paths"][0]["target"], format!("http://{ok}/"));
-    assert_eq!(json["paths"][0]["ok"], true);
+    let report: Report = serde_json::from_slice(&stdout).unwrap();
+    assert!(!report.ok);
+    let stopped = report.interrupted.unwrap();
+    assert_eq!((stopped.finished, stopped.planned), (1, 2));
+    assert_eq!(report.paths.len(), 1);
+    assert_eq!(report.paths[0].target, format!("http://{ok}/"));
+    assert!(report.paths[0].ok);
 }

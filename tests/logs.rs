@@ -1,6 +1,18 @@
 //! `wsusprobe logs` on log excerpts shaped after the seeds.
 
-use crate::lab::run;
+use crate::lab::{Run, run};
+use wsusprobe::model::Stage;
+use wsusprobe::model::logs::{Group, LogReport};
+
+/// The group of `cause_id` in a `logs --json` report.
+fn group(r: &Run, cause_id: &str) -> Group {
+    let report: LogReport = r.decode();
+    report
+        .groups
+        .into_iter()
+        .find(|g| g.cause_id == cause_id)
+        .unwrap_or_else(|| panic!("no {cause_id} group in:\n{}", r.stdout))
+}
 
 fn log(name: &str) -> String {
     format!("{}/testdata/logs/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -11,17 +23,11 @@ async fn groups_causes_with_times_and_the_schannel_evidence() {
     // fe2: the SoapException faults with the fe2 Actor form one group, with first and last time.
     let r = run(&["logs", "--json", &log("SoftwareDistribution-fe2.log")]).await;
     assert_eq!(r.code, 1);
-    let g = &r.json["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["cause_id"] == "soap_fault_old_endpoint")
-        .unwrap()
-        .clone();
-    assert_eq!(g["count"], 2);
-    assert_eq!(g["first"], "2019-07-10 11:42:19");
-    assert_eq!(g["last"], "2019-07-10 12:42:20");
-    assert_eq!(g["stage"], "endpoint");
+    let g = group(&r, "soap_fault_old_endpoint");
+    assert_eq!(g.count, 2);
+    assert_eq!(g.first.as_deref(), Some("2019-07-10 11:42:19"));
+    assert_eq!(g.last.as_deref(), Some("2019-07-10 12:42:20"));
+    assert_eq!(g.stage, Stage::Endpoint);
 
     // "common algorithm" in a UTF-16 log without SCHANNEL lines: the group and the missing-fix note.
     let r = run(&[
@@ -30,24 +36,15 @@ async fn groups_causes_with_times_and_the_schannel_evidence() {
         &log("SoftwareDistribution-common-algorithm.log"),
     ])
     .await;
-    let groups = r.json["groups"].as_array().unwrap();
-    let algo = groups
-        .iter()
-        .find(|g| g["cause_id"] == "no_common_algorithm")
-        .unwrap();
-    assert_eq!(
-        (algo["count"].as_u64(), algo["stage"].as_str()),
-        (Some(2), Some("tls"))
-    );
-    assert!(algo["check"].as_str().unwrap().contains("--client-profile"));
-    assert_eq!(r.json["tls12_enabled"], false);
+    let algo = group(&r, "no_common_algorithm");
+    assert_eq!((algo.count, algo.stage), (2, Stage::Tls));
+    assert!(algo.check.contains("--client-profile"));
+    let report: LogReport = r.decode();
+    assert!(!report.tls12_enabled);
     assert!(
-        r.json["notes"][0]
-            .as_str()
-            .unwrap()
-            .contains("no SCHANNEL startup lines"),
-        "{}",
-        r.json["notes"]
+        report.notes[0].contains("no SCHANNEL startup lines"),
+        "{:?}",
+        report.notes
     );
 
     // The healthy service start: TLS 1.2 enabled, nothing failed, exit 0.
@@ -57,14 +54,8 @@ async fn groups_causes_with_times_and_the_schannel_evidence() {
 
     // ConfigMgr's format: times from the time/date attributes.
     let r = run(&["logs", "--json", &log("wsyncmgr.log")]).await;
-    let dns = r.json["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["cause_id"] == "name_not_resolved")
-        .unwrap()
-        .clone();
-    assert_eq!(dns["first"], "08-06-2007 17:54:32.699");
+    let dns = group(&r, "name_not_resolved");
+    assert_eq!(dns.first.as_deref(), Some("08-06-2007 17:54:32.699"));
 
     let r = run(&["logs", "/nonexistent/SoftwareDistribution.log"]).await;
     assert_eq!(r.code, 2);
@@ -93,13 +84,7 @@ async fn a_gigantic_line_is_skipped_in_bounded_memory() {
         .collect();
     let r = crate::lab::measure::measured(&args, &[]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.json["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|g| g["cause_id"] == "soap_fault_old_endpoint")
-    );
+    assert_eq!(group(&r, "soap_fault_old_endpoint").count, 2);
     assert!(
         r.peak_kb > 0 && r.peak_kb < 32 * 1024,
         "peak {} KiB",

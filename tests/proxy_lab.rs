@@ -8,10 +8,15 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use serde_json::Value;
-
 #[path = "lab/measure.rs"]
 mod measure;
+#[path = "lab/report.rs"]
+mod report;
+
+use report::Run;
+use wsusprobe::model::ciphers::CiphersReport;
+use wsusprobe::model::plan::PlanReport;
+use wsusprobe::model::{Kind, RouteKind, Stage};
 
 const SWS: &str = "sws.update.microsoft.com";
 
@@ -56,41 +61,6 @@ fn lab() -> Option<Lab> {
     }
 }
 
-struct Out {
-    code: i32,
-    json: Value,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn verdict(&self) -> (String, String) {
-        let v = &self.json["paths"][0]["verdict"];
-        (
-            v["stage"].as_str().unwrap_or("-").into(),
-            v["kind"].as_str().unwrap_or("-").into(),
-        )
-    }
-    fn expect(&self, stage: &str, kind: &str) {
-        assert_eq!(
-            self.verdict(),
-            (stage.to_string(), kind.to_string()),
-            "{}",
-            self.stdout
-        );
-        assert_eq!(self.code, 1);
-    }
-    fn expect_ok(&self) {
-        assert_eq!(self.code, 0, "{}\n{}", self.stdout, self.stderr);
-    }
-    fn stage(&self, name: &str) -> &Value {
-        self.json["paths"][0]["stages"]
-            .as_array()
-            .and_then(|a| a.iter().find(|s| s["stage"] == name))
-            .unwrap_or(&Value::Null)
-    }
-}
-
 /// The lab's resolver: the local (information-only) lookup a proxied path makes must never reach
 /// the machine's own DNS.
 fn lab_dns() -> String {
@@ -99,7 +69,7 @@ fn lab_dns() -> String {
         .unwrap_or_else(|| "127.0.0.153:53".into())
 }
 
-fn wsusprobe(args: &[&str], password: Option<&str>) -> Out {
+fn wsusprobe(args: &[&str], password: Option<&str>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsusprobe"));
     cmd.args(["check", "--json", "--timeout", "15s"])
         .args(args)
@@ -110,14 +80,7 @@ fn wsusprobe(args: &[&str], password: Option<&str>) -> Out {
     if let Some(p) = password {
         cmd.env("WSUSPROBE_PROXY_PASSWORD", p);
     }
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
-        stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(&cmd.output().unwrap())
 }
 
 #[test]
@@ -135,21 +98,15 @@ fn healthy_connect_through_squid() {
     );
     r.expect_ok();
     assert_eq!(
-        r.json["paths"][0]["route"]["proxy"],
+        r.path().route.proxy.clone().unwrap_or_default(),
         lab.get("LAB_PROXY_OPEN")
     );
     assert!(
-        r.stage("proxy")["message"]
-            .as_str()
-            .unwrap()
+        r.stage("proxy")
+            .message
             .contains("200 Connection established")
     );
-    assert!(
-        r.stage("http")["message"]
-            .as_str()
-            .unwrap()
-            .contains("DssTargeting")
-    );
+    assert!(r.stage("http").message.contains("DssTargeting"));
 }
 
 #[test]
@@ -165,10 +122,10 @@ fn domain_outside_the_allowlist_is_forbidden() {
     );
     r.expect("proxy", "forbidden");
     assert_eq!(
-        r.stage("proxy")["detail"]["legs"][0]["x_squid_error"],
+        r.stage("proxy").detail["legs"][0]["x_squid_error"],
         "ERR_ACCESS_DENIED 0"
     );
-    assert_eq!(r.json["paths"][0]["verdict"]["windows_error"], "0x80244018");
+    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80244018");
 }
 
 #[test]
@@ -185,12 +142,7 @@ fn basic_auth_port() {
     args.extend_from_slice(&base);
     let r = wsusprobe(&args, None);
     r.expect("proxy", "auth_required");
-    assert!(
-        r.json["paths"][0]["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Basic")
-    );
+    assert!(r.v().message.contains("Basic"));
 
     args.extend_from_slice(&["--proxy-user", lab.get("LAB_USER")]);
     let r = wsusprobe(&args, Some(lab.get("LAB_PASSWORD")));
@@ -246,7 +198,7 @@ fn upstream_failures_are_told_apart() {
     );
     r.expect("proxy", "upstream_unreachable");
     assert_eq!(
-        r.stage("proxy")["detail"]["legs"][0]["x_squid_error"],
+        r.stage("proxy").detail["legs"][0]["x_squid_error"],
         "ERR_CONNECT_FAIL 111"
     );
     // The name resolves and SYNs are dropped: Squid's connect_timeout (3 s in the lab) expires.
@@ -286,12 +238,7 @@ fn ssl_bump_is_intercepted_until_its_ca_is_added() {
         None,
     );
     r.expect("certificate", "intercepted");
-    assert!(
-        r.json["paths"][0]["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Contoso TLS Inspection CA")
-    );
+    assert!(r.v().message.contains("Contoso TLS Inspection CA"));
     let r = wsusprobe(
         &[
             &url,
@@ -303,8 +250,14 @@ fn ssl_bump_is_intercepted_until_its_ca_is_added() {
         None,
     );
     r.expect_ok();
-    assert_eq!(r.stage("certificate")["status"], "warn");
-    assert_eq!(r.stage("certificate")["kind"], "intercepted");
+    assert_eq!(r.stage("certificate").status.as_str(), "warn");
+    assert_eq!(
+        r.stage("certificate")
+            .kind
+            .map(|k| k.as_str())
+            .unwrap_or("-"),
+        "intercepted"
+    );
 }
 
 #[test]
@@ -321,7 +274,7 @@ fn plain_http_is_forwarded_by_squid() {
         None,
     );
     r.expect_ok();
-    assert_eq!(r.stage("proxy")["status"], "pass");
+    assert_eq!(r.stage("proxy").status.as_str(), "pass");
     let r = wsusprobe(
         &[
             &format!("http://download.microsoft.com:{port}/"),
@@ -376,11 +329,16 @@ fn route_both_compares_direct_and_proxy() {
         ],
         None,
     );
-    let paths = r.json["paths"].as_array().unwrap();
+    let paths = r.report().paths;
     assert_eq!(paths.len(), 2);
-    assert_eq!(paths[0]["route"]["kind"], "direct");
-    assert_eq!(paths[0]["verdict"]["stage"], "tcp", "{}", r.stdout);
-    assert_eq!(paths[1]["verdict"]["kind"], "forbidden");
+    assert_eq!(paths[0].route.kind, RouteKind::Direct);
+    assert_eq!(
+        r.verdict().map(|(s, _)| s),
+        Some(Stage::Tcp),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.verdict_at(1).map(|(_, k)| k), Some(Kind::Forbidden));
 }
 
 /// A listener whose accept queue is full: connection attempts to it get no answer.
@@ -411,15 +369,10 @@ fn ntlm_port_with_squid_ntlm_fake_auth() {
     let r = wsusprobe(&[&url, "--proxy", ntlm, "--ca-file", ca], None);
     r.expect("proxy", "auth_required");
     assert_eq!(
-        r.stage("proxy")["detail"]["legs"][0]["proxy_authenticate"][0],
+        r.stage("proxy").detail["legs"][0]["proxy_authenticate"][0],
         "NTLM"
     );
-    assert!(
-        r.json["paths"][0]["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("NTLM")
-    );
+    assert!(r.v().message.contains("NTLM"));
     let secret = "Ntlm-Lab-Secret-91";
     let r = wsusprobe(
         &[
@@ -434,8 +387,8 @@ fn ntlm_port_with_squid_ntlm_fake_auth() {
         Some(secret),
     );
     r.expect_ok();
-    assert_eq!(r.stage("proxy")["detail"]["scheme"], "NTLM");
-    assert_eq!(r.stage("proxy")["detail"]["round_trips"], 3);
+    assert_eq!(r.stage("proxy").detail["scheme"], "NTLM");
+    assert_eq!(r.stage("proxy").detail["round_trips"], 3);
     assert!(!r.stdout.contains(secret) && !r.stderr.contains(secret));
 }
 
@@ -458,7 +411,7 @@ fn basic_and_ntlm_offered_together_is_answered_with_ntlm() {
         Some("any"),
     );
     r.expect_ok();
-    let d = &r.stage("proxy")["detail"];
+    let d = &r.stage("proxy").detail;
     assert_eq!(d["offered_schemes"], serde_json::json!(["Basic", "NTLM"]));
     assert_eq!(d["scheme"], "NTLM");
     // --proxy-auth basic takes Basic instead: the lab's Basic user then needs its real password.
@@ -477,23 +430,20 @@ fn basic_and_ntlm_offered_together_is_answered_with_ntlm() {
         Some(lab.get("LAB_PASSWORD")),
     );
     r.expect_ok();
-    assert_eq!(r.stage("proxy")["detail"]["scheme"], "Basic");
+    assert_eq!(r.stage("proxy").detail["scheme"], "Basic");
 }
 
-fn cipher_set(json: &Value) -> std::collections::BTreeSet<(String, String)> {
+fn cipher_set(report: &CiphersReport) -> std::collections::BTreeSet<(String, String)> {
     let mut set = std::collections::BTreeSet::new();
-    for v in json["versions"].as_array().unwrap() {
-        for s in v["suites"].as_array().unwrap() {
-            set.insert((
-                v["version"].as_str().unwrap().to_string(),
-                s["code"].as_str().unwrap().to_string(),
-            ));
+    for v in &report.versions {
+        for s in &v.suites {
+            set.insert((v.version.clone(), s.code.clone()));
         }
     }
     set
 }
 
-fn ciphers(args: &[&str], password: Option<&str>) -> Value {
+fn ciphers(args: &[&str], password: Option<&str>) -> CiphersReport {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsusprobe"));
     cmd.arg("ciphers")
         .arg("--json")
@@ -502,7 +452,7 @@ fn ciphers(args: &[&str], password: Option<&str>) -> Value {
     if let Some(p) = password {
         cmd.env("WSUSPROBE_PROXY_PASSWORD", p);
     }
-    serde_json::from_slice(&cmd.output().unwrap().stdout).unwrap()
+    Run::from_output(&cmd.output().unwrap()).decode()
 }
 
 /// The same suites through Squid as directly; through the NTLM port every tunnel authenticates
@@ -520,9 +470,9 @@ fn ciphers_through_squid_and_ntlm() {
         None,
     );
     let open = ciphers(&[&target, "--proxy", lab.get("LAB_PROXY_OPEN")], None);
-    assert!(!cipher_set(&direct).is_empty(), "{direct:#}");
+    assert!(!cipher_set(&direct).is_empty(), "{direct:#?}");
     assert_eq!(cipher_set(&direct), cipher_set(&open));
-    assert_eq!(open["route"]["kind"], "proxy");
+    assert_eq!(open.route.kind, RouteKind::Proxy);
     let ntlm = ciphers(
         &[
             &target,
@@ -533,9 +483,9 @@ fn ciphers_through_squid_and_ntlm() {
         ],
         Some("pw"),
     );
-    assert_eq!(cipher_set(&direct), cipher_set(&ntlm), "{ntlm:#}");
-    let conns = ntlm["connections"].as_u64().unwrap();
-    let requests = ntlm["proxy_requests"].as_u64().unwrap();
+    assert_eq!(cipher_set(&direct), cipher_set(&ntlm), "{ntlm:#?}");
+    let conns = ntlm.connections;
+    let requests = ntlm.proxy_requests.unwrap();
     // The first tunnel asks (one unauthenticated CONNECT, then NEGOTIATE + AUTHENTICATE on a
     // second connection); every later tunnel authenticates at once: one connection, two CONNECTs.
     assert_eq!(
@@ -545,17 +495,15 @@ fn ciphers_through_squid_and_ntlm() {
     );
 }
 
-fn raw_run(args: &[&str]) -> (i32, String) {
+/// Any subcommand, with the lab's resolver.
+fn raw_run(args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
         .args(args)
         .args(["--dns-server", &lab_dns()])
         .env_remove("WSUSPROBE_PROXY_PASSWORD")
         .output()
         .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    Run::from_output(&out)
 }
 
 /// The firewall team's sweep through a Squid whose allowlist lacks download.microsoft.com: that
@@ -563,7 +511,7 @@ fn raw_run(args: &[&str]) -> (i32, String) {
 #[test]
 fn allowlist_flags_exactly_the_missing_domain() {
     let Some(lab) = lab() else { return };
-    let (code, out) = raw_run(&[
+    let r = raw_run(&[
         "allowlist",
         "--json",
         "--proxy",
@@ -571,26 +519,18 @@ fn allowlist_flags_exactly_the_missing_domain() {
         "--ca-file",
         lab.get("LAB_ROOT_CA"),
     ]);
-    assert_eq!(code, 1, "{out}");
-    let json: Value = serde_json::from_str(&out).unwrap();
-    let paths = json["paths"].as_array().unwrap();
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let paths = r.report().paths;
     assert_eq!(paths.len(), 18);
-    for p in paths {
-        let target = p["target"].as_str().unwrap();
-        if target == "https://download.microsoft.com/" {
-            assert_eq!(
-                (
-                    p["verdict"]["stage"].as_str(),
-                    p["verdict"]["kind"].as_str()
-                ),
-                (Some("proxy"), Some("forbidden"))
-            );
+    for (i, p) in paths.iter().enumerate() {
+        if p.target == "https://download.microsoft.com/" {
+            r.expect_at(i, "proxy", "forbidden");
         } else {
-            assert_eq!(p["ok"], true, "{target}: {:#}", p["verdict"]);
+            assert!(p.ok, "{}: {:#?}", p.target, p.verdict);
         }
     }
     // CSV: one row per path, the blocked one marked so.
-    let (_, csv) = raw_run(&[
+    let csv = raw_run(&[
         "allowlist",
         "--format",
         "csv",
@@ -598,7 +538,8 @@ fn allowlist_flags_exactly_the_missing_domain() {
         lab.get("LAB_PROXY_CATALOG"),
         "--ca-file",
         lab.get("LAB_ROOT_CA"),
-    ]);
+    ])
+    .stdout;
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows.len(), 19);
     assert!(rows[0].starts_with("target,route,proxy,ok,reach,stage,kind"));
@@ -621,7 +562,7 @@ fn allowlist_junit_parses_with_junitparser() {
         assert!(std::env::var("CI").is_err(), "CI must install junitparser");
         return;
     }
-    let (_, xml) = raw_run(&[
+    let xml = raw_run(&[
         "allowlist",
         "--format",
         "junit",
@@ -629,7 +570,8 @@ fn allowlist_junit_parses_with_junitparser() {
         lab.get("LAB_PROXY_CATALOG"),
         "--ca-file",
         lab.get("LAB_ROOT_CA"),
-    ]);
+    ])
+    .stdout;
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), &xml).unwrap();
     let script = r#"
@@ -667,7 +609,7 @@ fn plan_expectations_hold_or_fail() {
         "/testdata/plans/proxy-allowlist.toml"
     );
     let ca = lab.get("LAB_ROOT_CA");
-    let (code, out) = raw_run(&[
+    let r = raw_run(&[
         "run",
         plan,
         "--proxy",
@@ -675,9 +617,9 @@ fn plan_expectations_hold_or_fail() {
         "--ca-file",
         ca,
     ]);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("3 of 3 expectations met"), "{out}");
-    let (code, out) = raw_run(&[
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("3 of 3 expectations met"), "{}", r.stdout);
+    let r = raw_run(&[
         "run",
         plan,
         "--json",
@@ -686,18 +628,13 @@ fn plan_expectations_hold_or_fail() {
         "--ca-file",
         ca,
     ]);
-    assert_eq!(code, 1, "{out}");
-    let json: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(json["ok"], false);
-    let unmet: Vec<&Value> = json["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["met"] == false)
-        .collect();
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let result: PlanReport = r.decode();
+    assert!(!result.ok);
+    let unmet: Vec<_> = result.results.iter().filter(|o| !o.met).collect();
     assert_eq!(unmet.len(), 1);
-    assert_eq!(unmet[0]["expected"], "fail at proxy/forbidden");
-    assert_eq!(unmet[0]["actual"], "pass");
+    assert_eq!(unmet[0].expected, "fail at proxy/forbidden");
+    assert_eq!(unmet[0].actual, "pass");
 }
 
 /// The export names the lab's Basic-auth Squid port and no credentials are given: the probe goes
@@ -712,15 +649,11 @@ fn wsus_config_routes_through_its_proxy() {
     let r = wsusprobe(&["--wsus-config", file], None);
     r.expect("proxy", "auth_required");
     assert_eq!(
-        r.json["paths"][0]["route"]["proxy"],
+        r.path().route.proxy.clone().unwrap_or_default(),
         "http://127.0.0.1:13129"
     );
-    let lint = r.json["config"]["findings"].as_array().unwrap();
-    assert!(
-        lint.iter()
-            .any(|f| f["message"].as_str().unwrap().contains("--proxy-user")),
-        "{lint:?}"
-    );
+    let lint = r.findings();
+    assert!(lint.iter().any(|f| f.contains("--proxy-user")), "{lint:?}");
 }
 
 #[test]
@@ -730,7 +663,7 @@ fn allowlist_uses_the_configured_proxy() {
         env!("CARGO_MANIFEST_DIR"),
         "/testdata/wsus-config/sws-lab-auth-proxy.json"
     );
-    let (code, out) = raw_run(&[
+    let r = raw_run(&[
         "allowlist",
         "--json",
         "--only",
@@ -738,10 +671,12 @@ fn allowlist_uses_the_configured_proxy() {
         "--wsus-config",
         file,
     ]);
-    assert_eq!(code, 1, "{out}");
-    let json: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(json["paths"][0]["route"]["proxy"], "http://127.0.0.1:13129");
-    assert_eq!(json["paths"][0]["verdict"]["kind"], "auth_required");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(
+        r.path().route.proxy.as_deref(),
+        Some("http://127.0.0.1:13129")
+    );
+    r.expect_at(0, "proxy", "auth_required");
 }
 
 /// Peak resident memory allowed to a 500-path sweep (a debug build; the README records the
@@ -782,9 +717,9 @@ async fn sweep_of_500_paths_through_squid_stays_bounded() {
             r.elapsed, r.peak_kb, r.max_sockets
         );
         assert_eq!(r.code, 0, "stderr: {}", r.stderr);
-        let paths = r.json["paths"].as_array().unwrap();
+        let paths = r.report().paths;
         assert_eq!(paths.len(), 500);
-        assert!(paths.iter().all(|p| p["ok"] == true));
+        assert!(paths.iter().all(|p| p.ok));
         let socket_bound = concurrency * 2 + 8;
         assert!(
             r.max_sockets > 0 && r.max_sockets <= socket_bound,

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+#[path = "lab/report.rs"]
+mod report;
+
+use report::Run;
 
 const SOAP_OK: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><GetAuthConfigResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution\"><GetAuthConfigResult><AuthInfo><AuthPlugInInfo><PlugInID>DssTargeting</PlugInID><ServiceUrl>DssAuthWebService/DssAuthWebService.asmx</ServiceUrl></AuthPlugInInfo></AuthInfo></GetAuthConfigResult></GetAuthConfigResponse></s:Body></s:Envelope>";
 
@@ -277,38 +280,13 @@ fn dnsmasq(dir: &Path) -> (Guard, SocketAddr) {
     (g, addr)
 }
 
-struct Out {
-    code: i32,
-    json: Value,
-}
-
-impl Out {
-    fn verdict(&self) -> (String, String) {
-        let v = &self.json["paths"][0]["verdict"];
-        (
-            v["stage"].as_str().unwrap_or("-").into(),
-            v["kind"].as_str().unwrap_or("-").into(),
-        )
-    }
-    fn stage(&self, name: &str) -> &Value {
-        self.json["paths"][0]["stages"]
-            .as_array()
-            .and_then(|a| a.iter().find(|s| s["stage"] == name))
-            .unwrap_or(&Value::Null)
-    }
-}
-
-fn wsusprobe(args: &[&str]) -> Out {
+fn wsusprobe(args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
         .args(["check", "--json", "--timeout", "10s"])
         .args(args)
         .output()
         .unwrap();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        json,
-    }
+    Run::from_output(&out)
 }
 
 fn sync_url(port: u16) -> String {
@@ -332,19 +310,14 @@ fn nginx_and_dnsmasq_healthy_sync_path() {
         ca.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{:#}", r.json);
-    assert_eq!(r.stage("dns")["detail"]["addresses"][0], "127.0.0.1");
+    assert_eq!(r.stage("dns").detail["addresses"][0], "127.0.0.1");
     assert_eq!(
-        r.stage("tls")["detail"]["suite"],
+        r.stage("tls").detail["suite"],
         "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
     );
-    assert_eq!(r.stage("certificate")["detail"]["leaf"]["key"], "RSA 2048");
-    assert!(
-        r.stage("http")["message"]
-            .as_str()
-            .unwrap()
-            .contains("DssTargeting")
-    );
-    assert_eq!(r.stage("clock")["status"], "pass");
+    assert_eq!(r.stage("certificate").detail["leaf"]["key"], "RSA 2048");
+    assert!(r.stage("http").message.contains("DssTargeting"));
+    assert_eq!(r.stage("clock").status.as_str(), "pass");
 }
 
 #[test]
@@ -355,23 +328,13 @@ fn dnsmasq_nxdomain_and_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (_dm, dns) = dnsmasq(dir.path());
     let r = wsusprobe(&["https://nope.lab.test/", "--dns-server", &dns.to_string()]);
-    assert_eq!(
-        (r.code, r.verdict()),
-        (1, ("dns".into(), "nxdomain".into())),
-        "{:#}",
-        r.json
-    );
+    r.expect("dns", "nxdomain");
     let r = wsusprobe(&[
         "https://download.windowsupdate.com/",
         "--dns-server",
         &dns.to_string(),
     ]);
-    assert_eq!(
-        (r.code, r.verdict()),
-        (1, ("dns".into(), "refused".into())),
-        "{:#}",
-        r.json
-    );
+    r.expect("dns", "refused");
 }
 
 #[test]
@@ -396,23 +359,13 @@ fn nginx_tls_and_certificate_failures() {
 
     // The server sends no intermediate.
     let r = probe(ports.leaf_only);
-    assert_eq!(
-        r.verdict(),
-        ("certificate".into(), "incomplete_chain".into()),
-        "{:#}",
-        r.json
-    );
+    r.expect_at(0, "certificate", "incomplete_chain");
 
     // Only the CBC suites of Microsoft Update's 2020 list: a GCM-only client has none in common,
     // and the follow-up names the suite the server would take.
     let r = probe(ports.cbc_only);
-    assert_eq!(
-        r.verdict(),
-        ("tls".into(), "no_common_cipher".into()),
-        "{:#}",
-        r.json
-    );
-    let msg = r.json["paths"][0]["verdict"]["message"].as_str().unwrap();
+    r.expect_at(0, "tls", "no_common_cipher");
+    let msg = r.v().message;
     assert!(
         msg.contains("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"),
         "{msg}"
@@ -420,12 +373,7 @@ fn nginx_tls_and_certificate_failures() {
 
     // TLS 1.0 only.
     let r = probe(ports.tls10);
-    assert_eq!(
-        r.verdict(),
-        ("tls".into(), "protocol_version".into()),
-        "{:#}",
-        r.json
-    );
+    r.expect_at(0, "tls", "protocol_version");
     assert_eq!(r.code, 1);
 }
 
@@ -442,7 +390,7 @@ fn nginx_plain_http_selfupdate_and_503() {
     )]);
     assert_eq!(r.code, 0, "{:#}", r.json);
     assert_eq!(
-        r.stage("http")["detail"]["server"]
+        r.stage("http").detail["server"]
             .as_str()
             .map(|s| s.starts_with("nginx")),
         Some(true)
@@ -451,13 +399,8 @@ fn nginx_plain_http_selfupdate_and_503() {
         "http://127.0.0.1:{}/ClientWebService/client.asmx",
         ports.plain
     )]);
-    assert_eq!(
-        r.verdict(),
-        ("http".into(), "service_unavailable".into()),
-        "{:#}",
-        r.json
-    );
-    assert_eq!(r.json["paths"][0]["verdict"]["windows_error"], "0x80244022");
+    r.expect_at(0, "http", "service_unavailable");
+    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80244022");
 }
 
 /// (version, code) pairs sslscan reports as accepted.
@@ -491,7 +434,12 @@ fn sslscan(port: u16) -> std::collections::BTreeSet<(String, String)> {
         .collect()
 }
 
-fn ours(port: u16) -> (Value, std::collections::BTreeSet<(String, String)>) {
+fn ours(
+    port: u16,
+) -> (
+    serde_json::Value,
+    std::collections::BTreeSet<(String, String)>,
+) {
     let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
         .args([
             "ciphers",
@@ -502,7 +450,7 @@ fn ours(port: u16) -> (Value, std::collections::BTreeSet<(String, String)>) {
         ])
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut set = std::collections::BTreeSet::new();
     for v in json["versions"].as_array().unwrap() {
         for s in v["suites"].as_array().unwrap() {
@@ -604,32 +552,27 @@ fn client_profiles_against_the_four_suite_server() {
     assert_eq!(r.code, 0, "{:#}", r.json);
     let tls = r.stage("tls");
     assert_eq!(
-        tls["detail"]["suite"], "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
-        "{tls:#}"
+        tls.detail["suite"], "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+        "{tls:#?}"
     );
     assert!(
         matches!(
-            tls["detail"]["group"].as_str(),
+            tls.detail["group"].as_str(),
             Some("secp256r1" | "secp384r1")
         ),
-        "{tls:#}"
+        "{tls:#?}"
     );
-    assert_eq!(r.stage("certificate")["status"], "pass");
-    assert_eq!(r.stage("http")["status"], "skip");
+    assert_eq!(r.stage("certificate").status.as_str(), "pass");
+    assert_eq!(r.stage("http").status.as_str(), "skip");
 
     // The same profile against a server that omits its intermediate: the flight's chain is judged.
     let r = run(ports.leaf_only, &["--client-profile", "win2012r2"]);
-    assert_eq!(
-        r.verdict(),
-        ("certificate".into(), "incomplete_chain".into()),
-        "{:#}",
-        r.json
-    );
+    r.expect_at(0, "certificate", "incomplete_chain");
 
     // A 2016 profile negotiates GCM and completes the handshake: every stage runs.
     let r = run(ports.good, &["--client-profile", "win2016"]);
     assert_eq!(r.code, 0, "{:#}", r.json);
-    assert_eq!(r.stage("http")["status"], "pass");
+    assert_eq!(r.stage("http").status.as_str(), "pass");
 
     // A GPO-style list with nothing in common: the verdict names what the server accepts.
     let r = run(
@@ -639,13 +582,8 @@ fn client_profiles_against_the_four_suite_server() {
             "TLS_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA_P256",
         ],
     );
-    assert_eq!(
-        r.verdict(),
-        ("tls".into(), "no_common_cipher".into()),
-        "{:#}",
-        r.json
-    );
-    let msg = r.json["paths"][0]["verdict"]["message"].as_str().unwrap();
+    r.expect_at(0, "tls", "no_common_cipher");
+    let msg = r.v().message;
     assert!(
         msg.contains("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384") && msg.contains("00010002"),
         "{msg}"
@@ -653,13 +591,8 @@ fn client_profiles_against_the_four_suite_server() {
 
     // A TLS 1.0-only client (.NET without SchUseStrongCrypto) against a TLS 1.2 server.
     let r = run(ports.good, &["--client-profile", "dotnet-legacy"]);
-    assert_eq!(
-        r.verdict(),
-        ("tls".into(), "protocol_version".into()),
-        "{:#}",
-        r.json
-    );
-    let msg = r.json["paths"][0]["verdict"]["message"].as_str().unwrap();
+    r.expect_at(0, "tls", "protocol_version");
+    let msg = r.v().message;
     assert!(
         msg.contains("only TLS 1.2") && msg.contains("TLS 1.0"),
         "{msg}"

@@ -1,6 +1,7 @@
 //! Stages `certificate` and `clock`.
 
 use crate::lab::{self, check, pki, servers};
+use wsusprobe::model::Status;
 
 struct Served {
     addr: std::net::SocketAddr,
@@ -40,10 +41,10 @@ async fn expired() {
     .await;
     let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
     r.expect("certificate", "expired");
-    assert_eq!(r.path()["verdict"]["windows_error"], "0x80072F05");
+    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072F05");
     // the handshake finished, so http and clock still ran
-    assert_eq!(r.status("http"), "pass");
-    assert_eq!(r.status("clock"), "pass");
+    assert_eq!(r.status("http"), Status::Pass);
+    assert_eq!(r.status("clock"), Status::Pass);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,13 +83,8 @@ async fn name_mismatch() {
     )
     .await;
     r.expect("certificate", "name_mismatch");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("good.lab.test")
-    );
-    assert_eq!(r.path()["verdict"]["windows_error"], "0x80072F06");
+    assert!(r.v().message.contains("good.lab.test"));
+    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072F06");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,12 +99,7 @@ async fn unknown_issuer() {
     .await;
     let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
     r.expect("certificate", "unknown_issuer");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Unknown Lab Root")
-    );
+    assert!(r.v().message.contains("Unknown Lab Root"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,12 +109,7 @@ async fn incomplete_chain() {
     let s = serve(vec![leaf.der.clone()], &leaf, servers::Reply::ok()).await;
     let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
     r.expect("certificate", "incomplete_chain");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("wsusprobe Lab Intermediate")
-    );
+    assert!(r.v().message.contains("wsusprobe Lab Intermediate"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,23 +145,19 @@ async fn intercepted_fails_untrusted_and_warns_trusted() {
     let s = serve(vec![leaf.der.clone()], &leaf, servers::Reply::soap_ok()).await;
     let r = probe(host, &s, &[]).await;
     r.expect("certificate", "intercepted");
-    let v = &r.path()["verdict"];
-    assert!(
-        v["message"]
-            .as_str()
-            .unwrap()
-            .contains("Contoso TLS Inspection CA")
-    );
-    assert!(
-        v["advice"]
-            .as_str()
-            .unwrap()
-            .contains("Bypass TLS inspection")
-    );
+    let v = r.v();
+    assert!(v.message.contains("Contoso TLS Inspection CA"));
+    assert!(v.advice.contains("Bypass TLS inspection"));
     let r = probe(host, &s, &["--ca-file", &pki::path(&p.inspection_pem)]).await;
     r.expect_ok();
-    assert_eq!(r.status("certificate"), "warn");
-    assert_eq!(r.stage("certificate")["kind"], "intercepted");
+    assert_eq!(r.status("certificate"), Status::Warn);
+    assert_eq!(
+        r.stage("certificate")
+            .kind
+            .map(|k| k.as_str())
+            .unwrap_or("-"),
+        "intercepted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,9 +172,9 @@ async fn clock_skew_beyond_an_hour_fails() {
     .await;
     let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
     r.expect("clock", "skew");
-    let skew = r.stage("clock")["detail"]["skew_seconds"].as_f64().unwrap();
+    let skew = r.stage("clock").detail["skew_seconds"].as_f64().unwrap();
     assert!((skew - 10800.0).abs() < 60.0, "{skew}");
-    assert_eq!(r.path()["verdict"]["windows_error"], "0x80072F8F");
+    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072F8F");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,7 +189,7 @@ async fn small_skew_warns() {
     .await;
     let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
     r.expect_ok();
-    assert_eq!(r.status("clock"), "warn");
+    assert_eq!(r.status("clock"), Status::Warn);
 }
 
 /// The seeds' 0x80072F8F case: the certificate looks expired only because the local clock is
@@ -229,9 +211,15 @@ async fn expired_certificate_explained_by_the_clock() {
     .await;
     let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
     r.expect("clock", "skew");
-    assert_eq!(r.status("certificate"), "fail");
-    assert_eq!(r.stage("certificate")["kind"], "expired");
-    let msg = r.path()["verdict"]["message"].as_str().unwrap();
+    assert_eq!(r.status("certificate"), Status::Fail);
+    assert_eq!(
+        r.stage("certificate")
+            .kind
+            .map(|k| k.as_str())
+            .unwrap_or("-"),
+        "expired"
+    );
+    let msg = r.v().message;
     assert!(
         msg.contains("local time") && msg.contains("server time"),
         "{msg}"

@@ -1,6 +1,7 @@
 //! Stage `dns` against in-process DNS servers (hickory-server).
 
 use crate::lab::{self, check, dns, pki, servers};
+use wsusprobe::model::Status;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resolves_through_a_cname_and_passes() {
@@ -23,7 +24,7 @@ async fn resolves_through_a_cname_and_passes() {
     ])
     .await;
     r.expect_ok();
-    let d = &r.stage("dns")["detail"];
+    let d = &r.stage("dns").detail;
     assert_eq!(d["addresses"][0], "127.0.0.1");
     assert_eq!(d["cnames"].as_array().unwrap().len(), 1, "{d}");
 }
@@ -38,8 +39,8 @@ async fn nxdomain() {
     ])
     .await;
     r.expect("dns", "nxdomain");
-    assert_eq!(r.path()["verdict"]["windows_error"], "0x80072EE7");
-    assert_eq!(r.status("tcp"), "skip");
+    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072EE7");
+    assert_eq!(r.status("tcp"), Status::Skip);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

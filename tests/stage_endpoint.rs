@@ -1,6 +1,7 @@
 //! Stage `endpoint`, and the healthy Microsoft-like path it leads to.
 
 use crate::lab::{self, check, pki, servers};
+use wsusprobe::model::Status;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fe2_is_decommissioned_without_touching_the_network() {
@@ -9,14 +10,8 @@ async fn fe2_is_decommissioned_without_touching_the_network() {
     ])
     .await;
     r.expect("endpoint", "decommissioned_endpoint");
-    assert_eq!(r.status("dns"), "skip");
-    let v = &r.path()["verdict"];
-    assert!(
-        v["advice"]
-            .as_str()
-            .unwrap()
-            .contains("RedirectorChangeNumber = 4002")
-    );
+    assert_eq!(r.status("dns"), Status::Skip);
+    assert!(r.v().advice.contains("RedirectorChangeNumber = 4002"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,11 +45,14 @@ async fn sws1_is_legacy_warning_and_strict_fails() {
     let ca = pki::path(&p.root_pem);
     let r = check(&[&url, "--resolve", &res, "--ca-file", &ca]).await;
     r.expect_ok();
-    assert_eq!(r.status("endpoint"), "warn");
-    assert_eq!(r.stage("endpoint")["kind"], "legacy_endpoint");
+    assert_eq!(r.status("endpoint"), Status::Warn);
+    assert_eq!(
+        r.stage("endpoint").kind.map(|k| k.as_str()).unwrap_or("-"),
+        "legacy_endpoint"
+    );
     let r = check(&[&url, "--resolve", &res, "--ca-file", &ca, "--strict"]).await;
     assert_eq!(r.code, 1, "{}", r.stdout);
-    assert_eq!(r.path()["ok"], false);
+    assert!(!r.path().ok);
 }
 
 /// The healthy path of the default target, in the lab: SOAP GetAuthConfig over TLS 1.2 with a
@@ -94,22 +92,12 @@ async fn healthy_sync_service_passes_every_stage() {
         "clock",
         "http",
     ] {
-        assert_eq!(r.status(s), "pass", "{s}: {}", r.stdout);
+        assert_eq!(r.status(s), Status::Pass, "{s}: {}", r.stdout);
     }
-    assert_eq!(r.status("proxy"), "skip");
-    assert_eq!(r.stage("tls")["detail"]["version"], "TLS 1.2");
-    assert_eq!(r.stage("http")["detail"]["request"], "POST GetAuthConfig");
-    assert!(
-        r.stage("http")["message"]
-            .as_str()
-            .unwrap()
-            .contains("DssTargeting")
-    );
-    assert!(
-        r.stage("dns")["message"]
-            .as_str()
-            .unwrap()
-            .contains("--resolve")
-    );
-    assert_eq!(r.json["ok"], true);
+    assert_eq!(r.status("proxy"), Status::Skip);
+    assert_eq!(r.stage("tls").detail["version"], "TLS 1.2");
+    assert_eq!(r.stage("http").detail["request"], "POST GetAuthConfig");
+    assert!(r.stage("http").message.contains("DssTargeting"));
+    assert!(r.stage("dns").message.contains("--resolve"));
+    assert!(r.report().ok);
 }

@@ -2,6 +2,7 @@
 //! when broken. The real Squid lab is in tests/proxy_lab.rs.
 
 use crate::lab::{self, check, check_env, pki, proxy, run_env, servers};
+use wsusprobe::model::{RouteKind, Status};
 
 const HOST: &str = "sws.update.microsoft.com";
 const SECRET: &str = "S3cret-Proxy-Passw0rd!";
@@ -41,13 +42,16 @@ async fn tunnel_passes_and_reports_the_route() {
     ])
     .await;
     r.expect_ok();
-    assert_eq!(r.path()["route"]["kind"], "proxy");
-    assert_eq!(r.path()["route"]["proxy"], format!("http://{px}"));
-    assert_eq!(r.status("proxy"), "pass");
-    assert_eq!(r.stage("dns")["detail"]["hop"], "proxy");
+    assert_eq!(r.path().route.kind.as_str(), "proxy");
+    assert_eq!(
+        r.path().route.proxy.clone().unwrap_or_default(),
+        format!("http://{px}")
+    );
+    assert_eq!(r.status("proxy"), Status::Pass);
+    assert_eq!(r.stage("dns").detail["hop"], "proxy");
     // the target was looked up locally as information only
     assert!(
-        r.stage("dns")["detail"]["target_local"]["note"]
+        r.stage("dns").detail["target_local"]["note"]
             .as_str()
             .unwrap()
             .contains("proves nothing")
@@ -98,8 +102,12 @@ async fn statuses_without_markers() {
     for (bytes, kind, code) in cases {
         let r = proxy_answering(bytes).await;
         r.expect("proxy", kind);
-        assert_eq!(r.path()["verdict"]["windows_error"], code, "{kind}");
-        assert_eq!(r.status("tls"), "skip");
+        assert_eq!(
+            r.v().windows_error.as_deref().unwrap_or("-"),
+            code,
+            "{kind}"
+        );
+        assert_eq!(r.status("tls"), Status::Skip);
     }
 }
 
@@ -111,7 +119,7 @@ async fn squid_markers_decide_the_kind() {
     .await;
     r.expect("proxy", "upstream_dns_failed");
     assert_eq!(
-        r.stage("proxy")["detail"]["legs"][0]["x_squid_error"],
+        r.stage("proxy").detail["legs"][0]["x_squid_error"],
         "ERR_DNS_FAIL 0"
     );
     let r = proxy_answering(
@@ -158,7 +166,7 @@ async fn dead_proxy_port_is_tcp_refused() {
     ])
     .await;
     r.expect("tcp", "refused");
-    assert_eq!(r.status("proxy"), "skip");
+    assert_eq!(r.status("proxy"), Status::Skip);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,12 +183,7 @@ async fn basic_auth_required_then_accepted_then_rejected() {
     let url = sync_url(up);
     let r = check(&[&url, "--proxy", &proxy_url, "--ca-file", &ca]).await;
     r.expect("proxy", "auth_required");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Basic")
-    );
+    assert!(r.v().message.contains("Basic"));
     let r = check_env(
         &[
             &url,
@@ -195,12 +198,9 @@ async fn basic_auth_required_then_accepted_then_rejected() {
     )
     .await;
     r.expect_ok();
-    assert_eq!(
-        r.stage("proxy")["detail"]["legs"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(r.stage("proxy").detail["legs"].as_array().unwrap().len(), 2);
     assert!(
-        r.stage("proxy")["detail"]["warning"]
+        r.stage("proxy").detail["warning"]
             .as_str()
             .unwrap()
             .contains("clear text")
@@ -242,12 +242,12 @@ async fn route_both_probes_direct_and_proxy() {
     ])
     .await;
     assert_eq!(r.code, 1);
-    let paths = r.json["paths"].as_array().unwrap();
+    let paths = r.report().paths;
     assert_eq!(paths.len(), 2);
-    assert_eq!(paths[0]["route"]["kind"], "direct");
-    assert_eq!(paths[0]["ok"], true);
-    assert_eq!(paths[1]["route"]["kind"], "proxy");
-    assert_eq!(paths[1]["verdict"]["kind"], "forbidden");
+    assert_eq!(paths[0].route.kind, RouteKind::Direct);
+    assert!(paths[0].ok);
+    assert_eq!(paths[1].route.kind, RouteKind::Proxy);
+    r.expect_at(1, "proxy", "forbidden");
     // and in text, the side-by-side summary
     let t = crate::lab::run(&[
         "check",
@@ -284,7 +284,7 @@ async fn plain_http_goes_through_the_proxy_in_absolute_form() {
     ])
     .await;
     r.expect("proxy", "forbidden");
-    assert_eq!(r.status("http"), "skip");
+    assert_eq!(r.status("http"), Status::Skip);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -342,7 +342,10 @@ async fn ssl_proxy_wins_for_https() {
     ])
     .await;
     r.expect_ok();
-    assert_eq!(r.path()["route"]["proxy"], format!("http://{good}"));
+    assert_eq!(
+        r.path().route.proxy.clone().unwrap_or_default(),
+        format!("http://{good}")
+    );
 }
 
 /// HTTPS_PROXY is ignored unless --proxy-from-env, as WSUS ignores it; NO_PROXY is honoured then.
@@ -360,7 +363,7 @@ async fn environment_proxy_only_on_request() {
     let ca = pki::path(&p.root_pem);
     let r = check_env(&[&url, "--resolve", &res, "--ca-file", &ca], &env).await;
     r.expect_ok();
-    assert_eq!(r.path()["route"]["kind"], "direct");
+    assert_eq!(r.path().route.kind.as_str(), "direct");
     let r = check_env(
         &[
             &url,
@@ -389,7 +392,7 @@ async fn environment_proxy_only_on_request() {
     )
     .await;
     r.expect_ok();
-    assert_eq!(r.path()["route"]["kind"], "direct");
+    assert_eq!(r.path().route.kind.as_str(), "direct");
 }
 
 /// NTLMv2 against a proxy that verifies the response for real: right password passes, wrong
@@ -418,15 +421,10 @@ async fn ntlm_three_legs_verified() {
     ];
     let r = check(&[url.as_str(), "--proxy", &proxy_url, "--ca-file", &ca]).await;
     r.expect("proxy", "auth_required");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("NTLM")
-    );
+    assert!(r.v().message.contains("NTLM"));
     let r = check_env(&args, &[("WSUSPROBE_PROXY_PASSWORD", SECRET)]).await;
     r.expect_ok();
-    let d = &r.stage("proxy")["detail"];
+    let d = &r.stage("proxy").detail;
     assert_eq!(d["scheme"], "NTLM");
     assert_eq!(d["offered_schemes"][0], "NTLM");
     assert_eq!(d["round_trips"], 3, "{d}");
@@ -451,12 +449,7 @@ async fn ntlm_three_legs_verified() {
     basic.extend_from_slice(&["--proxy-auth", "basic"]);
     let r = check_env(&basic, &[("WSUSPROBE_PROXY_PASSWORD", SECRET)]).await;
     r.expect("proxy", "auth_required");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("--proxy-auth")
-    );
+    assert!(r.v().message.contains("--proxy-auth"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -491,12 +484,5 @@ async fn kerberos_only_negotiate_is_auth_required() {
     )
     .await;
     r.expect("proxy", "auth_required");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("Kerberos"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.v().message.contains("Kerberos"), "{}", r.stdout);
 }

@@ -37,11 +37,11 @@ async fn protocol_version_against_a_tls13_only_server() {
     let addr = servers::tls(spec).await;
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "protocol_version");
-    assert_eq!(r.path()["verdict"]["windows_error"], "0x80072EFE");
+    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072EFE");
     // and with --tls-version 1.3 the same server passes
     let r = run_against(&p, addr, &["--tls-version", "1.3"]).await;
     r.expect_ok();
-    assert_eq!(r.stage("tls")["detail"]["version"], "TLS 1.3");
+    assert_eq!(r.stage("tls").detail["version"], "TLS 1.3");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,14 +50,7 @@ async fn protocol_version_when_the_server_answers_tls10() {
     let addr = servers::raw(servers::Raw::Answer(servers::server_hello(0x0301, 0xc014))).await;
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "protocol_version");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("TLS 1.0"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.v().message.contains("TLS 1.0"), "{}", r.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,13 +73,13 @@ async fn no_common_cipher_names_what_the_server_would_take() {
     )
     .await;
     r.expect("tls", "no_common_cipher");
-    let msg = r.path()["verdict"]["message"].as_str().unwrap();
+    let msg = r.v().message;
     assert!(
         msg.contains("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
         "{msg}"
     );
     assert_eq!(
-        r.stage("tls")["detail"]["offered_suites"][0],
+        r.stage("tls").detail["offered_suites"][0],
         "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
     );
 }
@@ -98,7 +91,7 @@ async fn reset_after_client_hello() {
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "reset");
     assert!(
-        r.stage("tls")["detail"]["follow_up"]
+        r.stage("tls").detail["follow_up"]
             .as_array()
             .is_some_and(|a| !a.is_empty())
     );
@@ -135,12 +128,7 @@ async fn not_tls_when_a_block_page_answers() {
     let addr = servers::raw(servers::Raw::Answer(page)).await;
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "not_tls");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("HTTP/1.1 403 Forbidden")
-    );
+    assert!(r.v().message.contains("HTTP/1.1 403 Forbidden"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -152,12 +140,7 @@ async fn alert_with_its_name() {
     .await;
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "alert");
-    assert!(
-        r.path()["verdict"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("internal_error")
-    );
+    assert!(r.v().message.contains("internal_error"));
 }
 
 /// A real OpenSSL server limited to TLS 1.0: rustls gets "no shared cipher", and the raw
@@ -205,6 +188,6 @@ async fn openssl_tls10_only_server_is_protocol_version() {
     let r = run_against(&p, addr, &[]).await;
     let _ = child.kill().await;
     r.expect("tls", "protocol_version");
-    let msg = r.path()["verdict"]["message"].as_str().unwrap();
+    let msg = r.v().message;
     assert!(msg.contains("TLS 1.0"), "{msg}");
 }

@@ -30,12 +30,7 @@ async fn ssl_required_but_not_configured() {
     ])
     .await;
     assert_eq!(r.code, 1, "{}", r.stdout);
-    let findings: Vec<&str> = r.json["config"]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
+    let findings = r.findings();
     assert!(
         findings
             .iter()
@@ -46,7 +41,7 @@ async fn ssl_required_but_not_configured() {
         findings.iter().any(|f| f.contains("SelfUpdate")),
         "{findings:?}"
     );
-    assert_eq!(r.json["paths"].as_array().unwrap().len(), 4);
+    assert_eq!(r.report().paths.len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,7 +56,7 @@ async fn wrong_port_and_short_name_certificate() {
     ])
     .await;
     assert_eq!(r.code, 1);
-    let f = r.json["config"]["findings"].to_string();
+    let f = r.findings().join("\n");
     assert!(f.contains("nothing listens on port"), "{f}");
 
     // SSL upstream whose certificate names the FQDN, reached by its short name.
@@ -94,7 +89,7 @@ async fn wrong_port_and_short_name_certificate() {
     ])
     .await;
     assert_eq!(r.code, 1, "{}", r.stdout);
-    let f = r.json["config"]["findings"].to_string();
+    let f = r.findings().join("\n");
     assert!(f.contains("short (NetBIOS) name"), "{f}");
-    assert_eq!(r.json["paths"][1]["verdict"]["kind"], "name_mismatch");
+    r.expect_at(1, "certificate", "name_mismatch");
 }

@@ -10,20 +10,8 @@ async fn fe2_export_fails_at_the_endpoint_with_the_fix() {
     );
     let r = run(&["check", "--json", "--wsus-config", file]).await;
     assert_eq!(r.code, 1);
-    let p = &r.json["paths"][0];
-    assert_eq!(
-        (
-            p["verdict"]["stage"].as_str(),
-            p["verdict"]["kind"].as_str()
-        ),
-        (Some("endpoint"), Some("decommissioned_endpoint"))
-    );
-    assert!(
-        r.json["config"]["findings"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("RedirectorChangeNumber = 4002")
-    );
+    r.expect("endpoint", "decommissioned_endpoint");
+    assert!(r.findings()[0].contains("RedirectorChangeNumber = 4002"));
     let r = run(&["check", "--wsus-config", file]).await;
     assert!(r.stdout.starts_with("WSUS configuration"), "{}", r.stdout);
     assert!(
@@ -58,30 +46,18 @@ async fn downstream_export_probes_the_upstream_paths() {
     ])
     .await;
     assert_eq!(r.code, 1);
-    let paths = r.json["paths"].as_array().unwrap();
+    let paths = r.report().paths;
     assert_eq!(paths.len(), 3);
     let client = paths
         .iter()
-        .find(|p| {
-            p["target"]
-                .as_str()
-                .unwrap()
-                .ends_with("/ClientWebService/client.asmx")
-        })
+        .position(|p| p.target.ends_with("/ClientWebService/client.asmx"))
         .unwrap();
-    assert_eq!(
-        (
-            client["verdict"]["stage"].as_str(),
-            client["verdict"]["kind"].as_str()
-        ),
-        (Some("http"), Some("service_unavailable"))
+    r.expect_at(client, "http", "service_unavailable");
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.target.ends_with("/selfupdate/iuident.cab"))
     );
-    assert!(paths.iter().any(|p| {
-        p["target"]
-            .as_str()
-            .unwrap()
-            .ends_with("/selfupdate/iuident.cab")
-    }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,14 +7,13 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
+use super::report::Run;
+
+/// A run with its cost; it reads as the `Run` it is.
 pub struct Measured {
-    pub code: i32,
-    pub json: Value,
-    pub stdout: String,
-    pub stderr: String,
+    pub run: Run,
     pub elapsed: Duration,
     /// The probe's peak resident set (KiB), from GNU time.
     pub peak_kb: i64,
@@ -22,31 +21,11 @@ pub struct Measured {
     pub max_sockets: usize,
 }
 
-impl Measured {
-    pub fn path(&self, i: usize) -> &Value {
-        &self.json["paths"][i]
-    }
+impl std::ops::Deref for Measured {
+    type Target = Run;
 
-    pub fn verdict_of(&self, i: usize) -> (String, String) {
-        let v = &self.path(i)["verdict"];
-        (
-            v["stage"].as_str().unwrap_or("-").to_string(),
-            v["kind"].as_str().unwrap_or("-").to_string(),
-        )
-    }
-
-    pub fn stage(&self, name: &str) -> &Value {
-        self.path(0)["stages"]
-            .as_array()
-            .and_then(|a| a.iter().find(|s| s["stage"] == name))
-            .unwrap_or(&Value::Null)
-    }
-
-    pub fn message(&self) -> String {
-        self.path(0)["verdict"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+    fn deref(&self) -> &Run {
+        &self.run
     }
 }
 
@@ -114,18 +93,19 @@ pub async fn measured(args: &[String], env: &[(&str, &str)]) -> Measured {
     };
     let elapsed = started.elapsed();
     let (o, e) = reader.await.unwrap();
-    let stdout = String::from_utf8_lossy(&o).into_owned();
     let peak_kb = std::fs::read_to_string(peak_file.path())
         .unwrap_or_default()
         .lines()
         .last()
         .and_then(|l| l.trim().parse().ok())
         .unwrap_or(0);
+    let output = std::process::Output {
+        status,
+        stdout: o,
+        stderr: e,
+    };
     Measured {
-        code: status.code().unwrap_or(-1),
-        json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
-        stdout,
-        stderr: String::from_utf8_lossy(&e).into_owned(),
+        run: Run::from_output(&output),
         elapsed,
         peak_kb,
         max_sockets,

@@ -5,70 +5,13 @@ pub mod dns;
 pub mod measure;
 pub mod pki;
 pub mod proxy;
+pub mod report;
 pub mod servers;
+
+pub use report::Run;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
-
-use serde_json::Value;
-
-pub struct Run {
-    pub code: i32,
-    pub json: Value,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    pub fn path(&self) -> &Value {
-        &self.json["paths"][0]
-    }
-
-    /// (verdict.stage, verdict.kind) of the first path.
-    pub fn verdict(&self) -> (String, String) {
-        let v = &self.path()["verdict"];
-        (
-            v["stage"].as_str().unwrap_or("-").to_string(),
-            v["kind"].as_str().unwrap_or("-").to_string(),
-        )
-    }
-
-    pub fn stage(&self, name: &str) -> &Value {
-        self.path()["stages"]
-            .as_array()
-            .and_then(|a| a.iter().find(|s| s["stage"] == name))
-            .unwrap_or(&Value::Null)
-    }
-
-    pub fn status(&self, stage: &str) -> String {
-        self.stage(stage)["status"]
-            .as_str()
-            .unwrap_or("-")
-            .to_string()
-    }
-
-    /// Assert the verdict and the exit code 1, with the report on failure.
-    pub fn expect(&self, stage: &str, kind: &str) {
-        assert_eq!(
-            self.verdict(),
-            (stage.to_string(), kind.to_string()),
-            "report:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        assert_eq!(self.code, 1, "exit code; report:\n{}", self.stdout);
-    }
-
-    pub fn expect_ok(&self) {
-        assert_eq!(
-            self.code, 0,
-            "report:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        assert_eq!(self.path()["ok"], true);
-        assert!(self.path()["verdict"].is_null());
-    }
-}
 
 /// Run `wsusprobe ARGS…`; JSON is parsed when the output is JSON.
 pub async fn run(args: &[&str]) -> Run {
@@ -102,13 +45,7 @@ pub async fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         .output()
         .await
         .expect("run wsusprobe");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
-        stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(&out)
 }
 
 /// `wsusprobe check --json ARGS…`

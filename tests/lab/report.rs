@@ -1,0 +1,136 @@
+//! One harness for every test binary: a run of the wsusprobe binary, with its report decoded into
+//! the model types. Assertions read fields (`path().verdict`, `stage("tls").status`); only a
+//! stage's free-form `detail` is indexed by name. Stage and kind names given as text are checked
+//! against the model's own names, so a misspelt one fails the test instead of never matching.
+#![allow(dead_code)]
+
+use std::process::Output;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use wsusprobe::model::{Kind, PathReport, Report, Stage, StageResult, Status, Verdict};
+
+pub struct Run {
+    pub code: i32,
+    /// The output as JSON (`Null` when it is not JSON): for the reports of other commands.
+    pub json: Value,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+fn stage_named(name: &str) -> Stage {
+    name.parse()
+        .unwrap_or_else(|e| panic!("a test names an unknown stage: {e}"))
+}
+
+fn kind_named(name: &str) -> Kind {
+    name.parse()
+        .unwrap_or_else(|e| panic!("a test names an unknown kind: {e}"))
+}
+
+impl Run {
+    pub fn from_output(out: &Output) -> Run {
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
+            stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The output decoded as `T` (a check report, a plan result, a ciphers report…).
+    pub fn decode<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "the output is not the expected report ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    pub fn report(&self) -> Report {
+        self.decode()
+    }
+
+    pub fn path_at(&self, i: usize) -> PathReport {
+        self.report()
+            .paths
+            .into_iter()
+            .nth(i)
+            .unwrap_or_else(|| panic!("no path {i} in:\n{}", self.stdout))
+    }
+
+    /// The first path.
+    pub fn path(&self) -> PathReport {
+        self.path_at(0)
+    }
+
+    /// The first path's verdict (it must have one).
+    pub fn v(&self) -> Verdict {
+        self.path().verdict.unwrap_or_else(|| {
+            panic!(
+                "the path has no verdict:\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// (stage, kind) of path `i`'s verdict, if any.
+    pub fn verdict_at(&self, i: usize) -> Option<(Stage, Kind)> {
+        self.path_at(i).verdict.map(|v| (v.stage, v.kind))
+    }
+
+    pub fn verdict(&self) -> Option<(Stage, Kind)> {
+        self.verdict_at(0)
+    }
+
+    /// The first path's result for stage `name`.
+    pub fn stage(&self, name: &str) -> StageResult {
+        let stage = stage_named(name);
+        self.path()
+            .stages
+            .into_iter()
+            .find(|s| s.stage == stage)
+            .unwrap_or_else(|| panic!("no {name} stage in:\n{}", self.stdout))
+    }
+
+    pub fn status(&self, stage: &str) -> Status {
+        self.stage(stage).status
+    }
+
+    /// Assert the first path's verdict and the exit code 1, with the report on failure.
+    pub fn expect(&self, stage: &str, kind: &str) {
+        self.expect_at(0, stage, kind);
+        assert_eq!(self.code, 1, "exit code; report:\n{}", self.stdout);
+    }
+
+    /// Assert path `i`'s verdict.
+    pub fn expect_at(&self, i: usize, stage: &str, kind: &str) {
+        assert_eq!(
+            self.verdict_at(i),
+            Some((stage_named(stage), kind_named(kind))),
+            "report:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+    }
+
+    pub fn expect_ok(&self) {
+        assert_eq!(
+            self.code, 0,
+            "report:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        let p = self.path();
+        assert!(p.ok && p.verdict.is_none(), "{}", self.stdout);
+    }
+
+    /// The `--wsus-config`/upstream findings' messages.
+    pub fn findings(&self) -> Vec<String> {
+        self.report()
+            .config
+            .map(|c| c.findings.into_iter().map(|f| f.message).collect())
+            .unwrap_or_default()
+    }
+}
