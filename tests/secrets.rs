@@ -31,14 +31,8 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_command_or_format_or_log_shows_the_password() {
-    let p = pki::pki();
-    let leaf = pki::leaf(&[HOST], &p.mu_inter.issuer);
-    let up = servers::tls(servers::TlsSpec::new(
-        vec![leaf.der.clone(), p.mu_inter.der()],
-        leaf.key(),
-        servers::Reply::soap_ok(),
-    ))
-    .await;
+    let service = lab::sync_service(HOST, servers::Reply::soap_ok()).await;
+    let (up, p) = (service.addr, &service.pki);
     let basic = proxy::start(proxy::Mode::Basic {
         user: "wsus".into(),
         pass: SECRET.into(),

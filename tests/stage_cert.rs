@@ -1,138 +1,149 @@
-//! Stages `certificate` and `clock`.
+//! Stages `certificate` and `clock`: each case a chain served by an in-process TLS server, probed
+//! under a name the lab resolves with --resolve.
+
+use rustls::pki_types::CertificateDer;
 
 use crate::lab::{self, check, pki, servers};
-use wsusprobe::model::Status;
+use wsusprobe::model::{Kind, Status};
 
-struct Served {
-    addr: std::net::SocketAddr,
-}
+const HOST: &str = "good.lab.test";
 
-async fn serve(
-    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
-    leaf: &pki::Leaf,
+/// A certificate case: the leaf, the certificates the server sends after it, whether the lab
+/// root is trusted (--ca-file), and the server's answer.
+struct Case {
+    leaf: pki::Leaf,
+    rest: Vec<CertificateDer<'static>>,
+    trust: Option<String>,
     reply: servers::Reply,
-) -> Served {
-    let addr = servers::tls(servers::TlsSpec::new(chain, leaf.key(), reply)).await;
-    Served { addr }
 }
 
-async fn probe(host: &str, s: &Served, extra: &[&str]) -> lab::Run {
-    let url = lab::url("https", host, s.addr, "/");
-    let res = lab::resolve(host, s.addr);
-    let mut args = vec![url.as_str(), "--resolve", res.as_str()];
-    args.extend_from_slice(extra);
-    check(&args).await
+impl Case {
+    /// `leaf`, sent with the lab intermediate, under the trusted lab root.
+    fn via_inter(p: &pki::Pki, leaf: pki::Leaf) -> Case {
+        Case {
+            leaf,
+            rest: vec![p.inter.der()],
+            trust: Some(pki::path(&p.root_pem)),
+            reply: servers::Reply::ok(),
+        }
+    }
+
+    /// A leaf for `HOST` from the lab intermediate, sent with it.
+    fn good(p: &pki::Pki) -> Case {
+        Case::via_inter(p, pki::leaf(&[HOST], &p.inter.issuer))
+    }
+
+    /// A leaf for `HOST` valid from `from` to `until` days from now.
+    fn dated(p: &pki::Pki, from: i64, until: i64) -> Case {
+        let leaf = pki::leaf_dated(
+            &[HOST],
+            pki::now() + pki::days(from),
+            pki::now() + pki::days(until),
+            &p.inter.issuer,
+        );
+        Case::via_inter(p, leaf)
+    }
+
+    fn sending(mut self, rest: Vec<CertificateDer<'static>>) -> Case {
+        self.rest = rest;
+        self
+    }
+
+    fn answering(mut self, reply: servers::Reply) -> Case {
+        self.reply = reply;
+        self
+    }
+
+    /// Serve the chain and probe it as `host`, with `extra` arguments.
+    async fn probe(self, host: &str, extra: &[&str]) -> lab::Run {
+        let mut chain = vec![self.leaf.der.clone()];
+        chain.extend(self.rest);
+        let spec = servers::TlsSpec::new(chain, self.leaf.key(), self.reply);
+        let addr = servers::tls(spec).await;
+        let url = lab::url("https", host, addr, "/");
+        let res = lab::resolve(host, addr);
+        let mut args = vec![url.as_str(), "--resolve", res.as_str()];
+        if let Some(ca) = &self.trust {
+            args.extend(["--ca-file", ca.as_str()]);
+        }
+        args.extend_from_slice(extra);
+        check(&args).await
+    }
 }
 
+/// One failure per case: the kind, a word the message must carry, and the Windows code.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn expired() {
+async fn chain_failures() {
     let p = pki::pki();
-    let leaf = pki::leaf_dated(
-        &["good.lab.test"],
-        pki::now() - pki::days(60),
-        pki::now() - pki::days(30),
-        &p.inter.issuer,
-    );
-    let s = serve(
-        vec![leaf.der.clone(), p.inter.der()],
-        &leaf,
-        servers::Reply::ok(),
-    )
-    .await;
-    let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
-    r.expect("certificate", "expired");
-    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072F05");
-    // the handshake finished, so http and clock still ran
-    assert_eq!(r.status("http"), Status::Pass);
-    assert_eq!(r.status("clock"), Status::Pass);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn not_yet_valid() {
-    let p = pki::pki();
-    let leaf = pki::leaf_dated(
-        &["good.lab.test"],
-        pki::now() + pki::days(2),
-        pki::now() + pki::days(30),
-        &p.inter.issuer,
-    );
-    let s = serve(
-        vec![leaf.der.clone(), p.inter.der()],
-        &leaf,
-        servers::Reply::ok(),
-    )
-    .await;
-    let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
-    r.expect("certificate", "not_yet_valid");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn name_mismatch() {
-    let p = pki::pki();
-    let leaf = pki::leaf(&["good.lab.test"], &p.inter.issuer);
-    let s = serve(
-        vec![leaf.der.clone(), p.inter.der()],
-        &leaf,
-        servers::Reply::ok(),
-    )
-    .await;
-    let r = probe(
-        "wsus01.lab.test",
-        &s,
-        &["--ca-file", &pki::path(&p.root_pem)],
-    )
-    .await;
-    r.expect("certificate", "name_mismatch");
-    assert!(r.v().message.contains("good.lab.test"));
-    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072F06");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_issuer() {
-    let p = pki::pki();
-    let leaf = pki::leaf(&["good.lab.test"], &p.other_inter.issuer);
-    let s = serve(
-        vec![leaf.der.clone(), p.other_inter.der()],
-        &leaf,
-        servers::Reply::ok(),
-    )
-    .await;
-    let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
-    r.expect("certificate", "unknown_issuer");
-    assert!(r.v().message.contains("Unknown Lab Root"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn incomplete_chain() {
-    let p = pki::pki();
-    let leaf = pki::leaf(&["good.lab.test"], &p.inter.issuer);
-    let s = serve(vec![leaf.der.clone()], &leaf, servers::Reply::ok()).await;
-    let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
-    r.expect("certificate", "incomplete_chain");
-    assert!(r.v().message.contains("wsusprobe Lab Intermediate"));
+    let impostor = pki::impostor("wsusprobe Lab Intermediate");
+    let other = pki::leaf(&[HOST], &p.other_inter.issuer);
+    let cases = [
+        (
+            Case::dated(&p, -60, -30),
+            HOST,
+            "expired",
+            "expired",
+            "0x80072F05",
+        ),
+        (
+            Case::dated(&p, 2, 30),
+            HOST,
+            "not_yet_valid",
+            "valid only from",
+            "0x80072F05",
+        ),
+        (
+            Case::good(&p),
+            "wsus01.lab.test",
+            "name_mismatch",
+            "good.lab.test",
+            "0x80072F06",
+        ),
+        (
+            Case::via_inter(&p, other).sending(vec![p.other_inter.der()]),
+            HOST,
+            "unknown_issuer",
+            "Unknown Lab Root",
+            "0x80072F0D",
+        ),
+        (
+            Case::good(&p).sending(vec![]),
+            HOST,
+            "incomplete_chain",
+            "wsusprobe Lab Intermediate",
+            "0x80072F0D",
+        ),
+        (
+            Case::via_inter(&p, pki::leaf(&[HOST], &impostor)),
+            HOST,
+            "bad_signature",
+            "does not verify",
+            "0x80072F89",
+        ),
+    ];
+    for (case, host, kind, words, code) in cases {
+        let r = case.probe(host, &[]).await;
+        r.expect("certificate", kind);
+        let v = r.v();
+        assert!(v.message.contains(words), "{kind}: {}", v.message);
+        assert_eq!(v.windows_error.as_deref(), Some(code), "{kind}");
+        // The handshake finished, so http and clock still ran.
+        assert_eq!(r.status("http"), Status::Pass, "{kind}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn self_signed() {
-    let leaf = pki::self_signed(&["good.lab.test"]);
-    let s = serve(vec![leaf.der.clone()], &leaf, servers::Reply::ok()).await;
-    let r = probe("good.lab.test", &s, &[]).await;
-    r.expect("certificate", "self_signed");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_signature() {
-    let p = pki::pki();
-    let impostor = pki::impostor("wsusprobe Lab Intermediate");
-    let leaf = pki::leaf(&["good.lab.test"], &impostor);
-    let s = serve(
-        vec![leaf.der.clone(), p.inter.der()],
-        &leaf,
-        servers::Reply::ok(),
-    )
-    .await;
-    let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
-    r.expect("certificate", "bad_signature");
+    let leaf = pki::self_signed(&[HOST]);
+    let case = Case {
+        leaf,
+        rest: vec![],
+        trust: None,
+        reply: servers::Reply::ok(),
+    };
+    case.probe(HOST, &[])
+        .await
+        .expect("certificate", "self_signed");
 }
 
 /// A Microsoft host whose certificate a TLS-inspecting proxy re-signed: fail while untrusted,
@@ -141,53 +152,39 @@ async fn bad_signature() {
 async fn intercepted_fails_untrusted_and_warns_trusted() {
     let p = pki::pki();
     let host = "sws.update.microsoft.com";
-    let leaf = pki::leaf(&[host], &p.inspection_root.issuer);
-    let s = serve(vec![leaf.der.clone()], &leaf, servers::Reply::soap_ok()).await;
-    let r = probe(host, &s, &[]).await;
+    let resigned = || Case {
+        leaf: pki::leaf(&[host], &p.inspection_root.issuer),
+        rest: vec![],
+        trust: None,
+        reply: servers::Reply::soap_ok(),
+    };
+    let r = resigned().probe(host, &[]).await;
     r.expect("certificate", "intercepted");
     let v = r.v();
     assert!(v.message.contains("Contoso TLS Inspection CA"));
     assert!(v.advice.contains("Bypass TLS inspection"));
-    let r = probe(host, &s, &["--ca-file", &pki::path(&p.inspection_pem)]).await;
+    let inspection = pki::path(&p.inspection_pem);
+    let r = resigned().probe(host, &["--ca-file", &inspection]).await;
     r.expect_ok();
-    assert_eq!(r.status("certificate"), Status::Warn);
+    let cert = r.stage("certificate");
     assert_eq!(
-        r.stage("certificate")
-            .kind
-            .map(|k| k.as_str())
-            .unwrap_or("-"),
-        "intercepted"
+        (cert.status, cert.kind),
+        (Status::Warn, Some(Kind::Intercepted))
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clock_skew_beyond_an_hour_fails() {
+async fn clock_skew_beyond_an_hour_fails_and_a_small_one_warns() {
     let p = pki::pki();
-    let leaf = pki::leaf(&["good.lab.test"], &p.inter.issuer);
-    let s = serve(
-        vec![leaf.der.clone(), p.inter.der()],
-        &leaf,
-        servers::Reply::ok().with_date_offset(-3 * 3600),
-    )
-    .await;
-    let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
+    let slow = servers::Reply::ok().with_date_offset(-3 * 3600);
+    let r = Case::good(&p).answering(slow).probe(HOST, &[]).await;
     r.expect("clock", "skew");
     let skew = r.stage("clock").detail["skew_seconds"].as_f64().unwrap();
     assert!((skew - 10800.0).abs() < 60.0, "{skew}");
-    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072F8F");
-}
+    assert_eq!(r.v().windows_error.as_deref(), Some("0x80072F8F"));
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn small_skew_warns() {
-    let p = pki::pki();
-    let leaf = pki::leaf(&["good.lab.test"], &p.inter.issuer);
-    let s = serve(
-        vec![leaf.der.clone(), p.inter.der()],
-        &leaf,
-        servers::Reply::ok().with_date_offset(600),
-    )
-    .await;
-    let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
+    let ahead = servers::Reply::ok().with_date_offset(600);
+    let r = Case::good(&p).answering(ahead).probe(HOST, &[]).await;
     r.expect_ok();
     assert_eq!(r.status("clock"), Status::Warn);
 }
@@ -197,27 +194,16 @@ async fn small_skew_warns() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_certificate_explained_by_the_clock() {
     let p = pki::pki();
-    let leaf = pki::leaf_dated(
-        &["good.lab.test"],
-        pki::now() - pki::days(10),
-        pki::now() - pki::days(1),
-        &p.inter.issuer,
-    );
-    let s = serve(
-        vec![leaf.der.clone(), p.inter.der()],
-        &leaf,
-        servers::Reply::ok().with_date_offset(-5 * 86400),
-    )
-    .await;
-    let r = probe("good.lab.test", &s, &["--ca-file", &pki::path(&p.root_pem)]).await;
+    let behind = servers::Reply::ok().with_date_offset(-5 * 86400);
+    let r = Case::dated(&p, -10, -1)
+        .answering(behind)
+        .probe(HOST, &[])
+        .await;
     r.expect("clock", "skew");
-    assert_eq!(r.status("certificate"), Status::Fail);
+    let cert = r.stage("certificate");
     assert_eq!(
-        r.stage("certificate")
-            .kind
-            .map(|k| k.as_str())
-            .unwrap_or("-"),
-        "expired"
+        (cert.status, cert.kind),
+        (Status::Fail, Some(Kind::Expired))
     );
     let msg = r.v().message;
     assert!(

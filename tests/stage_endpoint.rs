@@ -1,6 +1,6 @@
 //! Stage `endpoint`, and the healthy Microsoft-like path it leads to.
 
-use crate::lab::{self, check, pki, servers};
+use crate::lab::{self, check, servers};
 use wsusprobe::model::Status;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,31 +26,15 @@ async fn old_www_sync_url_is_decommissioned() {
 /// sws1 answers (warn, exit 0) — and `--strict` turns the warning into exit 1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sws1_is_legacy_warning_and_strict_fails() {
-    let p = pki::pki();
-    let host = "sws1.update.microsoft.com";
-    let leaf = pki::leaf(&[host], &p.mu_inter.issuer);
-    let addr = servers::tls(servers::TlsSpec::new(
-        vec![leaf.der.clone(), p.mu_inter.der()],
-        leaf.key(),
-        servers::Reply::soap_ok(),
-    ))
-    .await;
-    let url = lab::url(
-        "https",
-        host,
-        addr,
-        "/ServerSyncWebService/ServerSyncWebService.asmx",
-    );
-    let res = lab::resolve(host, addr);
-    let ca = pki::path(&p.root_pem);
-    let r = check(&[&url, "--resolve", &res, "--ca-file", &ca]).await;
+    let sws1 = lab::sync_service("sws1.update.microsoft.com", servers::Reply::soap_ok()).await;
+    let r = sws1.check(&[]).await;
     r.expect_ok();
     assert_eq!(r.status("endpoint"), Status::Warn);
     assert_eq!(
         r.stage("endpoint").kind.map(|k| k.as_str()).unwrap_or("-"),
         "legacy_endpoint"
     );
-    let r = check(&[&url, "--resolve", &res, "--ca-file", &ca, "--strict"]).await;
+    let r = sws1.check(&["--strict"]).await;
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(!r.path().ok);
 }
@@ -59,29 +43,8 @@ async fn sws1_is_legacy_warning_and_strict_fails() {
 /// chain named like Microsoft's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_sync_service_passes_every_stage() {
-    let p = pki::pki();
-    let host = "sws.update.microsoft.com";
-    let leaf = pki::leaf(&[host], &p.mu_inter.issuer);
-    let addr = servers::tls(servers::TlsSpec::new(
-        vec![leaf.der.clone(), p.mu_inter.der()],
-        leaf.key(),
-        servers::Reply::soap_ok(),
-    ))
-    .await;
-    let url = lab::url(
-        "https",
-        host,
-        addr,
-        "/ServerSyncWebService/ServerSyncWebService.asmx",
-    );
-    let r = check(&[
-        &url,
-        "--resolve",
-        &lab::resolve(host, addr),
-        "--ca-file",
-        &pki::path(&p.root_pem),
-    ])
-    .await;
+    let sws = lab::sync_service("sws.update.microsoft.com", servers::Reply::soap_ok()).await;
+    let r = sws.check(&[]).await;
     r.expect_ok();
     for s in [
         "endpoint",

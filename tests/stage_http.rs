@@ -1,6 +1,6 @@
 //! Stage `http`: plain http:// paths (WSUS 8530) and the SOAP sync call over TLS.
 
-use crate::lab::{self, check, pki, servers};
+use crate::lab::{self, check, servers};
 use servers::Reply;
 use wsusprobe::model::Status;
 
@@ -75,29 +75,10 @@ async fn not_http() {
 }
 
 async fn sync_service(reply: Reply) -> lab::Run {
-    let p = pki::pki();
-    let host = "sws.update.microsoft.com";
-    let leaf = pki::leaf(&[host], &p.mu_inter.issuer);
-    let addr = servers::tls(servers::TlsSpec::new(
-        vec![leaf.der.clone(), p.mu_inter.der()],
-        leaf.key(),
-        reply,
-    ))
-    .await;
-    let url = lab::url(
-        "https",
-        host,
-        addr,
-        "/ServerSyncWebService/ServerSyncWebService.asmx",
-    );
-    check(&[
-        &url,
-        "--resolve",
-        &lab::resolve(host, addr),
-        "--ca-file",
-        &pki::path(&p.root_pem),
-    ])
-    .await
+    lab::sync_service("sws.update.microsoft.com", reply)
+        .await
+        .check(&[])
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

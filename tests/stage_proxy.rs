@@ -1,23 +1,18 @@
 //! Stage `proxy` against the scripted in-process proxy: the behaviours a real proxy shows only
 //! when broken. The real Squid lab is in tests/proxy_lab.rs.
 
-use crate::lab::{self, check, check_env, pki, proxy, run_env, servers};
+use crate::lab::{self, check, check_env, pki, proxy, run_env, servers, through};
 use wsusprobe::model::{RouteKind, Status};
 
 const HOST: &str = "sws.update.microsoft.com";
 const SECRET: &str = "S3cret-Proxy-Passw0rd!";
+const USER: &str = "CONTOSO\\wsus";
+const SWS_ROOT: &str = "https://sws.update.microsoft.com/";
 
 /// A healthy Microsoft-like TLS server and the arguments to trust it.
 async fn upstream() -> (std::net::SocketAddr, pki::Pki) {
-    let p = pki::pki();
-    let leaf = pki::leaf(&[HOST], &p.mu_inter.issuer);
-    let addr = servers::tls(servers::TlsSpec::new(
-        vec![leaf.der.clone(), p.mu_inter.der()],
-        leaf.key(),
-        servers::Reply::soap_ok(),
-    ))
-    .await;
-    (addr, p)
+    let s = lab::sync_service(HOST, servers::Reply::soap_ok()).await;
+    (s.addr, s.pki)
 }
 
 fn sync_url(addr: std::net::SocketAddr) -> String {
@@ -135,36 +130,23 @@ async fn not_http_closed_and_timeout() {
         .await
         .expect("proxy", "not_http");
     let px = proxy::start(proxy::Mode::Close).await;
-    check(&[
-        "https://sws.update.microsoft.com/",
-        "--proxy",
-        &format!("http://{px}"),
-    ])
-    .await
-    .expect("proxy", "closed");
+    through(px, SWS_ROOT)
+        .check()
+        .await
+        .expect("proxy", "closed");
     let px = proxy::start(proxy::Mode::Silent).await;
     let t0 = std::time::Instant::now();
-    check(&[
-        "https://sws.update.microsoft.com/",
-        "--proxy",
-        &format!("http://{px}"),
-        "--timeout",
-        "2s",
-    ])
-    .await
-    .expect("proxy", "timeout");
+    through(px, SWS_ROOT)
+        .with(&["--timeout", "2s"])
+        .check()
+        .await
+        .expect("proxy", "timeout");
     assert!(t0.elapsed() < std::time::Duration::from_secs(8));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_proxy_port_is_tcp_refused() {
-    let dead = servers::closed_port();
-    let r = check(&[
-        "https://sws.update.microsoft.com/",
-        "--proxy",
-        &format!("http://{dead}"),
-    ])
-    .await;
+    let r = through(servers::closed_port(), SWS_ROOT).check().await;
     r.expect("tcp", "refused");
     assert_eq!(r.status("proxy"), Status::Skip);
 }
@@ -178,25 +160,12 @@ async fn basic_auth_required_then_accepted_then_rejected() {
         upstream: up,
     })
     .await;
-    let proxy_url = format!("http://{px}");
     let ca = pki::path(&p.root_pem);
-    let url = sync_url(up);
-    let r = check(&[&url, "--proxy", &proxy_url, "--ca-file", &ca]).await;
+    let anonymous = through(px, &sync_url(up)).with(&["--ca-file", &ca]);
+    let r = anonymous.check().await;
     r.expect("proxy", "auth_required");
     assert!(r.v().message.contains("Basic"));
-    let r = check_env(
-        &[
-            &url,
-            "--proxy",
-            &proxy_url,
-            "--proxy-user",
-            "wsus",
-            "--ca-file",
-            &ca,
-        ],
-        &[("WSUSPROBE_PROXY_PASSWORD", SECRET)],
-    )
-    .await;
+    let r = anonymous.clone().user("wsus", SECRET).check().await;
     r.expect_ok();
     assert_eq!(r.stage("proxy").detail["legs"].as_array().unwrap().len(), 2);
     assert!(
@@ -205,19 +174,7 @@ async fn basic_auth_required_then_accepted_then_rejected() {
             .unwrap()
             .contains("clear text")
     );
-    let r = check_env(
-        &[
-            &url,
-            "--proxy",
-            &proxy_url,
-            "--proxy-user",
-            "wsus",
-            "--ca-file",
-            &ca,
-        ],
-        &[("WSUSPROBE_PROXY_PASSWORD", "wrong")],
-    )
-    .await;
+    let r = anonymous.user("wsus", "wrong").check().await;
     r.expect("proxy", "auth_rejected");
 }
 
@@ -228,19 +185,19 @@ async fn route_both_probes_direct_and_proxy() {
         b"HTTP/1.1 403 Forbidden\r\n\r\n".to_vec(),
     ))
     .await;
-    let url = sync_url(up);
-    let r = check(&[
-        &url,
-        "--resolve",
-        &lab::resolve(HOST, up),
-        "--proxy",
-        &format!("http://{px}"),
-        "--route",
-        "both",
-        "--ca-file",
-        &pki::path(&p.root_pem),
-    ])
-    .await;
+    let args = [
+        sync_url(up),
+        "--resolve".into(),
+        lab::resolve(HOST, up),
+        "--proxy".into(),
+        format!("http://{px}"),
+        "--route".into(),
+        "both".into(),
+        "--ca-file".into(),
+        pki::path(&p.root_pem),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = check(&args).await;
     assert_eq!(r.code, 1);
     let paths = r.report().paths;
     assert_eq!(paths.len(), 2);
@@ -249,19 +206,7 @@ async fn route_both_probes_direct_and_proxy() {
     assert_eq!(paths[1].route.kind, RouteKind::Proxy);
     r.expect_at(1, "proxy", "forbidden");
     // and in text, the side-by-side summary
-    let t = crate::lab::run(&[
-        "check",
-        &url,
-        "--resolve",
-        &lab::resolve(HOST, up),
-        "--proxy",
-        &format!("http://{px}"),
-        "--route",
-        "both",
-        "--ca-file",
-        &pki::path(&p.root_pem),
-    ])
-    .await;
+    let t = crate::lab::run(&[&["check"], &args[..]].concat()).await;
     assert!(t.stdout.contains("direct: ✓ OK"), "{}", t.stdout);
     assert!(
         t.stdout.contains("proxy: ✗ proxy/forbidden"),
@@ -306,18 +251,15 @@ async fn proxy_usage_errors() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
     }
-    // the missing password is named, not asked for, without a terminal
-    let r = run_env(
-        &[
-            "check",
-            "--proxy",
-            "http://proxy:3128",
-            "--proxy-user",
-            "wsus",
-        ],
-        &[],
-    )
-    .await;
+    // the missing password is named, not asked for, without a terminal (the last case above)
+    let with_user = [
+        "check",
+        "--proxy",
+        "http://proxy:3128",
+        "--proxy-user",
+        "wsus",
+    ];
+    let r = run_env(&with_user, &[]).await;
     assert!(
         r.stderr.contains("WSUSPROBE_PROXY_PASSWORD"),
         "{}",
@@ -407,22 +349,12 @@ async fn ntlm_three_legs_verified() {
         upstream: up,
     })
     .await;
-    let proxy_url = format!("http://{px}");
     let ca = pki::path(&p.root_pem);
-    let url = sync_url(up);
-    let args = [
-        url.as_str(),
-        "--proxy",
-        &proxy_url,
-        "--proxy-user",
-        "CONTOSO\\wsus",
-        "--ca-file",
-        &ca,
-    ];
-    let r = check(&[url.as_str(), "--proxy", &proxy_url, "--ca-file", &ca]).await;
+    let anonymous = through(px, &sync_url(up)).with(&["--ca-file", &ca]);
+    let r = anonymous.check().await;
     r.expect("proxy", "auth_required");
     assert!(r.v().message.contains("NTLM"));
-    let r = check_env(&args, &[("WSUSPROBE_PROXY_PASSWORD", SECRET)]).await;
+    let r = anonymous.clone().user(USER, SECRET).check().await;
     r.expect_ok();
     let d = &r.stage("proxy").detail;
     assert_eq!(d["scheme"], "NTLM");
@@ -442,12 +374,13 @@ async fn ntlm_three_legs_verified() {
     );
     // TLS follow-ups through an NTLM proxy authenticate each tunnel too: a TLS failure behind it
     // is still explained (here it is not needed; the path passed).
-    let r = check_env(&args, &[("WSUSPROBE_PROXY_PASSWORD", "wrong")]).await;
+    let r = anonymous.clone().user(USER, "wrong").check().await;
     r.expect("proxy", "auth_rejected");
     // --proxy-auth basic refuses to answer an NTLM-only proxy with Basic.
-    let mut basic = args.to_vec();
-    basic.extend_from_slice(&["--proxy-auth", "basic"]);
-    let r = check_env(&basic, &[("WSUSPROBE_PROXY_PASSWORD", SECRET)]).await;
+    let basic = anonymous
+        .user(USER, SECRET)
+        .with(&["--proxy-auth", "basic"]);
+    let r = basic.check().await;
     r.expect("proxy", "auth_required");
     assert!(r.v().message.contains("--proxy-auth"));
 }
@@ -455,34 +388,14 @@ async fn ntlm_three_legs_verified() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ntlm_connection_dropped_mid_exchange_is_closed() {
     let px = proxy::start(proxy::Mode::NtlmDropAfterChallenge).await;
-    let r = check_env(
-        &[
-            "https://sws.update.microsoft.com/",
-            "--proxy",
-            &format!("http://{px}"),
-            "--proxy-user",
-            "CONTOSO\\wsus",
-        ],
-        &[("WSUSPROBE_PROXY_PASSWORD", SECRET)],
-    )
-    .await;
+    let r = through(px, SWS_ROOT).user(USER, SECRET).check().await;
     r.expect("proxy", "closed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kerberos_only_negotiate_is_auth_required() {
     let px = proxy::start(proxy::Mode::KerberosOnly).await;
-    let r = check_env(
-        &[
-            "https://sws.update.microsoft.com/",
-            "--proxy",
-            &format!("http://{px}"),
-            "--proxy-user",
-            "CONTOSO\\wsus",
-        ],
-        &[("WSUSPROBE_PROXY_PASSWORD", SECRET)],
-    )
-    .await;
+    let r = through(px, SWS_ROOT).user(USER, SECRET).check().await;
     r.expect("proxy", "auth_required");
     assert!(r.v().message.contains("Kerberos"), "{}", r.stdout);
 }

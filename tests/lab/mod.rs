@@ -65,6 +65,99 @@ pub async fn check_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     run_env(&all, env).await
 }
 
+/// A Microsoft-like sync service on loopback: `host` with a chain from the lab's
+/// Microsoft-named intermediate, answering `reply`.
+pub struct SyncService {
+    pub host: String,
+    pub addr: SocketAddr,
+    pub pki: pki::Pki,
+}
+
+pub async fn sync_service(host: &str, reply: servers::Reply) -> SyncService {
+    let p = pki::pki();
+    let leaf = pki::leaf(&[host], &p.mu_inter.issuer);
+    let addr = servers::tls(servers::TlsSpec::new(
+        vec![leaf.der.clone(), p.mu_inter.der()],
+        leaf.key(),
+        reply,
+    ))
+    .await;
+    SyncService {
+        host: host.to_string(),
+        addr,
+        pki: p,
+    }
+}
+
+impl SyncService {
+    /// The WSUS sync web service's URL on this server.
+    pub fn url(&self) -> String {
+        url(
+            "https",
+            &self.host,
+            self.addr,
+            "/ServerSyncWebService/ServerSyncWebService.asmx",
+        )
+    }
+
+    /// The lab root, for --ca-file.
+    pub fn ca(&self) -> String {
+        pki::path(&self.pki.root_pem)
+    }
+
+    /// `check` of the sync URL, resolved to the server and trusting the lab root.
+    pub async fn check(&self, extra: &[&str]) -> Run {
+        let (url, res, ca) = (self.url(), resolve(&self.host, self.addr), self.ca());
+        let mut args = vec![
+            url.as_str(),
+            "--resolve",
+            res.as_str(),
+            "--ca-file",
+            ca.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        check(&args).await
+    }
+}
+
+/// `check URL --proxy http://ADDR …`, optionally as a user whose password travels in
+/// WSUSPROBE_PROXY_PASSWORD, as an operator would run it.
+#[derive(Clone)]
+pub struct Proxied {
+    args: Vec<String>,
+    password: Option<String>,
+}
+
+pub fn through(proxy: SocketAddr, url: &str) -> Proxied {
+    Proxied {
+        args: vec![url.to_string(), "--proxy".into(), format!("http://{proxy}")],
+        password: None,
+    }
+}
+
+impl Proxied {
+    /// `--proxy-user USER`, with `password` in the environment.
+    pub fn user(mut self, user: &str, password: &str) -> Proxied {
+        self.args
+            .extend(["--proxy-user".to_string(), user.to_string()]);
+        self.password = Some(password.to_string());
+        self
+    }
+
+    pub fn with(mut self, extra: &[&str]) -> Proxied {
+        self.args.extend(extra.iter().map(|a| a.to_string()));
+        self
+    }
+
+    pub async fn check(&self) -> Run {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        match &self.password {
+            Some(p) => check_env(&args, &[("WSUSPROBE_PROXY_PASSWORD", p.as_str())]).await,
+            None => check(&args).await,
+        }
+    }
+}
+
 /// `HOST:PORT:127.0.0.1` for --resolve.
 pub fn resolve(host: &str, addr: SocketAddr) -> String {
     format!("{host}:{}:{}", addr.port(), addr.ip())
