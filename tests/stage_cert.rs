@@ -3,7 +3,7 @@
 
 use rustls::pki_types::CertificateDer;
 
-use crate::lab::{self, check, pki, servers};
+use crate::lab::{self, pki, servers};
 use wsusprobe::model::{Kind, Status};
 
 const HOST: &str = "good.lab.test";
@@ -61,13 +61,7 @@ impl Case {
         let spec = servers::TlsSpec::new(chain, self.leaf.key(), self.reply);
         let addr = servers::tls(spec).await;
         let url = lab::url("https", host, addr, "/");
-        let res = lab::resolve(host, addr);
-        let mut args = vec![url.as_str(), "--resolve", res.as_str()];
-        if let Some(ca) = &self.trust {
-            args.extend(["--ca-file", ca.as_str()]);
-        }
-        args.extend_from_slice(extra);
-        check(&args).await
+        lab::check_resolved(&url, host, addr, self.trust.as_deref(), extra).await
     }
 }
 

@@ -1,7 +1,7 @@
 //! Stage `proxy` against the scripted in-process proxy: the behaviours a real proxy shows only
 //! when broken. The real Squid lab is in tests/proxy_lab.rs.
 
-use crate::lab::{self, check, check_env, pki, proxy, run_env, servers, through};
+use crate::lab::{self, behind, check, check_env, pki, proxy, run_env, servers, through};
 use wsusprobe::model::{RouteKind, Status};
 
 const HOST: &str = "sws.update.microsoft.com";
@@ -153,15 +153,12 @@ async fn dead_proxy_port_is_tcp_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn basic_auth_required_then_accepted_then_rejected() {
-    let (up, p) = upstream().await;
-    let px = proxy::start(proxy::Mode::Basic {
+    let anonymous = behind(|upstream| proxy::Mode::Basic {
         user: "wsus".into(),
         pass: SECRET.into(),
-        upstream: up,
+        upstream,
     })
     .await;
-    let ca = pki::path(&p.root_pem);
-    let anonymous = through(px, &sync_url(up)).with(&["--ca-file", &ca]);
     let r = anonymous.check().await;
     r.expect("proxy", "auth_required");
     assert!(r.v().message.contains("Basic"));
@@ -341,16 +338,13 @@ async fn environment_proxy_only_on_request() {
 /// password is `auth_rejected`, and the detail records offered/chosen scheme and each leg.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ntlm_three_legs_verified() {
-    let (up, p) = upstream().await;
-    let px = proxy::start(proxy::Mode::Ntlm {
+    let anonymous = behind(|upstream| proxy::Mode::Ntlm {
         user: "wsus".into(),
         domain: "CONTOSO".into(),
         pass: SECRET.into(),
-        upstream: up,
+        upstream,
     })
     .await;
-    let ca = pki::path(&p.root_pem);
-    let anonymous = through(px, &sync_url(up)).with(&["--ca-file", &ca]);
     let r = anonymous.check().await;
     r.expect("proxy", "auth_required");
     assert!(r.v().message.contains("NTLM"));

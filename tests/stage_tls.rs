@@ -3,36 +3,28 @@
 
 use std::time::Duration;
 
-use crate::lab::{self, check, pki, servers};
+use crate::lab::{self, pki, servers};
 
-fn good(p: &pki::Pki) -> pki::Leaf {
-    pki::leaf(&["good.lab.test"], &p.inter.issuer)
+/// A server for good.lab.test with the lab chain, to restrict before starting it.
+fn good_spec(p: &pki::Pki) -> servers::TlsSpec {
+    let leaf = pki::leaf(&["good.lab.test"], &p.inter.issuer);
+    servers::TlsSpec::new(
+        vec![leaf.der.clone(), p.inter.der()],
+        leaf.key(),
+        servers::Reply::ok(),
+    )
 }
 
 async fn run_against(p: &pki::Pki, addr: std::net::SocketAddr, extra: &[&str]) -> lab::Run {
     let url = lab::url("https", "good.lab.test", addr, "/");
-    let res = lab::resolve("good.lab.test", addr);
     let ca = pki::path(&p.root_pem);
-    let mut args = vec![
-        url.as_str(),
-        "--resolve",
-        res.as_str(),
-        "--ca-file",
-        ca.as_str(),
-    ];
-    args.extend_from_slice(extra);
-    check(&args).await
+    lab::check_resolved(&url, "good.lab.test", addr, Some(&ca), extra).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn protocol_version_against_a_tls13_only_server() {
     let p = pki::pki();
-    let leaf = good(&p);
-    let mut spec = servers::TlsSpec::new(
-        vec![leaf.der.clone(), p.inter.der()],
-        leaf.key(),
-        servers::Reply::ok(),
-    );
+    let mut spec = good_spec(&p);
     spec.versions = vec![&rustls::version::TLS13];
     let addr = servers::tls(spec).await;
     let r = run_against(&p, addr, &[]).await;
@@ -56,12 +48,7 @@ async fn protocol_version_when_the_server_answers_tls10() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_common_cipher_names_what_the_server_would_take() {
     let p = pki::pki();
-    let leaf = good(&p);
-    let mut spec = servers::TlsSpec::new(
-        vec![leaf.der.clone(), p.inter.der()],
-        leaf.key(),
-        servers::Reply::ok(),
-    );
+    let mut spec = good_spec(&p);
     spec.provider.cipher_suites =
         vec![rustls::crypto::ring::cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256];
     spec.versions = vec![&rustls::version::TLS12];
@@ -157,7 +144,7 @@ async fn openssl_tls10_only_server_is_protocol_version() {
         return;
     }
     let p = pki::pki();
-    let leaf = good(&p);
+    let leaf = pki::leaf(&["good.lab.test"], &p.inter.issuer);
     let cert = pki::pem_file(&format!("{}{}", leaf.cert_pem, p.inter.cert.pem()));
     let key = pki::pem_file(&leaf.key_pem);
     let port = servers::closed_port().port();

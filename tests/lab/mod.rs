@@ -107,17 +107,26 @@ impl SyncService {
 
     /// `check` of the sync URL, resolved to the server and trusting the lab root.
     pub async fn check(&self, extra: &[&str]) -> Run {
-        let (url, res, ca) = (self.url(), resolve(&self.host, self.addr), self.ca());
-        let mut args = vec![
-            url.as_str(),
-            "--resolve",
-            res.as_str(),
-            "--ca-file",
-            ca.as_str(),
-        ];
-        args.extend_from_slice(extra);
-        check(&args).await
+        let ca = self.ca();
+        check_resolved(&self.url(), &self.host, self.addr, Some(&ca), extra).await
     }
+}
+
+/// `check URL` with `host` resolved to `addr` (--resolve), trusting `ca` when given.
+pub async fn check_resolved(
+    url: &str,
+    host: &str,
+    addr: SocketAddr,
+    ca: Option<&str>,
+    extra: &[&str],
+) -> Run {
+    let res = resolve(host, addr);
+    let mut args = vec![url, "--resolve", res.as_str()];
+    if let Some(ca) = ca {
+        args.extend(["--ca-file", ca]);
+    }
+    args.extend_from_slice(extra);
+    check(&args).await
 }
 
 /// `check URL --proxy http://ADDR …`, optionally as a user whose password travels in
@@ -126,13 +135,26 @@ impl SyncService {
 pub struct Proxied {
     args: Vec<String>,
     password: Option<String>,
+    /// Files the arguments name (a --ca-file), kept until the last run.
+    keep: Option<std::sync::Arc<pki::Pki>>,
 }
 
 pub fn through(proxy: SocketAddr, url: &str) -> Proxied {
     Proxied {
         args: vec![url.to_string(), "--proxy".into(), format!("http://{proxy}")],
         password: None,
+        keep: None,
     }
+}
+
+/// The sync service behind a scripted proxy that `mode` builds around it, trusted: `check`
+/// through that proxy.
+pub async fn behind(mode: impl FnOnce(SocketAddr) -> proxy::Mode) -> Proxied {
+    let service = sync_service("sws.update.microsoft.com", servers::Reply::soap_ok()).await;
+    let px = proxy::start(mode(service.addr)).await;
+    let mut p = through(px, &service.url()).with(&["--ca-file", &service.ca()]);
+    p.keep = Some(std::sync::Arc::new(service.pki));
+    p
 }
 
 impl Proxied {
