@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 mod report;
 
 use report::Run;
+use wsusprobe::model::ciphers::CiphersReport;
 
 const SOAP_OK: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><GetAuthConfigResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution\"><GetAuthConfigResult><AuthInfo><AuthPlugInInfo><PlugInID>DssTargeting</PlugInID><ServiceUrl>DssAuthWebService/DssAuthWebService.asmx</ServiceUrl></AuthPlugInInfo></AuthInfo></GetAuthConfigResult></GetAuthConfigResponse></s:Body></s:Envelope>";
 
@@ -289,6 +290,14 @@ fn wsusprobe(args: &[&str]) -> Run {
     Run::from_output(&out)
 }
 
+/// `check URL` with the Microsoft name resolved to 127.0.0.1:`port`, trusting `ca`.
+fn check_at(url: &str, port: u16, ca: &str, extra: &[&str]) -> Run {
+    let res = format!("{SWS}:{port}:127.0.0.1");
+    let mut args = vec![url, "--resolve", &res, "--ca-file", ca];
+    args.extend_from_slice(extra);
+    wsusprobe(&args)
+}
+
 fn sync_url(port: u16) -> String {
     format!("https://{SWS}:{port}/ServerSyncWebService/ServerSyncWebService.asmx")
 }
@@ -346,16 +355,7 @@ fn nginx_tls_and_certificate_failures() {
     let (_ng, ports) = nginx(&pki);
     let ca = pki.path("root.pem");
     let ca = ca.to_str().unwrap();
-    let probe = |port: u16| {
-        let res = format!("{SWS}:{port}:127.0.0.1");
-        wsusprobe(&[
-            &format!("https://{SWS}:{port}/"),
-            "--resolve",
-            &res,
-            "--ca-file",
-            ca,
-        ])
-    };
+    let probe = |port: u16| check_at(&format!("https://{SWS}:{port}/"), port, ca, &[]);
 
     // The server sends no intermediate.
     let r = probe(ports.leaf_only);
@@ -434,12 +434,7 @@ fn sslscan(port: u16) -> std::collections::BTreeSet<(String, String)> {
         .collect()
 }
 
-fn ours(
-    port: u16,
-) -> (
-    serde_json::Value,
-    std::collections::BTreeSet<(String, String)>,
-) {
+fn ours(port: u16) -> (CiphersReport, std::collections::BTreeSet<(String, String)>) {
     let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
         .args([
             "ciphers",
@@ -450,17 +445,14 @@ fn ours(
         ])
         .output()
         .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: CiphersReport = Run::from_output(&out).decode();
     let mut set = std::collections::BTreeSet::new();
-    for v in json["versions"].as_array().unwrap() {
-        for s in v["suites"].as_array().unwrap() {
-            set.insert((
-                v["version"].as_str().unwrap().to_string(),
-                s["code"].as_str().unwrap().to_string(),
-            ));
+    for v in &report.versions {
+        for s in &v.suites {
+            set.insert((v.version.clone(), s.code.clone()));
         }
     }
-    (json, set)
+    (report, set)
 }
 
 /// `wsusprobe ciphers` reports exactly what sslscan reports, on servers users meet: the four
@@ -480,44 +472,35 @@ fn ciphers_agree_with_sslscan() {
         ("tls10-only", ports.tls10),
         ("modern", ports.modern),
     ] {
-        let (json, mine) = ours(port);
+        let (report, mine) = ours(port);
         let theirs = sslscan(port);
-        assert!(!mine.is_empty(), "{name}: nothing found: {json:#}");
+        assert!(!mine.is_empty(), "{name}: nothing found: {report:#?}");
         assert_eq!(mine, theirs, "{name}: wsusprobe vs sslscan");
-        let budget: u64 = json["versions"]
-            .as_array()
-            .unwrap()
+        let budget: usize = report
+            .versions
             .iter()
-            .map(|v| {
-                if v["supported"] == true {
-                    v["suites"].as_array().unwrap().len() as u64 + 2
-                } else {
-                    1
-                }
-            })
+            .map(|v| if v.supported { v.suites.len() + 2 } else { 1 })
             .sum();
         assert!(
-            json["connections"].as_u64().unwrap() <= budget,
+            report.connections <= budget,
             "{name}: {} connections > {budget}",
-            json["connections"]
+            report.connections
         );
     }
-    let (json, _) = ours(ports.modern);
-    let v12 = json["versions"]
-        .as_array()
-        .unwrap()
+    let (report, _) = ours(ports.modern);
+    let v12 = report
+        .versions
         .iter()
-        .find(|v| v["version"] == "TLSv1.2")
+        .find(|v| v.version == "TLSv1.2")
         .unwrap();
-    assert_eq!(v12["server_preference"], true, "{v12:#}");
-    assert!(v12["suites"].as_array().unwrap().len() >= 20, "{v12:#}");
-    let (json, _) = ours(ports.tls10);
-    let supported: Vec<&str> = json["versions"]
-        .as_array()
-        .unwrap()
+    assert_eq!(v12.server_preference, Some(true), "{v12:#?}");
+    assert!(v12.suites.len() >= 20, "{v12:#?}");
+    let (report, _) = ours(ports.tls10);
+    let supported: Vec<&str> = report
+        .versions
         .iter()
-        .filter(|v| v["supported"] == true)
-        .map(|v| v["version"].as_str().unwrap())
+        .filter(|v| v.supported)
+        .map(|v| v.version.as_str())
         .collect();
     assert_eq!(supported, ["TLSv1.0"]);
 }
@@ -532,19 +515,7 @@ fn client_profiles_against_the_four_suite_server() {
     let (_ng, ports) = nginx(&pki);
     let ca = pki.path("root.pem");
     let ca = ca.to_str().unwrap();
-    let run = |port: u16, extra: &[&str]| {
-        let res = format!("{SWS}:{port}:127.0.0.1");
-        let mut args = vec![
-            sync_url(port),
-            "--resolve".into(),
-            res,
-            "--ca-file".into(),
-            ca.to_string(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        wsusprobe(&args)
-    };
+    let run = |port: u16, extra: &[&str]| check_at(&sync_url(port), port, ca, extra);
 
     // 2012 R2 has no ECDHE_RSA+GCM: it lands on the CBC suite with a NIST curve, and the
     // certificate is still checked, from the server's flight.

@@ -75,20 +75,18 @@ async fn no_command_or_format_or_log_shows_the_password() {
     let mut runs: Vec<Vec<String>> = Vec::new();
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     for (px, user) in [(basic, "wsus"), (ntlm, "CONTOSO\\wsus")] {
+        let through = s(&[
+            "--proxy",
+            &format!("http://{px}"),
+            "--proxy-user",
+            user,
+            "--dns-server",
+            &dns,
+        ]);
         let net = |extra: &[&str]| {
             let mut v = s(extra);
-            v.extend(s(&[
-                "--proxy",
-                &format!("http://{px}"),
-                "--proxy-user",
-                user,
-                "--dns-server",
-                &dns,
-                "--ca-file",
-                &ca,
-                "--timeout",
-                "8s",
-            ]));
+            v.extend(through.iter().cloned());
+            v.extend(s(&["--ca-file", &ca, "--timeout", "8s"]));
             v
         };
         for format in ["text", "json", "junit", "csv"] {
@@ -114,14 +112,7 @@ async fn no_command_or_format_or_log_shows_the_password() {
         let ciphers = |extra: &[&str]| {
             let mut v = s(&["ciphers", &cipher_target]);
             v.extend(s(extra));
-            v.extend(s(&[
-                "--proxy",
-                &format!("http://{px}"),
-                "--proxy-user",
-                user,
-                "--dns-server",
-                &dns,
-            ]));
+            v.extend(through.iter().cloned());
             v
         };
         runs.push(ciphers(&[]));

@@ -231,24 +231,6 @@ async fn plain_http_goes_through_the_proxy_in_absolute_form() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proxy_usage_errors() {
-    for args in [
-        vec!["check", "--proxy", "https://proxy:3128"],
-        vec!["check", "--proxy", "http://u:p@proxy:3128"],
-        vec!["check", "--route", "both"],
-        vec!["check", "--proxy-user", "wsus"],
-        vec![
-            "check",
-            "--proxy",
-            "http://proxy:3128",
-            "--proxy-user",
-            "wsus",
-        ],
-    ] {
-        let r = run_env(&args, &[]).await;
-        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
-    }
-    // the missing password is named, not asked for, without a terminal (the last case above)
     let with_user = [
         "check",
         "--proxy",
@@ -256,6 +238,18 @@ async fn proxy_usage_errors() {
         "--proxy-user",
         "wsus",
     ];
+    for args in [
+        &["check", "--proxy", "https://proxy:3128"][..],
+        &["check", "--proxy", "http://u:p@proxy:3128"],
+        &["check", "--route", "both"],
+        &["check", "--proxy-user", "wsus"],
+        &with_user,
+    ] {
+        let r = run_env(args, &[]).await;
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
+    }
+    // The missing password is named, not asked for, without a terminal.
     let r = run_env(&with_user, &[]).await;
     assert!(
         r.stderr.contains("WSUSPROBE_PROXY_PASSWORD"),

@@ -2,15 +2,14 @@
 
 use crate::lab::{pki, run, servers};
 
-/// The upstream requires SSL (403 on the HTTP port, TLS on the next one) and the downstream does
-/// not use it; SelfUpdate answers 403 too.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ssl_required_but_not_configured() {
+/// A WSUS-like upstream on two adjacent ports: HTTP answering `http`, and TLS (the next port) with
+/// a certificate for `name` from the lab intermediate. The HTTP port and the PKI.
+async fn upstream_pair(name: &str, http: servers::Reply) -> (u16, pki::Pki) {
     let p = pki::pki();
     let (http_l, tls_l) = servers::adjacent().await;
     let port = http_l.local_addr().unwrap().port();
-    servers::http_on(http_l, servers::Reply::status("403 Forbidden"));
-    let leaf = pki::leaf(&["127.0.0.1"], &p.inter.issuer);
+    servers::http_on(http_l, http);
+    let leaf = pki::leaf(&[name], &p.inter.issuer);
     servers::tls_on(
         tls_l,
         servers::TlsSpec::new(
@@ -19,6 +18,14 @@ async fn ssl_required_but_not_configured() {
             servers::Reply::ok(),
         ),
     );
+    (port, p)
+}
+
+/// The upstream requires SSL (403 on the HTTP port, TLS on the next one) and the downstream does
+/// not use it; SelfUpdate answers 403 too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssl_required_but_not_configured() {
+    let (port, p) = upstream_pair("127.0.0.1", servers::Reply::status("403 Forbidden")).await;
     let r = run(&[
         "upstream",
         "127.0.0.1",
@@ -60,19 +67,8 @@ async fn wrong_port_and_short_name_certificate() {
     assert!(f.contains("nothing listens on port"), "{f}");
 
     // SSL upstream whose certificate names the FQDN, reached by its short name.
-    let p = pki::pki();
-    let (http_l, tls_l) = servers::adjacent().await;
-    let tls_port = tls_l.local_addr().unwrap().port();
-    servers::http_on(http_l, servers::Reply::ok());
-    let leaf = pki::leaf(&["wsus01.lab.test"], &p.inter.issuer);
-    servers::tls_on(
-        tls_l,
-        servers::TlsSpec::new(
-            vec![leaf.der.clone(), p.inter.der()],
-            leaf.key(),
-            servers::Reply::ok(),
-        ),
-    );
+    let (http_port, p) = upstream_pair("wsus01.lab.test", servers::Reply::ok()).await;
+    let tls_port = http_port + 1;
     let r = run(&[
         "upstream",
         "wsus01",
