@@ -1,5 +1,6 @@
 //! Command line behaviour: usage errors (exit 2), concurrency over several URLs, text output.
 
+use crate::lab::report::assert_has;
 use crate::lab::{self, check, run, servers};
 use wsusprobe::model::Stage;
 use wsusprobe::model::explain::Explanation;
@@ -31,11 +32,7 @@ async fn a_ca_file_without_certificates_is_a_usage_error() {
     let f = crate::lab::pki::pem_file("this is not PEM\n");
     let r = run(&["check", "--ca-file", &crate::lab::pki::path(&f)]).await;
     assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("no '-----BEGIN CERTIFICATE-----' block"),
-        "{}",
-        r.stderr
-    );
+    assert_has(&r.stderr, "no '-----BEGIN CERTIFICATE-----' block");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,7 +58,7 @@ async fn text_output_ends_with_the_verdict_sentence() {
     let r = run(&["check", &u]).await;
     assert_eq!(r.code, 1);
     let last_lines: Vec<&str> = r.stdout.lines().rev().take(3).collect();
-    assert!(r.stdout.contains("✗ FAIL at tcp/refused"), "{}", r.stdout);
+    assert_has(&r.stdout, "✗ FAIL at tcp/refused");
     assert!(
         r.stdout
             .contains("WSUS would log 0x80072EFD (ERROR_WINHTTP_CANNOT_CONNECT)"),

@@ -1,5 +1,6 @@
 //! `wsusprobe logs` on log excerpts shaped after the seeds.
 
+use crate::lab::report::assert_has;
 use crate::lab::{Run, run};
 use wsusprobe::model::Stage;
 use wsusprobe::model::logs::{Group, LogReport};
@@ -50,7 +51,7 @@ async fn groups_causes_with_times_and_the_schannel_evidence() {
     // The healthy service start: TLS 1.2 enabled, nothing failed, exit 0.
     let r = run(&["logs", &log("SoftwareDistribution-tls12-enabled.log")]).await;
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(r.stdout.contains("TLS 1.2 enabled"), "{}", r.stdout);
+    assert_has(&r.stdout, "TLS 1.2 enabled");
 
     // ConfigMgr's format: times from the time/date attributes.
     let r = run(&["logs", "--json", &log("wsyncmgr.log")]).await;

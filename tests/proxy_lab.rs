@@ -13,7 +13,7 @@ mod measure;
 #[path = "lab/report.rs"]
 mod report;
 
-use report::Run;
+use report::{Run, assert_has};
 use wsusprobe::model::ciphers::CiphersReport;
 use wsusprobe::model::plan::PlanReport;
 use wsusprobe::model::{Kind, RouteKind, Stage};
@@ -618,7 +618,7 @@ fn plan_expectations_hold_or_fail() {
         ca,
     ]);
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert!(r.stdout.contains("3 of 3 expectations met"), "{}", r.stdout);
+    assert_has(&r.stdout, "3 of 3 expectations met");
     let r = raw_run(&[
         "run",
         plan,

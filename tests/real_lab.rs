@@ -160,6 +160,34 @@ struct Ports {
     plain: u16,
 }
 
+/// nginx with the lab's certificates, when nginx and openssl are installed.
+struct Nginx {
+    pki: Pki,
+    ports: Ports,
+    _guard: Guard,
+}
+
+impl Nginx {
+    fn start(also: &[&str]) -> Option<Nginx> {
+        let tools = ["nginx", "openssl"];
+        if !tools.iter().chain(also).all(|t| have(t)) {
+            return None;
+        }
+        let pki = Pki::new();
+        let (guard, ports) = nginx(&pki);
+        Some(Nginx {
+            pki,
+            ports,
+            _guard: guard,
+        })
+    }
+
+    /// The lab root, for --ca-file.
+    fn ca(&self) -> String {
+        self.pki.path("root.pem").display().to_string()
+    }
+}
+
 fn nginx(pki: &Pki) -> (Guard, Ports) {
     let ports = Ports {
         modern: free_port(),
@@ -304,11 +332,10 @@ fn sync_url(port: u16) -> String {
 
 #[test]
 fn nginx_and_dnsmasq_healthy_sync_path() {
-    if !(have("nginx") && have("dnsmasq") && have("openssl")) {
+    let Some(lab) = Nginx::start(&["dnsmasq"]) else {
         return;
-    }
-    let pki = Pki::new();
-    let (_ng, ports) = nginx(&pki);
+    };
+    let (pki, ports) = (&lab.pki, &lab.ports);
     let (_dm, dns) = dnsmasq(pki.dir.path());
     let ca = pki.path("root.pem");
     let r = wsusprobe(&[
@@ -348,13 +375,8 @@ fn dnsmasq_nxdomain_and_refused() {
 
 #[test]
 fn nginx_tls_and_certificate_failures() {
-    if !(have("nginx") && have("openssl")) {
-        return;
-    }
-    let pki = Pki::new();
-    let (_ng, ports) = nginx(&pki);
-    let ca = pki.path("root.pem");
-    let ca = ca.to_str().unwrap();
+    let Some(lab) = Nginx::start(&[]) else { return };
+    let (ports, ca) = (&lab.ports, &lab.ca());
     let probe = |port: u16| check_at(&format!("https://{SWS}:{port}/"), port, ca, &[]);
 
     // The server sends no intermediate.
@@ -379,11 +401,8 @@ fn nginx_tls_and_certificate_failures() {
 
 #[test]
 fn nginx_plain_http_selfupdate_and_503() {
-    if !(have("nginx") && have("openssl")) {
-        return;
-    }
-    let pki = Pki::new();
-    let (_ng, ports) = nginx(&pki);
+    let Some(lab) = Nginx::start(&[]) else { return };
+    let ports = &lab.ports;
     let r = wsusprobe(&[&format!(
         "http://127.0.0.1:{}/selfupdate/iuident.cab",
         ports.plain
@@ -461,11 +480,10 @@ fn ours(port: u16) -> (CiphersReport, std::collections::BTreeSet<(String, String
 /// per supported version.
 #[test]
 fn ciphers_agree_with_sslscan() {
-    if !(have("nginx") && have("openssl") && have("sslscan")) {
+    let Some(lab) = Nginx::start(&["sslscan"]) else {
         return;
-    }
-    let pki = Pki::new();
-    let (_ng, ports) = nginx(&pki);
+    };
+    let ports = &lab.ports;
     for (name, port) in [
         ("four-suite", ports.good),
         ("cbc-only", ports.cbc_only),
@@ -508,13 +526,8 @@ fn ciphers_agree_with_sslscan() {
 /// `check --client-profile`: what a Windows Server of that version would get from the server.
 #[test]
 fn client_profiles_against_the_four_suite_server() {
-    if !(have("nginx") && have("openssl")) {
-        return;
-    }
-    let pki = Pki::new();
-    let (_ng, ports) = nginx(&pki);
-    let ca = pki.path("root.pem");
-    let ca = ca.to_str().unwrap();
+    let Some(lab) = Nginx::start(&[]) else { return };
+    let (ports, ca) = (&lab.ports, &lab.ca());
     let run = |port: u16, extra: &[&str]| check_at(&sync_url(port), port, ca, extra);
 
     // 2012 R2 has no ECDHE_RSA+GCM: it lands on the CBC suite with a NIST curve, and the

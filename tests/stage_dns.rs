@@ -15,81 +15,51 @@ async fn resolves_through_a_cname_and_passes() {
     ))
     .await;
     let url = lab::url("https", "good.lab.test", addr, "/");
-    let r = check(&[
-        &url,
-        "--dns-server",
-        &dns.to_string(),
-        "--ca-file",
-        &pki::path(&p.root_pem),
-    ])
-    .await;
+    let r = ask(dns, &url, &["--ca-file", &pki::path(&p.root_pem)]).await;
     r.expect_ok();
     let d = &r.stage("dns").detail;
     assert_eq!(d["addresses"][0], "127.0.0.1");
     assert_eq!(d["cnames"].as_array().unwrap().len(), 1, "{d}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nxdomain() {
-    let dns = dns::zone_server().await;
-    let r = check(&[
-        "https://missing.lab.test/",
-        "--dns-server",
-        &dns.to_string(),
-    ])
-    .await;
-    r.expect("dns", "nxdomain");
-    assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072EE7");
-    assert_eq!(r.status("tcp"), Status::Skip);
+/// `check URL --dns-server DNS …`
+async fn ask(dns: std::net::SocketAddr, url: &str, extra: &[&str]) -> lab::Run {
+    let server = dns.to_string();
+    let mut args = vec![url, "--dns-server", server.as_str()];
+    args.extend_from_slice(extra);
+    check(&args).await
 }
 
+/// Each failure of the lab zone (and of a server that fails every query), with the stages after
+/// dns skipped and the code WSUS logs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_records() {
-    let dns = dns::zone_server().await;
-    let r = check(&[
-        "https://txtonly.lab.test/",
-        "--dns-server",
-        &dns.to_string(),
-    ])
-    .await;
-    r.expect("dns", "no_records");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refused() {
-    let dns = dns::zone_server().await;
-    let r = check(&[
-        "https://sws.update.microsoft.com/",
-        "--dns-server",
-        &dns.to_string(),
-    ])
-    .await;
-    r.expect("dns", "refused");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn servfail() {
-    let dns = dns::servfail_server().await;
-    let r = check(&[
-        "https://sws.update.microsoft.com/",
-        "--dns-server",
-        &dns.to_string(),
-    ])
-    .await;
-    r.expect("dns", "servfail");
+async fn zone_failures() {
+    let zone = dns::zone_server().await;
+    let failing = dns::servfail_server().await;
+    for (server, url, kind) in [
+        (zone, "https://missing.lab.test/", "nxdomain"),
+        (zone, "https://txtonly.lab.test/", "no_records"),
+        (zone, "https://sws.update.microsoft.com/", "refused"),
+        (failing, "https://sws.update.microsoft.com/", "servfail"),
+    ] {
+        let r = ask(server, url, &[]).await;
+        r.expect("dns", kind);
+        assert_eq!(r.status("tcp"), Status::Skip, "{kind}");
+        if kind == "nxdomain" {
+            assert_eq!(r.v().windows_error.as_deref(), Some("0x80072EE7"));
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_within_the_path_deadline() {
     let (_udp, _tcp, dns) = dns::silent_server();
     let t0 = std::time::Instant::now();
-    let r = check(&[
+    let r = ask(
+        dns,
         "https://sws.update.microsoft.com/",
-        "--dns-server",
-        &dns.to_string(),
-        "--timeout",
-        "2s",
-    ])
+        &["--timeout", "2s"],
+    )
     .await;
     r.expect("dns", "timeout");
     assert!(

@@ -1,6 +1,7 @@
 //! Stage `proxy` against the scripted in-process proxy: the behaviours a real proxy shows only
 //! when broken. The real Squid lab is in tests/proxy_lab.rs.
 
+use crate::lab::report::assert_has;
 use crate::lab::{self, behind, check, check_env, pki, proxy, run_env, servers, through};
 use wsusprobe::model::{RouteKind, Status};
 
@@ -204,12 +205,8 @@ async fn route_both_probes_direct_and_proxy() {
     r.expect_at(1, "proxy", "forbidden");
     // and in text, the side-by-side summary
     let t = crate::lab::run(&[&["check"], &args[..]].concat()).await;
-    assert!(t.stdout.contains("direct: ✓ OK"), "{}", t.stdout);
-    assert!(
-        t.stdout.contains("proxy: ✗ proxy/forbidden"),
-        "{}",
-        t.stdout
-    );
+    assert_has(&t.stdout, "direct: ✓ OK");
+    assert_has(&t.stdout, "proxy: ✗ proxy/forbidden");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,11 +248,7 @@ async fn proxy_usage_errors() {
     }
     // The missing password is named, not asked for, without a terminal.
     let r = run_env(&with_user, &[]).await;
-    assert!(
-        r.stderr.contains("WSUSPROBE_PROXY_PASSWORD"),
-        "{}",
-        r.stderr
-    );
+    assert_has(&r.stderr, "WSUSPROBE_PROXY_PASSWORD");
 }
 
 /// https:// targets take --ssl-proxy when given (WSUS's UseSeparateProxyForSsl).

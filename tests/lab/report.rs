@@ -134,3 +134,9 @@ impl Run {
             .unwrap_or_default()
     }
 }
+
+/// Assert that `text` contains `needle`, showing the text when it does not.
+#[track_caller]
+pub fn assert_has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+}
