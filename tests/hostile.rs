@@ -58,11 +58,7 @@ impl Bounds for Measured {
             "ran {:?}, more than --timeout {timeout_s}s + {MARGIN:?}",
             self.elapsed
         );
-        assert!(
-            self.peak_kb > 0 && self.peak_kb <= PEAK_RSS_BOUND_KB,
-            "this run peaked at {} KiB (bound {PEAK_RSS_BOUND_KB} KiB)",
-            self.peak_kb
-        );
+        self.assert_peak_within(PEAK_RSS_BOUND_KB);
     }
 }
 async fn probe(args: &[String]) -> Measured {

@@ -726,10 +726,6 @@ async fn sweep_of_500_paths_through_squid_stays_bounded() {
             "{} sockets open at once with --concurrency {concurrency} (bound {socket_bound})",
             r.max_sockets
         );
-        assert!(
-            r.peak_kb > 0 && r.peak_kb <= SWEEP_RSS_BOUND_KB,
-            "peak {} KiB (bound {SWEEP_RSS_BOUND_KB} KiB)",
-            r.peak_kb
-        );
+        r.assert_peak_within(SWEEP_RSS_BOUND_KB);
     }
 }

@@ -152,6 +152,17 @@ async fn dead_proxy_port_is_tcp_refused() {
     assert_eq!(r.status("proxy"), Status::Skip);
 }
 
+/// Without credentials the proxy's `scheme` is `auth_required`; as `user` with the right
+/// password the path passes. The passing run.
+async fn required_then_accepted(anonymous: &lab::Proxied, user: &str, scheme: &str) -> lab::Run {
+    let r = anonymous.check().await;
+    r.expect("proxy", "auth_required");
+    assert!(r.v().message.contains(scheme), "{}", r.stdout);
+    let r = anonymous.clone().user(user, SECRET).check().await;
+    r.expect_ok();
+    r
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn basic_auth_required_then_accepted_then_rejected() {
     let anonymous = behind(|upstream| proxy::Mode::Basic {
@@ -160,11 +171,7 @@ async fn basic_auth_required_then_accepted_then_rejected() {
         upstream,
     })
     .await;
-    let r = anonymous.check().await;
-    r.expect("proxy", "auth_required");
-    assert!(r.v().message.contains("Basic"));
-    let r = anonymous.clone().user("wsus", SECRET).check().await;
-    r.expect_ok();
+    let r = required_then_accepted(&anonymous, "wsus", "Basic").await;
     assert_eq!(r.stage("proxy").detail["legs"].as_array().unwrap().len(), 2);
     assert!(
         r.stage("proxy").detail["warning"]
@@ -282,43 +289,25 @@ async fn environment_proxy_only_on_request() {
         b"HTTP/1.1 403 Forbidden\r\n\r\n".to_vec(),
     ))
     .await;
-    let env = [("HTTPS_PROXY", format!("http://{px}"))];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let url = sync_url(up);
-    let res = lab::resolve(HOST, up);
-    let ca = pki::path(&p.root_pem);
-    let r = check_env(&[&url, "--resolve", &res, "--ca-file", &ca], &env).await;
+    let https_proxy = format!("http://{px}");
+    let (url, res, ca) = (sync_url(up), lab::resolve(HOST, up), pki::path(&p.root_pem));
+    let base = [url.as_str(), "--resolve", &res, "--ca-file", &ca];
+    let from_env = [&base[..], &["--proxy-from-env"]].concat();
+    let proxy_env = [("HTTPS_PROXY", https_proxy.as_str())];
+    let bypass_env = [proxy_env[0], ("NO_PROXY", ".microsoft.com")];
+    let r = check_env(&base, &proxy_env).await;
     r.expect_ok();
-    assert_eq!(r.path().route.kind.as_str(), "direct");
-    let r = check_env(
-        &[
-            &url,
-            "--resolve",
-            &res,
-            "--ca-file",
-            &ca,
-            "--proxy-from-env",
-        ],
-        &env,
-    )
-    .await;
-    r.expect("proxy", "forbidden");
-    let mut with_no_proxy = env.clone();
-    with_no_proxy.push(("NO_PROXY", ".microsoft.com"));
-    let r = check_env(
-        &[
-            &url,
-            "--resolve",
-            &res,
-            "--ca-file",
-            &ca,
-            "--proxy-from-env",
-        ],
-        &with_no_proxy,
-    )
-    .await;
+    assert_eq!(
+        r.path().route.kind,
+        RouteKind::Direct,
+        "HTTPS_PROXY alone is ignored"
+    );
+    check_env(&from_env, &proxy_env)
+        .await
+        .expect("proxy", "forbidden");
+    let r = check_env(&from_env, &bypass_env).await;
     r.expect_ok();
-    assert_eq!(r.path().route.kind.as_str(), "direct");
+    assert_eq!(r.path().route.kind, RouteKind::Direct, "NO_PROXY bypasses");
 }
 
 /// NTLMv2 against a proxy that verifies the response for real: right password passes, wrong
@@ -332,11 +321,7 @@ async fn ntlm_three_legs_verified() {
         upstream,
     })
     .await;
-    let r = anonymous.check().await;
-    r.expect("proxy", "auth_required");
-    assert!(r.v().message.contains("NTLM"));
-    let r = anonymous.clone().user(USER, SECRET).check().await;
-    r.expect_ok();
+    let r = required_then_accepted(&anonymous, USER, "NTLM").await;
     let d = &r.stage("proxy").detail;
     assert_eq!(d["scheme"], "NTLM");
     assert_eq!(d["offered_schemes"][0], "NTLM");

@@ -21,6 +21,18 @@ pub struct Measured {
     pub max_sockets: usize,
 }
 
+impl Measured {
+    /// Assert the peak resident memory was measured and stayed within `bound_kb`.
+    #[track_caller]
+    pub fn assert_peak_within(&self, bound_kb: i64) {
+        assert!(
+            self.peak_kb > 0 && self.peak_kb <= bound_kb,
+            "this run peaked at {} KiB (bound {bound_kb} KiB)",
+            self.peak_kb
+        );
+    }
+}
+
 impl std::ops::Deref for Measured {
     type Target = Run;
 
