@@ -178,3 +178,23 @@ async fn oversized_input_files_are_refused() {
         assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     }
 }
+
+/// A plan naming a stage or kind the model does not have is a usage error that lists the valid
+/// names: a misspelt expectation must not silently never match.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_with_an_unknown_kind_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (expect, valid) in [
+        ("{ stage = \"proxy\", kind = \"forbiden\" }", "forbidden"),
+        ("{ stage = \"firewall\" }", "certificate"),
+    ] {
+        let plan = dir.path().join("plan.toml");
+        let text =
+            format!("[[path]]\nurl = \"https://sws.update.microsoft.com/\"\nexpect = {expect}\n");
+        std::fs::write(&plan, text).unwrap();
+        let r = run(&["run", plan.to_str().unwrap()]).await;
+        assert_eq!(r.code, 2, "{expect}: {}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+        assert_has(&r.stderr, valid);
+    }
+}

@@ -85,3 +85,82 @@ fn plan_report_renders_as_stored() {
     golden("plan.xml", &rendered(|o| render::plan::junit(&report, o)));
     golden("plan.csv", &rendered(|o| render::plan::csv(&report, o)));
 }
+
+/// The JSON name of a model enum, as serde writes it.
+fn serde_name<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v).unwrap() {
+        serde_json::Value::String(s) => s,
+        other => panic!("not a name: {other}"),
+    }
+}
+
+/// Stage and kind names are written once (the model's serde names): every renderer, and
+/// `explain`, must show exactly those. One failing path per kind (at the stage the verdict table
+/// gives it, else at every stage), rendered in each format.
+#[test]
+fn every_output_uses_the_serde_names() {
+    use wsusprobe::knowledge::winerr;
+    use wsusprobe::model::{Kind, PathReport, Route, Stage, StageResult, Verdict};
+
+    let mut pairs: Vec<(Stage, Kind)> = winerr::FACTS.iter().map(|f| (f.stage, f.kind)).collect();
+    for kind in Kind::ALL {
+        if !pairs.iter().any(|(_, k)| k == kind) {
+            pairs.extend(Stage::ALL.iter().map(|s| (*s, *kind)));
+        }
+    }
+    for (stage, kind) in pairs {
+        let (stage_name, kind_name) = (serde_name(&stage), serde_name(&kind));
+        assert_eq!((stage.as_str(), kind.as_str()), (&*stage_name, &*kind_name));
+        let failed = StageResult::fail(stage, kind, "it broke", serde_json::json!({}));
+        let report = Report {
+            tool: "wsusprobe".into(),
+            version: "0".into(),
+            started_at: "2026-12-02T00:00:00Z".into(),
+            ok: false,
+            interrupted: None,
+            config: None,
+            paths: vec![PathReport {
+                target: "https://sws.update.microsoft.com/".into(),
+                route: Route::direct(),
+                ok: false,
+                verdict: Some(Verdict {
+                    stage,
+                    kind,
+                    message: "it broke".into(),
+                    windows_error: None,
+                    windows_error_name: None,
+                    wsus_log: None,
+                    advice: "fix it".into(),
+                }),
+                elapsed_ms: 1.0,
+                stages: vec![failed],
+            }],
+        };
+        let pair = format!("{stage_name}/{kind_name}");
+        for format in [Format::Text, Format::Junit, Format::Csv, Format::Json] {
+            let out = rendered(|o| render::render(&report, format, o));
+            let out = String::from_utf8(out).unwrap();
+            let shown = match format {
+                Format::Json => {
+                    out.contains(&format!("\"stage\": \"{stage_name}\""))
+                        && out.contains(&format!("\"kind\": \"{kind_name}\""))
+                }
+                Format::Csv => out.contains(&format!(",{stage_name},{kind_name},")),
+                _ => out.contains(&pair),
+            };
+            assert!(shown, "{format:?} does not show {pair}:\n{out}");
+        }
+    }
+    // explain answers with the same names, read back through serde.
+    let e = wsusprobe::commands::explain::explain("0x80072F8F");
+    let json = serde_json::to_value(&e).unwrap();
+    for (m, j) in e.matches.iter().zip(json["matches"].as_array().unwrap()) {
+        assert_eq!(j["stage"], m.stage.as_str());
+        assert_eq!(j["kind"], m.kind.as_str());
+    }
+    let text = rendered(|o| render::explain::text(&e, o));
+    let text = String::from_utf8(text).unwrap();
+    for m in &e.matches {
+        assert!(text.contains(&format!("{}/{}", m.stage, m.kind)), "{text}");
+    }
+}
