@@ -44,6 +44,18 @@ fn suite_report(id: u16) -> SuiteReport {
     }
 }
 
+/// One hello on a fresh connection (`spec.sni`, one version): the server's answer, or `None`
+/// when no connection opened.
+pub async fn offer_fresh<D: Dial>(
+    dialer: &D,
+    spec: &HelloSpec<'_>,
+    deadline: &Deadline,
+    cap: Duration,
+) -> Option<HelloOutcome> {
+    let mut stream = dialer.dial(deadline).await?;
+    Some(super::offer(&mut stream, spec, deadline, cap).await)
+}
+
 async fn offer<D: Dial>(
     dialer: &D,
     version: u16,
@@ -51,7 +63,6 @@ async fn offer<D: Dial>(
     sni: Option<&str>,
     deadline: &Deadline,
 ) -> Option<HelloOutcome> {
-    let mut stream = dialer.dial(deadline).await?;
     let spec = HelloSpec {
         version,
         also: &[],
@@ -59,7 +70,7 @@ async fn offer<D: Dial>(
         groups: SCAN_GROUPS,
         sni,
     };
-    Some(super::offer(&mut stream, &spec, deadline, HELLO_CAP).await)
+    offer_fresh(dialer, &spec, deadline, HELLO_CAP).await
 }
 
 /// What one round of elimination learnt.

@@ -214,8 +214,13 @@ impl StageResult {
     }
 
     pub fn with_elapsed(mut self, elapsed: std::time::Duration) -> Self {
-        self.elapsed_ms = (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+        self.record_elapsed(elapsed);
         self
+    }
+
+    /// The stage's time, in milliseconds to a tenth.
+    pub fn record_elapsed(&mut self, elapsed: std::time::Duration) {
+        self.elapsed_ms = (elapsed.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
     }
 
     pub fn failed(&self) -> bool {

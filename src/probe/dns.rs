@@ -1,7 +1,7 @@
 //! Stage `dns`: resolve the first hop with the chosen resolver, record addresses, CNAMEs and time.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hickory_resolver::Resolver;
 use hickory_resolver::config::{
@@ -27,15 +27,15 @@ pub struct DnsOutcome {
     pub addrs: Vec<SocketAddr>,
 }
 
-/// Resolve `host` for connecting to `port`.
-pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
-    let started = Instant::now();
-    let mut out = resolve_inner(net, host, port, deadline).await;
-    out.result = out.result.with_elapsed(started.elapsed());
-    out
+impl super::Outcome for DnsOutcome {
+    fn result_mut(&mut self) -> &mut StageResult {
+        &mut self.result
+    }
 }
 
-async fn resolve_inner(net: &Network, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
+/// Resolve `host` for connecting to `port`: a literal as is, a --resolve override, else the
+/// chosen resolver (the system's, or one server).
+pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) -> DnsOutcome {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return DnsOutcome {
             result: StageResult::pass(

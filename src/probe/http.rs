@@ -3,7 +3,7 @@
 //! On the WSUS sync service the request is the SOAP `GetAuthConfig` call WSUS starts every sync
 //! with (unauthenticated, [MS-WSUSSS] 3.1.4.1); elsewhere a plain GET.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -26,6 +26,12 @@ const SOAP_BODY: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
 <soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\
 <soap:Body><GetAuthConfig xmlns=\"http://www.microsoft.com/SoftwareDistribution\" /></soap:Body>\
 </soap:Envelope>";
+
+impl super::Outcome for HttpOutcome {
+    fn result_mut(&mut self) -> &mut StageResult {
+        &mut self.result
+    }
+}
 
 pub struct HttpOutcome {
     pub result: StageResult,
@@ -85,21 +91,6 @@ pub fn request(target: &Target, via: Via<'_>) -> (Vec<u8>, bool) {
         bytes.extend_from_slice(SOAP_BODY.as_bytes());
     }
     (bytes, soap)
-}
-
-pub async fn exchange<S>(
-    stream: &mut S,
-    target: &Target,
-    via: Via<'_>,
-    deadline: &Deadline,
-) -> HttpOutcome
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let started = Instant::now();
-    let mut out = exchange_inner(stream, target, via, deadline).await;
-    out.result = out.result.with_elapsed(started.elapsed());
-    out
 }
 
 enum HeadRead {
@@ -209,7 +200,8 @@ where
     }
 }
 
-async fn exchange_inner<S>(
+/// One request on `stream` (to the server, or in absolute form to a proxy) and its answer.
+pub async fn exchange<S>(
     stream: &mut S,
     target: &Target,
     via: Via<'_>,

@@ -5,10 +5,11 @@ use std::time::Instant;
 
 use rustls::pki_types::CertificateDer;
 use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::dial::{Dialer, Tunnel};
-use super::{cert, clock, dns, endpoint, http, proxy, route, tcp, tls};
+use super::{cert, clock, dns, endpoint, http, proxy, route, tcp, timed, tls};
 use crate::config::{Config, Network};
 use crate::deadline::Deadline;
 use crate::model::{PathReport, Stage, StageResult, Status};
@@ -50,6 +51,16 @@ impl Stages {
     }
 }
 
+/// What every stage of one path shares, and the results so far.
+struct Walk<'a> {
+    cfg: &'a Config,
+    trust: Option<&'a cert::Trust>,
+    target: &'a Target,
+    proxy: Option<&'a ProxySpec>,
+    deadline: Deadline,
+    st: Stages,
+}
+
 /// Probe `target` over one route (`proxy` = `None` is direct).
 pub async fn probe_path(
     cfg: &Config,
@@ -58,56 +69,172 @@ pub async fn probe_path(
     proxy: Option<&ProxySpec>,
 ) -> PathReport {
     let started = Instant::now();
-    let deadline = Deadline::after(cfg.net.timeout);
-    let mut st = Stages::default();
-    if let Err(why) = stages(&mut st, cfg, trust, target, proxy, &deadline).await {
-        st.skip_rest(why);
+    let mut walk = Walk {
+        cfg,
+        trust,
+        target,
+        proxy,
+        deadline: Deadline::after(cfg.net.timeout),
+        st: Stages::default(),
+    };
+    if let Err(why) = walk.stages().await {
+        walk.st.skip_rest(why);
     }
-    build_report(cfg, target, proxy, st.list, started)
+    build_report(cfg, target, proxy, walk.st.list, started)
 }
 
-async fn stages(
-    st: &mut Stages,
-    cfg: &Config,
-    trust: Option<&cert::Trust>,
-    target: &Target,
-    proxy: Option<&ProxySpec>,
-    deadline: &Deadline,
-) -> Result<(), Stop> {
-    st.pass(
-        endpoint::lint(target),
-        "not run: the endpoint is decommissioned",
-    )?;
-    let dns = first_hop(&cfg.net, target, proxy, deadline).await;
-    st.pass(dns.result, "not run: name resolution failed")?;
-    let tcp = tcp::connect(&dns.addrs, cfg.net.connect_timeout, deadline).await;
-    let ok = st.push(tcp.result);
-    let (Some(stream), Some(peer), true) = (tcp.stream, tcp.peer, ok) else {
-        return Err("not run: no TCP connection");
-    };
-    let dialer = Dialer {
-        stats: Default::default(),
-        peer,
-        connect_timeout: cfg.net.connect_timeout,
-        tunnel: proxy.map(|_| Tunnel::new(&target.host, target.port, cfg.route.auth.clone())),
-    };
-    match (target.scheme, proxy) {
-        (Scheme::Http, Some(p)) => forwarded(st, cfg, target, p, stream, &dialer, deadline).await,
-        (Scheme::Http, None) => {
-            st.push(no_proxy());
-            plain(st, cfg, target, stream, deadline).await;
-            Ok(())
+impl Walk<'_> {
+    async fn stages(&mut self) -> Result<(), Stop> {
+        let (target, proxy, deadline) = (self.target, self.proxy, self.deadline);
+        self.st.pass(
+            endpoint::lint(target),
+            "not run: the endpoint is decommissioned",
+        )?;
+        let dns = first_hop(&self.cfg.net, target, proxy, &deadline).await;
+        self.st
+            .pass(dns.result, "not run: name resolution failed")?;
+        let connect_timeout = self.cfg.net.connect_timeout;
+        let tcp = tcp::connect(&dns.addrs, connect_timeout, &deadline).await;
+        let ok = self.st.push(tcp.result);
+        let (Some(stream), Some(peer), true) = (tcp.stream, tcp.peer, ok) else {
+            return Err("not run: no TCP connection");
+        };
+        let auth = self.cfg.route.auth.clone();
+        let dialer = Dialer {
+            stats: Default::default(),
+            peer,
+            connect_timeout,
+            tunnel: proxy.map(|_| Tunnel::new(&target.host, target.port, auth)),
+        };
+        match (target.scheme, proxy) {
+            (Scheme::Http, Some(p)) => self.forwarded(p, stream, &dialer).await,
+            (Scheme::Http, None) => {
+                self.st.push(no_proxy());
+                self.plain(stream).await;
+                Ok(())
+            }
+            (Scheme::Https, None) => {
+                self.st.push(no_proxy());
+                self.secure(stream, &dialer).await
+            }
+            (Scheme::Https, Some(p)) => {
+                let stream = self.tunnel(p, stream, &dialer).await?;
+                self.secure(stream, &dialer).await
+            }
         }
-        (Scheme::Https, _) => {
-            let stream = match proxy {
-                None => {
-                    st.push(no_proxy());
-                    stream
-                }
-                Some(p) => tunnel(st, cfg, target, p, stream, &dialer, deadline).await?,
+    }
+
+    /// The request to the server on `stream` (http stage).
+    async fn request(
+        &self,
+        stream: &mut (impl AsyncRead + AsyncWrite + Unpin),
+    ) -> http::HttpOutcome {
+        let via = http::Via::Origin;
+        timed(http::exchange(stream, self.target, via, &self.deadline)).await
+    }
+
+    /// http:// straight to the server: the request, then the clock from its Date header.
+    async fn plain(&mut self, mut stream: TcpStream) {
+        self.st.list.extend(no_tls());
+        let http = self.request(&mut stream).await;
+        self.st
+            .push(clock::judge(self.cfg.now, http.date.as_ref(), None));
+        self.st.push(http.result);
+    }
+
+    /// http:// through the proxy, forwarded (no tunnel): the proxy stage judges the proxy's
+    /// answer.
+    async fn forwarded(
+        &mut self,
+        p: &ProxySpec,
+        stream: TcpStream,
+        dialer: &Dialer,
+    ) -> Result<(), Stop> {
+        self.st.list.extend(no_tls());
+        let hop_only = Dialer {
+            tunnel: None,
+            ..dialer.clone()
+        };
+        let auth = self.cfg.route.auth.as_deref();
+        let (result, http) =
+            proxy::forward(p, stream, self.target, auth, &hop_only, &self.deadline).await;
+        self.st
+            .pass(result, "not run: the proxy refused the request")?;
+        self.st
+            .push(clock::judge(self.cfg.now, http.date.as_ref(), None));
+        self.st.push(http.result);
+        Ok(())
+    }
+
+    /// The CONNECT tunnel through the proxy, for https://.
+    async fn tunnel(
+        &mut self,
+        p: &ProxySpec,
+        stream: TcpStream,
+        dialer: &Dialer,
+    ) -> Result<TcpStream, Stop> {
+        let t = proxy::tunnel(
+            p,
+            stream,
+            &self.target.host,
+            self.target.port,
+            self.cfg.route.auth.as_deref(),
+            || dialer.dial_hop(&self.deadline),
+            &self.deadline,
+        )
+        .await;
+        let ok = self.st.push(t.result);
+        match (t.stream, ok) {
+            (Some(s), true) => Ok(s),
+            _ => Err("not run: no tunnel through the proxy"),
+        }
+    }
+
+    /// The certificate stage on `chain`, timed; none without trust anchors (no https target).
+    fn judge(&self, chain: &[CertificateDer<'static>]) -> Option<cert::CertOutcome> {
+        let t = self.trust?;
+        let t0 = Instant::now();
+        let mut c = cert::analyse(t, &self.target.host, chain, self.cfg.now);
+        c.result.record_elapsed(t0.elapsed());
+        Some(c)
+    }
+
+    /// https://: the handshake, the certificate, then the request and the clock (which reads
+    /// both the Date header and the certificate's validity).
+    async fn secure(&mut self, stream: TcpStream, dialer: &Dialer) -> Result<(), Stop> {
+        let peer = tls::Peer {
+            host: &self.target.host,
+            dialer,
+            deadline: &self.deadline,
+        };
+        let tls = timed(tls::handshake(&self.cfg.tls, stream, peer)).await;
+        let ok = self.st.push(tls.result);
+        if ok && tls.flight_only {
+            let judged = if tls.chain.is_empty() {
+                None
+            } else {
+                self.judge(&tls.chain)
             };
-            secure(st, cfg, trust, target, stream, &dialer, deadline).await
+            self.st.push(judged.map(|c| c.result).unwrap_or_else(|| {
+                StageResult::skip(
+                    Stage::Certificate,
+                    "not run: the server's flight carried no readable certificate (TLS 1.3 encrypts it)",
+                )
+            }));
+            return Err("not run: the negotiated suite is one wsusprobe cannot complete");
         }
+        let (Some(mut stream), true) = (tls.stream, ok) else {
+            return Err("not run: the TLS handshake failed");
+        };
+        let cert = self.judge(&tls.chain);
+        let http = self.request(&mut stream).await;
+        let clock = clock::judge(self.cfg.now, http.date.as_ref(), cert.as_ref());
+        if let Some(c) = cert {
+            self.st.push(c.result);
+        }
+        self.st.push(clock);
+        self.st.push(http.result);
+        Ok(())
     }
 }
 
@@ -131,13 +258,13 @@ async fn first_hop(
     deadline: &Deadline,
 ) -> dns::DnsOutcome {
     let Some(p) = proxy else {
-        let mut out = dns::resolve(net, &target.host, target.port, deadline).await;
+        let mut out = timed(dns::resolve(net, &target.host, target.port, deadline)).await;
         out.result.detail["hop"] = json!("target");
         return out;
     };
     let local_deadline = Deadline::after(deadline.remaining().min(LOCAL_LOOKUP_CAP));
     let (mut hop, local) = tokio::join!(
-        dns::resolve(net, &p.host, p.port, deadline),
+        timed(dns::resolve(net, &p.host, p.port, deadline)),
         dns::resolve(net, &target.host, target.port, &local_deadline)
     );
     hop.result.message = format!("proxy {}", hop.result.message);
@@ -148,120 +275,6 @@ async fn first_hop(
     });
     hop.result.detail["hop"] = json!("proxy");
     hop
-}
-
-/// http:// straight to the server: the request, then the clock from its Date header.
-async fn plain(
-    st: &mut Stages,
-    cfg: &Config,
-    target: &Target,
-    mut stream: TcpStream,
-    deadline: &Deadline,
-) {
-    st.list.extend(no_tls());
-    let http = http::exchange(&mut stream, target, http::Via::Origin, deadline).await;
-    st.push(clock::judge(cfg.now, http.date.as_ref(), None));
-    st.push(http.result);
-}
-
-/// http:// through the proxy, forwarded (no tunnel): the proxy stage judges the proxy's answer.
-async fn forwarded(
-    st: &mut Stages,
-    cfg: &Config,
-    target: &Target,
-    p: &ProxySpec,
-    stream: TcpStream,
-    dialer: &Dialer,
-    deadline: &Deadline,
-) -> Result<(), Stop> {
-    st.list.extend(no_tls());
-    let hop_only = Dialer {
-        tunnel: None,
-        ..dialer.clone()
-    };
-    let auth = cfg.route.auth.as_deref();
-    let (result, http) = proxy::forward(p, stream, target, auth, &hop_only, deadline).await;
-    st.pass(result, "not run: the proxy refused the request")?;
-    st.push(clock::judge(cfg.now, http.date.as_ref(), None));
-    st.push(http.result);
-    Ok(())
-}
-
-/// The CONNECT tunnel through the proxy, for https://.
-async fn tunnel(
-    st: &mut Stages,
-    cfg: &Config,
-    target: &Target,
-    p: &ProxySpec,
-    stream: TcpStream,
-    dialer: &Dialer,
-    deadline: &Deadline,
-) -> Result<TcpStream, Stop> {
-    let t = proxy::tunnel(
-        p,
-        stream,
-        &target.host,
-        target.port,
-        cfg.route.auth.as_deref(),
-        || dialer.dial_hop(deadline),
-        deadline,
-    )
-    .await;
-    let ok = st.push(t.result);
-    match (t.stream, ok) {
-        (Some(s), true) => Ok(s),
-        _ => Err("not run: no tunnel through the proxy"),
-    }
-}
-
-/// https://: the handshake, the certificate, then the request and the clock (which reads both
-/// the Date header and the certificate's validity).
-async fn secure(
-    st: &mut Stages,
-    cfg: &Config,
-    trust: Option<&cert::Trust>,
-    target: &Target,
-    stream: TcpStream,
-    dialer: &Dialer,
-    deadline: &Deadline,
-) -> Result<(), Stop> {
-    let tls = tls::handshake(&cfg.tls, &target.host, stream, dialer, deadline).await;
-    let ok = st.push(tls.result);
-    let judge = |chain: &[CertificateDer<'static>]| {
-        trust.map(|t| {
-            let t0 = Instant::now();
-            let mut c = cert::analyse(t, &target.host, chain, cfg.now);
-            c.result = c.result.with_elapsed(t0.elapsed());
-            c
-        })
-    };
-    if ok && tls.flight_only {
-        let judged = if tls.chain.is_empty() {
-            None
-        } else {
-            judge(&tls.chain)
-        };
-        match judged {
-            Some(c) => st.push(c.result),
-            None => st.push(StageResult::skip(
-                Stage::Certificate,
-                "not run: the server's flight carried no readable certificate (TLS 1.3 encrypts it)",
-            )),
-        };
-        return Err("not run: the negotiated suite is one wsusprobe cannot complete");
-    }
-    let (Some(mut stream), true) = (tls.stream, ok) else {
-        return Err("not run: the TLS handshake failed");
-    };
-    let cert = judge(&tls.chain);
-    let http = http::exchange(&mut stream, target, http::Via::Origin, deadline).await;
-    let clock = clock::judge(cfg.now, http.date.as_ref(), cert.as_ref());
-    if let Some(c) = cert {
-        st.push(c.result);
-    }
-    st.push(clock);
-    st.push(http.result);
-    Ok(())
 }
 
 fn build_report(

@@ -12,7 +12,7 @@ use crate::auth::ProxyAuth;
 use crate::deadline::Deadline;
 use crate::model::{Kind, Stage, StageResult};
 use crate::probe::dial::Dialer;
-use crate::probe::http;
+use crate::probe::{http, timed};
 use crate::target::{ProxySpec, Target};
 
 /// An http:// URL through a forwarding proxy: the request goes to the proxy in absolute form, as
@@ -28,7 +28,13 @@ pub async fn forward(
 ) -> (StageResult, http::HttpOutcome) {
     let started = Instant::now();
     let mut stream = stream;
-    let mut out = http::exchange(&mut stream, target, http::Via::Forward(None), deadline).await;
+    let mut out = timed(http::exchange(
+        &mut stream,
+        target,
+        http::Via::Forward(None),
+        deadline,
+    ))
+    .await;
     let (mut creds_sent, mut early) = (false, None);
     if let (Some(h), Some(a)) = (&out.head, auth)
         && h.status == 407
@@ -36,8 +42,13 @@ pub async fn forward(
         match answer_407(h, a) {
             Ok(()) => {
                 if let Some(mut s) = hop.dial_hop(deadline).await {
-                    out =
-                        http::exchange(&mut s, target, http::Via::Forward(Some(a)), deadline).await;
+                    out = timed(http::exchange(
+                        &mut s,
+                        target,
+                        http::Via::Forward(Some(a)),
+                        deadline,
+                    ))
+                    .await;
                     creds_sent = true;
                 }
             }

@@ -10,7 +10,7 @@ mod offer;
 
 use std::io;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{AlertDescription, ClientConfig, PeerIncompatible, PeerMisbehaved};
@@ -80,23 +80,35 @@ pub fn offered_suites(tls: &TlsSettings) -> Vec<u16> {
         .collect()
 }
 
+/// The server the tls stage talks to: its name, fresh connections to it (direct, or a new
+/// tunnel) for the follow-up probes, and the path deadline.
+#[derive(Clone, Copy)]
+pub struct Peer<'a> {
+    pub host: &'a str,
+    pub dialer: &'a Dialer,
+    pub deadline: &'a Deadline,
+}
+
+impl Peer<'_> {
+    /// The name sent in SNI (none for an address).
+    fn sni(&self) -> Option<&str> {
+        sni_for(self.host)
+    }
+}
+
 /// The tls stage on `tcp` (direct, or a tunnel through the proxy): with rustls, or with the raw
-/// engine when the offer holds what rustls cannot speak. `dialer` opens fresh connections for
-/// the follow-up probes that explain a failure.
-pub async fn handshake(
-    tls: &TlsSettings,
-    host: &str,
-    tcp: TcpStream,
-    dialer: &Dialer,
-    deadline: &Deadline,
-) -> TlsOutcome {
-    let started = Instant::now();
-    let mut out = match &tls.offer {
-        Some(o) => offer::handshake(o, host, tcp, dialer, deadline).await,
-        None => with_rustls(tls, host, tcp, dialer, deadline).await,
-    };
-    out.result = out.result.with_elapsed(started.elapsed());
-    out
+/// engine when the offer holds what rustls cannot speak.
+pub async fn handshake(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOutcome {
+    match &tls.offer {
+        Some(o) => offer::handshake(o, tcp, peer).await,
+        None => with_rustls(tls, tcp, peer).await,
+    }
+}
+
+impl super::Outcome for TlsOutcome {
+    fn result_mut(&mut self) -> &mut StageResult {
+        &mut self.result
+    }
 }
 
 impl TlsOutcome {
@@ -111,13 +123,8 @@ impl TlsOutcome {
 }
 
 /// The handshake with rustls, offering `tls.version` and `tls.suites`.
-async fn with_rustls(
-    tls: &TlsSettings,
-    host: &str,
-    tcp: TcpStream,
-    dialer: &Dialer,
-    deadline: &Deadline,
-) -> TlsOutcome {
+async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOutcome {
+    let (host, deadline) = (peer.host, peer.deadline);
     let provider = rustls::crypto::ring::default_provider();
     let capture = Arc::new(Capture::new(provider.signature_verification_algorithms));
     let offered = offered_suites(tls);
@@ -161,7 +168,7 @@ async fn with_rustls(
                     Kind::NoCommonCipher | Kind::ProtocolVersion | Kind::Reset | Kind::Closed
                 )
             {
-                let f = offer::follow_up(host, &offered, dialer, deadline).await;
+                let f = offer::follow_up(&offered, peer).await;
                 if let Some((k, m)) = f.verdict {
                     kind = k;
                     msg = m;

@@ -6,24 +6,19 @@ use rustls::pki_types::CertificateDer;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 
-use super::{FOLLOW_UP_CAP, TlsOutcome, with_rustls};
+use super::{FOLLOW_UP_CAP, Peer, TlsOutcome, with_rustls};
 use crate::config::{TlsSettings, TlsVersion};
-use crate::deadline::Deadline;
 use crate::hello::{self, ClientOffer, HelloOutcome, HelloSpec, scan};
 use crate::knowledge::suites;
 use crate::model::{Kind, Stage, StageResult};
-use crate::probe::dial::Dialer;
-use crate::target::sni_for;
 
 /// `check --client-profile` / a GPO-style `--ciphers` list: the raw engine sends exactly that
 /// ClientHello. When the server picks a suite rustls speaks, the handshake is then done for real
 /// with that suite; otherwise it is judged from the server's flight.
 pub(super) async fn handshake(
     offer: &ClientOffer,
-    host: &str,
     mut tcp: TcpStream,
-    dialer: &Dialer,
-    deadline: &Deadline,
+    peer: Peer<'_>,
 ) -> TlsOutcome {
     let max = offer.max_version();
     let also: Vec<u16> = offer
@@ -37,14 +32,14 @@ pub(super) async fn handshake(
         also: &also,
         suites: &offer.suites,
         groups: &offer.groups,
-        sni: sni_for(host),
+        sni: peer.sni(),
     };
     let answer = hello::offer_until(
         &mut tcp,
         &spec,
         hello::Until::Flight,
-        deadline,
-        deadline.remaining(),
+        peer.deadline,
+        peer.deadline.remaining(),
     )
     .await;
     drop(tcp);
@@ -63,7 +58,7 @@ pub(super) async fn handshake(
                 group,
                 certificates,
             };
-            return negotiated(offer, agreed, base, host, dialer, deadline).await;
+            return negotiated(offer, agreed, base, peer).await;
         }
         HelloOutcome::ServerHello { version, suite, .. } if !offer.versions.contains(&version) => (
             Kind::ProtocolVersion,
@@ -93,7 +88,7 @@ pub(super) async fn handshake(
             format!("the server answered the TLS handshake in plaintext: \"{first_line}\""),
             vec![],
         ),
-        refused => explain_offer(offer, host, &refused, dialer, deadline).await,
+        refused => explain_offer(offer, &refused, peer).await,
     };
     let mut detail = base;
     detail["follow_up"] = Value::Array(evidence);
@@ -120,14 +115,7 @@ struct Agreed {
 
 /// The server accepted the offer. With a suite rustls speaks, the handshake is done again for
 /// real with that suite, so http and clock can run; otherwise it is judged from the flight.
-async fn negotiated(
-    offer: &ClientOffer,
-    a: Agreed,
-    base: Value,
-    host: &str,
-    dialer: &Dialer,
-    deadline: &Deadline,
-) -> TlsOutcome {
+async fn negotiated(offer: &ClientOffer, a: Agreed, base: Value, peer: Peer<'_>) -> TlsOutcome {
     let what = format!(
         "{} negotiates {}, {}{}",
         offer.name,
@@ -143,7 +131,7 @@ async fn negotiated(
     detail["group"] = json!(a.group.map(suites::group_name));
     if suites::rustls_suite(a.suite).is_some()
         && a.version >= hello::TLS12
-        && let Some(fresh) = dialer.dial(deadline).await
+        && let Some(fresh) = peer.dialer.dial(peer.deadline).await
     {
         let narrowed = TlsSettings {
             version: if a.version >= hello::TLS13 {
@@ -155,7 +143,7 @@ async fn negotiated(
             offer: None,
             extra_roots: Vec::new(),
         };
-        let mut out = with_rustls(&narrowed, host, fresh, dialer, deadline).await;
+        let mut out = with_rustls(&narrowed, fresh, peer).await;
         if !out.result.failed() {
             out.result.message = format!("{what} (completed: {})", out.result.message);
         }
@@ -183,14 +171,11 @@ async fn negotiated(
 /// Why the server refused the offer: which versions and (TLS 1.2) suites it does accept.
 async fn explain_offer(
     offer: &ClientOffer,
-    host: &str,
     refused: &HelloOutcome,
-    dialer: &Dialer,
-    deadline: &Deadline,
+    peer: Peer<'_>,
 ) -> (Kind, String, Vec<Value>) {
     let mut evidence = vec![json!({"offer": offer.name, "answer": describe(refused)})];
-    let sni = sni_for(host);
-    let server_versions = server_versions(sni, dialer, deadline, &mut evidence).await;
+    let server_versions = server_versions(peer, &mut evidence).await;
     let names = |vs: &[u16]| {
         vs.iter()
             .map(|v| hello::version_name(*v))
@@ -233,17 +218,12 @@ async fn explain_offer(
         };
         return (kind, msg.to_string(), evidence);
     };
-    let (kind, msg) = compare_suites(offer, v, sni, dialer, deadline, &mut evidence).await;
+    let (kind, msg) = compare_suites(offer, v, peer, &mut evidence).await;
     (kind, msg, evidence)
 }
 
 /// Which versions the server speaks at all: a broad offer for each.
-async fn server_versions(
-    sni: Option<&str>,
-    dialer: &Dialer,
-    deadline: &Deadline,
-    evidence: &mut Vec<Value>,
-) -> Vec<u16> {
+async fn server_versions(peer: Peer<'_>, evidence: &mut Vec<Value>) -> Vec<u16> {
     let mut found = Vec::new();
     for (v, suites_for) in [
         (hello::TLS13, suites::TLS13_SUITES),
@@ -251,7 +231,7 @@ async fn server_versions(
         (hello::TLS11, suites::BROAD_TLS10),
         (hello::TLS10, suites::BROAD_TLS10),
     ] {
-        let Some(a) = probe_once(sni, v, suites_for, dialer, deadline).await else {
+        let Some(a) = probe_once(peer, v, suites_for).await else {
             break;
         };
         evidence.push(
@@ -268,16 +248,14 @@ async fn server_versions(
 async fn compare_suites(
     offer: &ClientOffer,
     v: u16,
-    sni: Option<&str>,
-    dialer: &Dialer,
-    deadline: &Deadline,
+    peer: Peer<'_>,
     evidence: &mut Vec<Value>,
 ) -> (Kind, String) {
     let label = scan::VERSIONS
         .iter()
         .find(|(x, _)| *x == v)
         .map_or("TLS", |(_, l)| *l);
-    let accepted = scan::scan_version(dialer, v, label, sni, deadline).await;
+    let accepted = scan::scan_version(peer.dialer, v, label, peer.sni(), peer.deadline).await;
     let accepted_ids: Vec<u16> = accepted.suites.iter().map(|s| s.id).collect();
     evidence.push(json!({"offer": format!("{label}, every suite"), "accepted": accepted.suites.iter().map(|s| s.name.clone()).collect::<Vec<_>>()}));
     let shared: Vec<u16> = offer
@@ -346,31 +324,19 @@ fn describe(o: &HelloOutcome) -> String {
     }
 }
 
-async fn probe_once(
-    sni: Option<&str>,
-    version: u16,
-    suites: &[u16],
-    dialer: &Dialer,
-    deadline: &Deadline,
-) -> Option<HelloOutcome> {
-    let mut stream = dialer.dial(deadline).await?;
+async fn probe_once(peer: Peer<'_>, version: u16, suites: &[u16]) -> Option<HelloOutcome> {
     let spec = HelloSpec {
         version,
         also: &[],
         suites,
         groups: hello::DEFAULT_GROUPS,
-        sni,
+        sni: peer.sni(),
     };
-    Some(hello::offer(&mut stream, &spec, deadline, FOLLOW_UP_CAP).await)
+    scan::offer_fresh(peer.dialer, &spec, peer.deadline, FOLLOW_UP_CAP).await
 }
 
 /// Offer broadly (TLS 1.2 with CBC/RSA/DHE suites, then TLS 1.0) to see what the server does accept.
-pub(super) async fn follow_up(
-    host: &str,
-    offered: &[u16],
-    dialer: &Dialer,
-    deadline: &Deadline,
-) -> FollowUp {
+pub(super) async fn follow_up(offered: &[u16], peer: Peer<'_>) -> FollowUp {
     let mut evidence = Vec::new();
     let mut broad: Vec<u16> = offered.to_vec();
     for s in suites::BROAD_TLS12 {
@@ -378,8 +344,7 @@ pub(super) async fn follow_up(
             broad.push(*s);
         }
     }
-    let sni = sni_for(host);
-    let Some(first) = probe_once(sni, hello::TLS12, &broad, dialer, deadline).await else {
+    let Some(first) = probe_once(peer, hello::TLS12, &broad).await else {
         return FollowUp::new(None, evidence);
     };
     evidence.push(json!({"offer": "TLS 1.2, broad suite list", "answer": describe(&first)}));
@@ -409,7 +374,7 @@ pub(super) async fn follow_up(
     if verdict.is_some() {
         return FollowUp::new(verdict, evidence);
     }
-    let old = probe_once(sni, hello::TLS10, suites::BROAD_TLS10, dialer, deadline).await;
+    let old = probe_once(peer, hello::TLS10, suites::BROAD_TLS10).await;
     let Some(old) = old else {
         return FollowUp::new(None, evidence);
     };
