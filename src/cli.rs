@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::knowledge::endpoints::Role;
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 every path passed (warnings allowed unless --strict), 1 at least one path failed,
@@ -235,7 +238,7 @@ pub struct AllowlistArgs {
 
     /// Only entries with this role (repeatable)
     #[arg(long, value_name = "ROLE", value_enum)]
-    pub only: Vec<RoleArg>,
+    pub only: Vec<Role>,
 
     /// Only entries whose host contains this text (repeatable)
     #[arg(long, value_name = "TEXT")]
@@ -378,19 +381,13 @@ pub enum FormatArg {
     Csv,
 }
 
-/// The roles of the endpoint catalog, for `allowlist --only`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RoleArg {
-    /// Metadata synchronisation (HTTPS)
-    Sync,
-    /// Update files, mostly plain HTTP
-    Content,
-    /// Windows Update client and service locator endpoints
-    Client,
-    /// The Microsoft Update Catalog
-    Catalog,
-    /// Links and redirectors
-    Redirect,
-    /// Old names still listed; they never fail a sweep on their own
-    Legacy,
+/// `allowlist --only ROLE`: the catalog's own roles, named and explained by its table.
+impl ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        Role::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()).help(self.help()))
+    }
 }

@@ -27,6 +27,18 @@ async fn usage_errors_exit_2_with_one_line() {
     }
 }
 
+/// `--only` takes a role of the catalog: anything else is refused by the parser (exit 2), with
+/// the roles listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowlist_only_takes_a_catalog_role() {
+    let r = run(&["allowlist", "--only", "firewall"]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_has(
+        &r.stderr,
+        "sync, content, client, catalog, redirect, legacy",
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ca_file_without_certificates_is_a_usage_error() {
     let f = crate::lab::pki::pem_file("this is not PEM\n");

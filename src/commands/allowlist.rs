@@ -1,7 +1,7 @@
 //! `wsusprobe allowlist`: the endpoint catalog swept as ordinary paths; a path is `blocked` when
 //! it stops at dns, tcp, proxy or tls. Legacy entries never fail the run on their own.
 
-use crate::cli::{AllowlistArgs, RoleArg, RouteArg};
+use crate::cli::{AllowlistArgs, RouteArg};
 use crate::commands::{Out, format_of, interrupted, probe, reported, write_out};
 use crate::config::{Config, Network, Proxies, Routing, TlsSettings, wsus};
 use crate::exit::Exit;
@@ -21,20 +21,9 @@ pub struct AllowlistJob {
     pub list_only: bool,
 }
 
-fn role(r: RoleArg) -> Role {
-    match r {
-        RoleArg::Sync => Role::Sync,
-        RoleArg::Content => Role::Content,
-        RoleArg::Client => Role::Client,
-        RoleArg::Catalog => Role::Catalog,
-        RoleArg::Redirect => Role::Redirect,
-        RoleArg::Legacy => Role::Legacy,
-    }
-}
-
 impl AllowlistJob {
     pub fn from_args(args: &AllowlistArgs) -> Result<AllowlistJob, UsageError> {
-        let roles: Vec<Role> = args.only.iter().map(|r| role(*r)).collect();
+        let roles = &args.only;
         let entries: Vec<&'static CatalogEntry> = CATALOG
             .iter()
             .filter(|e| roles.is_empty() || roles.contains(&e.role))

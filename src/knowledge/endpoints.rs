@@ -148,30 +148,65 @@ mod tests {
 /// What a catalog entry is for (research/microsoft-update-facts.md §0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// Metadata synchronisation (WSUS ↔ Microsoft Update), HTTPS.
     Sync,
-    /// Update files, mostly plain HTTP.
     Content,
-    /// Windows Update client and service locator endpoints.
     Client,
-    /// The manual Microsoft Update Catalog import.
     Catalog,
-    /// Links and redirectors.
     Redirect,
-    /// Old names still listed; they may not answer. Never fails a sweep on its own.
+    /// Never fails a sweep on its own.
     Legacy,
 }
 
+/// Each role: its name (`--only`, the table, CSV) and what it covers.
+const ROLES: &[(Role, &str, &str)] = &[
+    (
+        Role::Sync,
+        "sync",
+        "metadata synchronisation (WSUS ↔ Microsoft Update), HTTPS",
+    ),
+    (Role::Content, "content", "update files, mostly plain HTTP"),
+    (
+        Role::Client,
+        "client",
+        "Windows Update client and service locator endpoints",
+    ),
+    (
+        Role::Catalog,
+        "catalog",
+        "the manual Microsoft Update Catalog import",
+    ),
+    (Role::Redirect, "redirect", "links and redirectors"),
+    (
+        Role::Legacy,
+        "legacy",
+        "old names still listed; they may not answer and never fail a sweep on their own",
+    ),
+];
+
 impl Role {
+    pub const ALL: &'static [Role] = &[
+        Role::Sync,
+        Role::Content,
+        Role::Client,
+        Role::Catalog,
+        Role::Redirect,
+        Role::Legacy,
+    ];
+
+    fn row(self) -> &'static (Role, &'static str, &'static str) {
+        ROLES
+            .iter()
+            .find(|(r, _, _)| *r == self)
+            .unwrap_or(&ROLES[0])
+    }
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Sync => "sync",
-            Role::Content => "content",
-            Role::Client => "client",
-            Role::Catalog => "catalog",
-            Role::Redirect => "redirect",
-            Role::Legacy => "legacy",
-        }
+        self.row().1
+    }
+
+    /// What entries of this role are for.
+    pub fn help(self) -> &'static str {
+        self.row().2
     }
 }
 
