@@ -113,21 +113,16 @@ fn render_path(p: &PathReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{BOLD}{}{BOLD:#} {DIM}({route}){DIM:#}", p.target)?;
     for s in &p.stages {
         let st = status_style(s.status);
-        let kind = s
-            .kind
-            .map(|k| format!("{}: ", k.as_str()))
-            .unwrap_or_default();
+        let kind = s.kind.map(|k| format!("{k}: ")).unwrap_or_default();
         let time = if s.status == Status::Skip {
             "        ".to_string()
         } else {
             format!("{:>6.1} ms", s.elapsed_ms)
         };
+        let (stage, status, message) = (s.stage.as_str(), s.status.as_str(), &s.message);
         writeln!(
             out,
-            "  {:<12} {st}{:<4}{st:#} {DIM}{time}{DIM:#}  {kind}{}",
-            s.stage.as_str(),
-            s.status.as_str(),
-            s.message
+            "  {stage:<12} {st}{status:<4}{st:#} {DIM}{time}{DIM:#}  {kind}{message}"
         )?;
     }
     render_conclusion(p, out)
@@ -143,12 +138,10 @@ fn render_conclusion(p: &PathReport, out: &mut dyn Write) -> io::Result<()> {
                 (Some(c), None) => format!(" WSUS would log {c}."),
                 _ => String::new(),
             };
+            let (stage, kind, message) = (v.stage, v.kind, &v.message);
             writeln!(
                 out,
-                "{red}✗ FAIL{red:#} at {}/{}: {}.{code}",
-                v.stage.as_str(),
-                v.kind.as_str(),
-                v.message
+                "{red}✗ FAIL{red:#} at {stage}/{kind}: {message}.{code}"
             )?;
             if let Some(log) = &v.wsus_log {
                 writeln!(out, "  {DIM}SoftwareDistribution.log: {log}{DIM:#}")?;
