@@ -1,9 +1,9 @@
 //! `wsusprobe allowlist`: the endpoint catalog swept as ordinary paths; a path is `blocked` when
 //! it stops at dns, tcp, proxy or tls. Legacy entries never fail the run on their own.
 
-use crate::cli::{AllowlistArgs, RouteArg};
+use crate::cli::AllowlistArgs;
 use crate::commands::{Out, format_of, interrupted, probe, reported, write_out};
-use crate::config::{Config, Network, Proxies, Routing, TlsSettings, wsus};
+use crate::config::{Config, Proxies, wsus};
 use crate::exit::Exit;
 use crate::knowledge::endpoints::{CATALOG, CatalogEntry, Role};
 use crate::model::{ConfigLint, Report};
@@ -44,11 +44,9 @@ impl AllowlistJob {
             Some(d) => (d.proxies, Some(d.lint)),
             None => (Proxies::default(), None),
         };
-        let net = Network::from_args(&args.net)?;
-        let route = Routing::from_args(&args.net, RouteArg::Auto, configured)?;
-        let tls = TlsSettings::with_ca_files(&args.report.ca_file)?;
+        let cfg = Config::from_net_args(targets, &args.net, configured, &args.report.ca_file)?;
         Ok(AllowlistJob {
-            cfg: Config::new(targets, net, route, tls),
+            cfg,
             format: format_of(args.report.format, args.report.json),
             entries,
             lint,

@@ -2,14 +2,13 @@
 //! handshake engine by elimination (offer every remaining suite, note the one the server picks,
 //! remove it, repeat), one version per task, directly or through the proxy.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use crate::cli::{CiphersArgs, RouteArg};
+use crate::cli::CiphersArgs;
 use crate::commands::{Out, outcome, runtime, write_out};
-use crate::config::{Config, Network, Proxies, RouteMode, Routing, TlsSettings};
+use crate::config::{Config, Proxies, RouteMode};
 use crate::deadline::Deadline;
 use crate::exit::Exit;
 use crate::hello::scan::{VERSIONS, scan_version};
@@ -17,7 +16,7 @@ use crate::model::ciphers::{CiphersReport, VersionReport};
 use crate::probe::dial::{DialStats, Dialer, Tunnel};
 use crate::probe::{dns, route, tcp};
 use crate::render;
-use crate::target::{ProxySpec, Target, UsageError, authority, parse_host_port, usage};
+use crate::target::{ProxySpec, Target, UsageError, authority, parse_host_port, sni_for, usage};
 use crate::timefmt::system_rfc3339;
 
 /// What `wsusprobe ciphers` scans.
@@ -36,15 +35,12 @@ impl CiphersJob {
         let sni = match &args.sni {
             Some(n) if n.trim().is_empty() => return usage("--sni: the name is empty"),
             Some(n) => Some(n.trim().to_ascii_lowercase()),
-            None if host.parse::<IpAddr>().is_ok() => None,
-            None => Some(host.clone()),
+            None => sni_for(&host).map(str::to_string),
         };
         let target = Target::server(&host, port);
-        let net = Network::from_args(&args.net)?;
-        let route = Routing::from_args(&args.net, RouteArg::Auto, Proxies::default())?;
-        let tls = TlsSettings::with_ca_files(&[])?;
+        let cfg = Config::from_net_args(vec![target], &args.net, Proxies::default(), &[])?;
         Ok(CiphersJob {
-            cfg: Config::new(vec![target], net, route, tls),
+            cfg,
             host,
             port,
             sni,

@@ -14,9 +14,9 @@
 
 use serde::Deserialize;
 
-use crate::cli::{RouteArg, RunArgs};
+use crate::cli::RunArgs;
 use crate::commands::{Out, format_of, interrupted, outcome, probe, write_out};
-use crate::config::{Config, Network, Proxies, Routing, TlsSettings, inputs};
+use crate::config::{Config, Proxies, inputs};
 use crate::exit::Exit;
 use crate::model::plan::{Outcome, PlanReport};
 use crate::model::{Kind, PathReport, Report, Stage};
@@ -35,11 +35,10 @@ impl RunJob {
     pub fn from_args(args: &RunArgs) -> Result<RunJob, UsageError> {
         let plan = Plan::load(&args.plan)?;
         let targets = plan.items.iter().map(|i| i.target.clone()).collect();
-        let net = Network::from_args(&args.net)?;
-        let route = Routing::from_args(&args.net, RouteArg::Auto, Proxies::default())?;
-        let tls = TlsSettings::with_ca_files(&args.report.ca_file)?;
+        let cfg =
+            Config::from_net_args(targets, &args.net, Proxies::default(), &args.report.ca_file)?;
         Ok(RunJob {
-            cfg: Config::new(targets, net, route, tls),
+            cfg,
             format: format_of(args.report.format, args.report.json),
             plan,
         })

@@ -2,9 +2,9 @@
 //! SelfUpdate over plain HTTP, the client and sync services over the configured scheme — and the
 //! classic mismatches read from the results.
 
-use crate::cli::{RouteArg, UpstreamArgs};
+use crate::cli::UpstreamArgs;
 use crate::commands::{Out, format_of, interrupted, probe, reported, write_out};
-use crate::config::{Config, Network, Proxies, Routing, TlsSettings};
+use crate::config::{Config, Proxies};
 use crate::exit::Exit;
 use crate::model::{ConfigLint, Finding, Kind, PathReport, Report, Severity, Stage};
 use crate::render::{self, Format};
@@ -32,11 +32,10 @@ impl UpstreamJob {
             .map(|(_, u)| u)
             .collect();
         let targets = Target::parse_all(&urls)?;
-        let net = Network::from_args(&args.net)?;
-        let route = Routing::from_args(&args.net, RouteArg::Auto, Proxies::default())?;
-        let tls = TlsSettings::with_ca_files(&args.report.ca_file)?;
+        let cfg =
+            Config::from_net_args(targets, &args.net, Proxies::default(), &args.report.ca_file)?;
         Ok(UpstreamJob {
-            cfg: Config::new(targets, net, route, tls),
+            cfg,
             format: format_of(args.report.format, args.report.json),
             host,
             port,

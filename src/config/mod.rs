@@ -15,7 +15,10 @@ pub use network::Network;
 pub use route::{Proxies, RouteMode, Routing};
 pub use tls::{TlsSettings, TlsVersion};
 
-use crate::target::Target;
+use std::path::PathBuf;
+
+use crate::cli::{NetArgs, RouteArg};
+use crate::target::{Target, UsageError};
 
 /// Everything a probe run needs, validated.
 #[derive(Debug, Clone)]
@@ -31,6 +34,21 @@ pub struct Config {
 }
 
 impl Config {
+    /// The settings of a command with the shared network flags only: route `auto` through the
+    /// proxies the flags name (or `configured`, a WSUS export's), TLS 1.2 as rustls offers it,
+    /// and the extra trust anchors of `ca_files`. Credentials are read last.
+    pub fn from_net_args(
+        targets: Vec<Target>,
+        net: &NetArgs,
+        configured: Proxies,
+        ca_files: &[PathBuf],
+    ) -> Result<Config, UsageError> {
+        let network = Network::from_args(net)?;
+        let tls = TlsSettings::with_ca_files(ca_files)?;
+        let route = Routing::from_args(net, RouteArg::Auto, configured)?;
+        Ok(Config::new(targets, network, route, tls))
+    }
+
     pub fn new(targets: Vec<Target>, net: Network, route: Routing, tls: TlsSettings) -> Config {
         Config {
             targets,
