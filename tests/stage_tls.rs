@@ -77,6 +77,11 @@ async fn reset_after_client_hello() {
     let addr = servers::raw(servers::Raw::ResetAfterHello).await;
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "reset");
+    // An idle connection stays open: the reset answered the hello, so it is not a tcp verdict.
+    assert_eq!(
+        r.stage("tls").detail["idle_connection"],
+        "stays open: the peer reacted to what was sent"
+    );
     assert!(
         r.stage("tls").detail["follow_up"]
             .as_array()

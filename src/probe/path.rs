@@ -12,7 +12,7 @@ use super::dial::{Dialer, Tunnel};
 use super::{cert, clock, dns, endpoint, http, proxy, route, tcp, timed, tls};
 use crate::config::{Config, Network};
 use crate::deadline::Deadline;
-use crate::model::{PathReport, Stage, StageResult, Status};
+use crate::model::{Kind, PathReport, Stage, StageResult, Status};
 use crate::target::{ProxySpec, Scheme, Target};
 
 /// How long the information-only local lookup of the target may take on the proxy route.
@@ -94,7 +94,7 @@ impl Walk<'_> {
         self.st
             .pass(dns.result, "not run: name resolution failed")?;
         let connect_timeout = self.cfg.net.connect_timeout;
-        let tcp = tcp::connect(&dns.addrs, connect_timeout, &deadline).await;
+        let tcp = timed(tcp::connect(&dns.addrs, connect_timeout, &deadline)).await;
         let ok = self.st.push(tcp.result);
         let (Some(stream), Some(peer), true) = (tcp.stream, tcp.peer, ok) else {
             return Err("not run: no TCP connection");
@@ -106,7 +106,7 @@ impl Walk<'_> {
             connect_timeout,
             tunnel: proxy.map(|_| Tunnel::new(&target.host, target.port, auth)),
         };
-        match (target.scheme, proxy) {
+        let after_tcp = match (target.scheme, proxy) {
             (Scheme::Http, Some(p)) => self.forwarded(p, stream, &dialer).await,
             (Scheme::Http, None) => {
                 self.st.push(no_proxy());
@@ -121,6 +121,50 @@ impl Walk<'_> {
                 let stream = self.tunnel(p, stream, &dialer).await?;
                 self.secure(stream, &dialer).await
             }
+        };
+        if self.reset_at_once(peer).await {
+            return Err("not run: the connection was reset at once");
+        }
+        after_tcp
+    }
+
+    /// When the first stage on the new connection ended in a reset or close: does the peer reset
+    /// an idle connection too? Then the reset is the tcp stage's (a firewall or IPS killing every
+    /// connection), and the stages after tcp are dropped; otherwise the evidence is noted.
+    async fn reset_at_once(&mut self, peer: std::net::SocketAddr) -> bool {
+        let Some(tcp_at) = self.st.list.iter().position(|s| s.stage == Stage::Tcp) else {
+            return false;
+        };
+        let first_failure = self.st.list[tcp_at + 1..].iter().position(|s| s.failed());
+        let Some(i) = first_failure.map(|i| tcp_at + 1 + i) else {
+            return false;
+        };
+        if !matches!(self.st.list[i].kind, Some(Kind::Reset | Kind::Closed)) {
+            return false;
+        }
+        let timeout = self.cfg.net.connect_timeout;
+        match tcp::resets_idle(peer, timeout, &self.deadline).await {
+            Some(true) => {
+                let connected = self.st.list[tcp_at].clone();
+                self.st.list.truncate(tcp_at);
+                let mut detail = connected.detail;
+                detail["idle_connection"] = json!("reset at once, with nothing sent");
+                let mut tcp = StageResult::fail(
+                    Stage::Tcp,
+                    Kind::Reset,
+                    format!("{peer} accepted the connection and reset it at once"),
+                    detail,
+                );
+                tcp.elapsed_ms = connected.elapsed_ms;
+                self.st.list.push(tcp);
+                true
+            }
+            Some(false) => {
+                self.st.list[i].detail["idle_connection"] =
+                    json!("stays open: the peer reacted to what was sent");
+                false
+            }
+            None => false,
         }
     }
 

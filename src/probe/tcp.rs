@@ -10,51 +10,50 @@ use tokio::net::TcpStream;
 use crate::deadline::Deadline;
 use crate::model::{Kind, Stage, StageResult};
 
-/// After the handshake the connection is watched this long for an immediate reset: a firewall or
-/// IPS that accepts and then kills the connection is a tcp verdict, not the server's TLS policy.
-const SETTLE: Duration = Duration::from_millis(20);
+/// How long a fresh, idle connection is watched when the stage after tcp ended in a reset: a
+/// firewall or IPS that accepts and then kills every connection resets it within this time; a
+/// server that reacted to what was sent leaves it open. Only failing paths pay it.
+const IDLE_WATCH: Duration = Duration::from_millis(300);
 
 pub struct TcpOutcome {
     pub result: StageResult,
     pub stream: Option<TcpStream>,
     pub peer: Option<SocketAddr>,
-    /// Time spent watching for an immediate reset; not part of the reported connect time.
-    settle: Duration,
 }
 
-pub async fn connect(
-    addrs: &[SocketAddr],
-    connect_timeout: Duration,
-    deadline: &Deadline,
-) -> TcpOutcome {
-    let started = Instant::now();
-    let mut out = connect_inner(addrs, connect_timeout, deadline).await;
-    out.result = out
-        .result
-        .with_elapsed(started.elapsed().saturating_sub(out.settle));
-    out
+impl super::Outcome for TcpOutcome {
+    fn result_mut(&mut self) -> &mut StageResult {
+        &mut self.result
+    }
 }
 
 /// Addresses tried before the stage gives up (Windows tries each, but a hostile DNS answer can
 /// hold hundreds).
 const MAX_ATTEMPTS: usize = 16;
 
-/// Whether the peer resets the connection right after the handshake.
-async fn reset_at_once(stream: &TcpStream, deadline: &Deadline) -> bool {
+/// Whether `addr` resets a new connection on which nothing is sent: `None` when no connection
+/// opens. Tells a peer that kills every connection (a tcp verdict) from one that reacted to what
+/// the next stage sent.
+pub async fn resets_idle(
+    addr: SocketAddr,
+    connect_timeout: Duration,
+    deadline: &Deadline,
+) -> Option<bool> {
+    let stream = deadline
+        .run(Some(connect_timeout), TcpStream::connect(addr))
+        .await?
+        .ok()?;
     let mut probe = [0u8; 1];
-    let watched = deadline.run(Some(SETTLE), stream.peek(&mut probe)).await;
-    matches!(watched, Some(Err(e)) if matches!(
+    let watched = deadline
+        .run(Some(IDLE_WATCH), stream.peek(&mut probe))
+        .await;
+    Some(matches!(watched, Some(Err(e)) if matches!(
         e.kind(),
         io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
-    ))
+    )))
 }
 
-fn connected(
-    stream: TcpStream,
-    addr: SocketAddr,
-    attempts: Vec<Value>,
-    settle: Duration,
-) -> TcpOutcome {
+fn connected(stream: TcpStream, addr: SocketAddr, attempts: Vec<Value>) -> TcpOutcome {
     let local = stream.local_addr().ok().map(|a| a.to_string());
     let msg = if attempts.len() > 1 {
         format!(
@@ -72,18 +71,17 @@ fn connected(
         ),
         stream: Some(stream),
         peer: Some(addr),
-        settle,
     }
 }
 
-async fn connect_inner(
+/// Connect to the first of `addrs` that accepts, in order.
+pub async fn connect(
     addrs: &[SocketAddr],
     connect_timeout: Duration,
     deadline: &Deadline,
 ) -> TcpOutcome {
     let mut attempts = Vec::new();
     let mut last: Option<(Kind, String)> = None;
-    let mut settle = Duration::ZERO;
     for addr in addrs.iter().take(MAX_ATTEMPTS) {
         let t0 = Instant::now();
         let res = deadline
@@ -95,21 +93,9 @@ async fn connect_inner(
                 // Small handshake writes must not wait for delayed ACKs (Nagle): timings would
                 // show 40 ms stalls that are the tool's, not the network's.
                 let _ = stream.set_nodelay(true);
-                let t1 = Instant::now();
-                let reset = reset_at_once(&stream, deadline).await;
-                settle += t1.elapsed();
-                if reset {
-                    attempts
-                        .push(json!({"address": addr.to_string(), "result": "reset", "ms": ms}));
-                    last = Some((
-                        Kind::Reset,
-                        format!("{addr} accepted the connection and reset it at once"),
-                    ));
-                    continue;
-                }
                 attempts
                     .push(json!({"address": addr.to_string(), "result": "connected", "ms": ms}));
-                return connected(stream, *addr, attempts, settle);
+                return connected(stream, *addr, attempts);
             }
             Some(Err(e)) => {
                 let (kind, what) = classify(&e);
@@ -144,7 +130,6 @@ async fn connect_inner(
         result: StageResult::fail(Stage::Tcp, kind, msg, json!({"attempts": attempts})),
         stream: None,
         peer: None,
-        settle,
     }
 }
 

@@ -210,7 +210,11 @@ pub async fn start(mode: Mode) -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let a = l.local_addr().unwrap();
     tokio::spawn(async move {
-        while let Ok((s, _)) = l.accept().await {
+        loop {
+            // A connection reset before it is accepted fails one accept, not the listener.
+            let Ok((s, _)) = l.accept().await else {
+                continue;
+            };
             tokio::spawn(serve_one(s, mode.clone()));
         }
     });

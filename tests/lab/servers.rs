@@ -175,7 +175,11 @@ pub fn http_on(l: TcpListener, reply: Reply) -> SocketAddr {
     let a = l.local_addr().unwrap();
     let reply = Arc::new(reply);
     tokio::spawn(async move {
-        while let Ok((s, _)) = l.accept().await {
+        loop {
+            // A connection reset before it is accepted fails one accept, not the listener.
+            let Ok((s, _)) = l.accept().await else {
+                continue;
+            };
             let reply = reply.clone();
             tokio::spawn(async move { answer(s, &reply).await });
         }
@@ -244,7 +248,11 @@ pub fn tls_on(l: TcpListener, spec: TlsSpec) -> SocketAddr {
     let a = l.local_addr().unwrap();
     let reply = Arc::new(spec.reply);
     tokio::spawn(async move {
-        while let Ok((s, _)) = l.accept().await {
+        loop {
+            // A connection reset before it is accepted fails one accept, not the listener.
+            let Ok((s, _)) = l.accept().await else {
+                continue;
+            };
             let acceptor = acceptor.clone();
             let reply = reply.clone();
             tokio::spawn(async move {
@@ -281,7 +289,11 @@ pub fn rst(s: TcpStream) {
 pub async fn raw(behaviour: Raw) -> SocketAddr {
     let (l, a) = listen().await;
     tokio::spawn(async move {
-        while let Ok((mut s, _)) = l.accept().await {
+        loop {
+            // A connection reset before it is accepted fails one accept, not the listener.
+            let Ok((mut s, _)) = l.accept().await else {
+                continue;
+            };
             let b = behaviour.clone();
             tokio::spawn(async move {
                 if let Raw::ResetOnAccept = b {
