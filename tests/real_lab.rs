@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 #[path = "lab/report.rs"]
 mod report;
 
-use report::Run;
+use report::{Run, assert_has};
 use wsusprobe::model::ciphers::CiphersReport;
 
 const SOAP_OK: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><GetAuthConfigResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution\"><GetAuthConfigResult><AuthInfo><AuthPlugInInfo><PlugInID>DssTargeting</PlugInID><ServiceUrl>DssAuthWebService/DssAuthWebService.asmx</ServiceUrl></AuthPlugInInfo></AuthInfo></GetAuthConfigResult></GetAuthConfigResponse></s:Body></s:Envelope>";
@@ -297,6 +297,8 @@ fn dnsmasq(dir: &Path) -> (Guard, SocketAddr) {
             "--pid-file=",
             &format!("--port={port}"),
             &format!("--address=/{SWS}/127.0.0.1"),
+            // Blocked the way DNS filters block a name: 0.0.0.0 and ::.
+            "--address=/ctldl.windowsupdate.com/#",
             "--local=/lab.test/",
         ])
         .stdout(Stdio::null())
@@ -357,7 +359,7 @@ fn nginx_and_dnsmasq_healthy_sync_path() {
 }
 
 #[test]
-fn dnsmasq_nxdomain_and_refused() {
+fn dnsmasq_nxdomain_refused_and_sinkholed() {
     if !have("dnsmasq") {
         return;
     }
@@ -371,6 +373,16 @@ fn dnsmasq_nxdomain_and_refused() {
         &dns.to_string(),
     ]);
     r.expect("dns", "refused");
+    // A filtering resolver's block is told apart from a firewall: the answer is the blackhole.
+    let r = wsusprobe(&[
+        "http://ctldl.windowsupdate.com/msdownload/update/v3/static/trustedr/en/authrootstl.cab",
+        "--dns-server",
+        &dns.to_string(),
+    ]);
+    r.expect("dns", "sinkholed");
+    assert_has(&r.v().message, "0.0.0.0");
+    assert_has(&r.v().advice, "filter");
+    assert_eq!(r.v().windows_error.as_deref(), Some("0x80072EFD"));
 }
 
 #[test]

@@ -40,6 +40,7 @@ async fn zone_failures() {
         (zone, "https://missing.lab.test/", "nxdomain"),
         (zone, "https://txtonly.lab.test/", "no_records"),
         (zone, "https://sws.update.microsoft.com/", "refused"),
+        (zone, "https://blocked.lab.test/", "sinkholed"),
         (failing, "https://sws.update.microsoft.com/", "servfail"),
     ] {
         let r = ask(server, url, &[]).await;

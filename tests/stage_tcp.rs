@@ -32,10 +32,12 @@ async fn reset_right_after_accept() {
     for scheme in ["https", "http"] {
         let r = check(&[&lab::url(scheme, "127.0.0.1", addr, "/")]).await;
         r.expect("tcp", "reset");
-        assert_eq!(
-            r.stage("tcp").detail["idle_connection"],
-            "reset at once, with nothing sent",
-            "{scheme}"
+        // Either connect() itself saw the reset, or the idle connection did.
+        let tcp = r.stage("tcp");
+        let idle = &tcp.detail["idle_connection"];
+        assert!(
+            idle.is_null() || idle == "reset at once, with nothing sent",
+            "{scheme}: {idle}"
         );
     }
 }

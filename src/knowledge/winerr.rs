@@ -92,6 +92,14 @@ pub static FACTS: &[Fact] = &[
     ),
     f(
         S::Dns,
+        K::Sinkholed,
+        "0x80072EFD",
+        "ERROR_WINHTTP_CANNOT_CONNECT",
+        "WebException: Unable to connect to the remote server ---> SocketException: The requested address is not valid in its context",
+        "The resolver answers with a blocking address (0.0.0.0 or ::), the way DNS filters block a name: no firewall rule is involved. Allow the Microsoft Update domain in the filter's policy (DNS firewall or RPZ, Umbrella, Pi-hole, a Windows DNS query resolution policy) on the server the WSUS host asks, then check with Resolve-DnsName against that server.",
+    ),
+    f(
+        S::Dns,
         K::Timeout,
         "0x80072EE7",
         "ERROR_WINHTTP_NAME_NOT_RESOLVED",

@@ -97,6 +97,8 @@ named! {
         NoRecords = "no_records",
         Servfail = "servfail",
         Refused = "refused",
+        /// Only blocking addresses (0.0.0.0, ::) in the answer: a DNS filter.
+        Sinkholed = "sinkholed",
         // shared by several stages
         Timeout = "timeout",
         Unreachable = "unreachable",

@@ -106,6 +106,25 @@ fn failed(result: StageResult) -> DnsOutcome {
     }
 }
 
+/// Every address is 0.0.0.0 or `::`: the answer filtering resolvers give to block a name.
+/// (Windows refuses to connect to it; Linux would connect to the local host.)
+fn sinkholed(ips: &[IpAddr], server_label: &str, host: &str) -> DnsOutcome {
+    let list: Vec<String> = ips
+        .iter()
+        .take(MAX_LISTED)
+        .map(ToString::to_string)
+        .collect();
+    failed(StageResult::fail(
+        Stage::Dns,
+        Kind::Sinkholed,
+        format!(
+            "{server_label} answers {host} with {} only: a DNS filter blocks this name (the address is a blackhole, not the server)",
+            list.join(", ")
+        ),
+        json!({"server": server_label, "name": host, "addresses": list}),
+    ))
+}
+
 fn with_port(ips: impl IntoIterator<Item = IpAddr>, port: u16) -> Vec<SocketAddr> {
     ips.into_iter()
         .map(|ip| SocketAddr::new(ip, port))
@@ -133,6 +152,9 @@ fn answered(found: &LookupIp, server_label: &str, host: &str, port: u16) -> DnsO
             format!("{server_label} answered for {host} without any address"),
             json!({"server": server_label, "name": host}),
         ));
+    }
+    if ips.iter().all(IpAddr::is_unspecified) {
+        return sinkholed(&ips, server_label, host);
     }
     // A hostile or broken server can answer with hundreds of addresses: the report keeps
     // the first ones and the count.

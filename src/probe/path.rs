@@ -312,10 +312,16 @@ async fn first_hop(
         dns::resolve(net, &target.host, target.port, &local_deadline)
     );
     hop.result.message = format!("proxy {}", hop.result.message);
+    let note = if local.result.kind == Some(Kind::Sinkholed) {
+        "the local resolver blocks this name (sinkholed); the proxy resolves the target with its own DNS, so only a direct route would break on it"
+    } else {
+        "local resolution only: the proxy resolves the target with its own DNS, so this proves nothing about the proxy's view"
+    };
     hop.result.detail["target_local"] = json!({
         "status": local.result.status.as_str(),
+        "kind": local.result.kind,
         "message": local.result.message,
-        "note": "local resolution only: the proxy resolves the target with its own DNS, so this proves nothing about the proxy's view",
+        "note": note,
     });
     hop.result.detail["hop"] = json!("proxy");
     hop

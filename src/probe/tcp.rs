@@ -39,18 +39,25 @@ pub async fn resets_idle(
     connect_timeout: Duration,
     deadline: &Deadline,
 ) -> Option<bool> {
-    let stream = deadline
+    let is_reset = |e: &io::Error| {
+        matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+        )
+    };
+    // On a short path the reset can beat the end of connect() itself.
+    let stream = match deadline
         .run(Some(connect_timeout), TcpStream::connect(addr))
         .await?
-        .ok()?;
+    {
+        Ok(s) => s,
+        Err(e) => return is_reset(&e).then_some(true),
+    };
     let mut probe = [0u8; 1];
     let watched = deadline
         .run(Some(IDLE_WATCH), stream.peek(&mut probe))
         .await;
-    Some(matches!(watched, Some(Err(e)) if matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
-    )))
+    Some(matches!(watched, Some(Err(e)) if is_reset(&e)))
 }
 
 fn connected(stream: TcpStream, addr: SocketAddr, attempts: Vec<Value>) -> TcpOutcome {

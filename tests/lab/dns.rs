@@ -22,7 +22,7 @@ fn n(s: &str) -> Name {
 }
 
 /// Serves `lab.test.`: `good.lab.test` → 127.0.0.1 through a CNAME, `txtonly.lab.test` has no
-/// address, everything else in the zone is NXDOMAIN; other zones are REFUSED.
+/// address, `blocked.lab.test` → 0.0.0.0 (sinkholed), everything else in the zone is NXDOMAIN; other zones are REFUSED.
 pub async fn zone_server() -> SocketAddr {
     let origin = n("lab.test.");
     let mut zone: InMemoryZoneHandler<TokioRuntimeProvider> =
@@ -61,6 +61,15 @@ pub async fn zone_server() -> SocketAddr {
             n("txtonly.lab.test."),
             30,
             RData::TXT(TXT::new(vec!["no address here".into()])),
+        ),
+        serial,
+    );
+    // A name blocked the way DNS filters block one: 0.0.0.0.
+    zone.upsert_mut(
+        Record::from_rdata(
+            n("blocked.lab.test."),
+            30,
+            RData::A(A(Ipv4Addr::UNSPECIFIED)),
         ),
         serial,
     );
