@@ -157,6 +157,7 @@ struct Ports {
     leaf_only: u16,
     cbc_only: u16,
     tls10: u16,
+    tls13: u16,
     plain: u16,
 }
 
@@ -195,6 +196,7 @@ fn nginx(pki: &Pki) -> (Guard, Ports) {
         leaf_only: free_port(),
         cbc_only: free_port(),
         tls10: free_port(),
+        tls13: free_port(),
         plain: free_port(),
     };
     let d = pki.dir.path().display();
@@ -245,6 +247,12 @@ http {{
     location / {{ return 200 'ok'; }}
   }}
   server {{
+    listen 127.0.0.1:{tls13} ssl;
+    ssl_certificate {d}/fullchain.pem;
+    ssl_protocols TLSv1.3;
+    location / {{ return 200 'ok'; }}
+  }}
+  server {{
     listen 127.0.0.1:{plain};
     location = /selfupdate/iuident.cab {{ return 200 'cab'; }}
     location / {{ return 503; }}
@@ -256,6 +264,7 @@ http {{
         leaf_only = ports.leaf_only,
         cbc_only = ports.cbc_only,
         tls10 = ports.tls10,
+        tls13 = ports.tls13,
         plain = ports.plain,
     );
     std::fs::write(pki.path("nginx.conf"), conf).unwrap();
@@ -275,6 +284,7 @@ http {{
         ports.leaf_only,
         ports.cbc_only,
         ports.tls10,
+        ports.tls13,
         ports.plain,
     ] {
         wait_listening(SocketAddr::from(([127, 0, 0, 1], p)), &mut g);
@@ -405,10 +415,26 @@ fn nginx_tls_and_certificate_failures() {
         "{msg}"
     );
 
-    // TLS 1.0 only.
+    // TLS 1.0 only: the server's side is too old, and the message says so.
     let r = probe(ports.tls10);
-    r.expect_at(0, "tls", "protocol_version");
-    assert_eq!(r.code, 1);
+    r.expect("tls", "protocol_version");
+    assert_has(&r.v().message, "accepts at most TLS 1.0");
+    assert_has(&r.v().message, "server side must enable TLS 1.2");
+
+    // TLS 1.3 only: this time the client side offered too little (TLS 1.2 only, as WSUS before
+    // Windows Server 2022); with --tls-version 1.3 the same server passes.
+    let r = probe(ports.tls13);
+    r.expect("tls", "protocol_version");
+    assert_has(&r.v().message, "accepts only TLS 1.3");
+    let follow = r.stage("tls").detail["follow_up"].to_string();
+    assert_has(&follow, "ServerHello TLS 1.3");
+    let r = check_at(
+        &format!("https://{SWS}:{}/", ports.tls13),
+        ports.tls13,
+        ca,
+        &["--tls-version", "1.3"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
 }
 
 #[test]

@@ -335,59 +335,103 @@ async fn probe_once(peer: Peer<'_>, version: u16, suites: &[u16]) -> Option<Hell
     scan::offer_fresh(peer.dialer, &spec, peer.deadline, FOLLOW_UP_CAP).await
 }
 
-/// Offer broadly (TLS 1.2 with CBC/RSA/DHE suites, then TLS 1.0) to see what the server does accept.
+/// After a TLS 1.2 handshake failed: what does the server accept? First one hello offering every
+/// version (TLS 1.0 to 1.3) and a broad suite list: the server answers with its highest version
+/// and a suite. A TLS 1.3 answer is followed by a broad TLS 1.2 offer (does it speak 1.2 at all?);
+/// no answer at all, by a TLS 1.0 offer. At most two connections.
 pub(super) async fn follow_up(offered: &[u16], peer: Peer<'_>) -> FollowUp {
     let mut evidence = Vec::new();
-    let mut broad: Vec<u16> = offered.to_vec();
-    for s in suites::BROAD_TLS12 {
-        if !broad.contains(s) {
-            broad.push(*s);
-        }
-    }
-    let Some(first) = probe_once(peer, hello::TLS12, &broad).await else {
+    let broad12 = with_broad(offered, &[suites::BROAD_TLS12]);
+    let every = with_broad(suites::TLS13_SUITES, &[&broad12, suites::BROAD_TLS10]);
+    let spec = HelloSpec {
+        version: hello::TLS13,
+        also: &[hello::TLS12, hello::TLS11, hello::TLS10],
+        suites: &every,
+        groups: hello::DEFAULT_GROUPS,
+        sni: peer.sni(),
+    };
+    let first = scan::offer_fresh(peer.dialer, &spec, peer.deadline, FOLLOW_UP_CAP).await;
+    let Some(first) = first else {
         return FollowUp::new(None, evidence);
     };
-    evidence.push(json!({"offer": "TLS 1.2, broad suite list", "answer": describe(&first)}));
+    evidence.push(json!({"offer": "TLS 1.0 to 1.3, broad suite list", "answer": describe(&first)}));
     let verdict = match first {
-        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => Some((
-            Kind::ProtocolVersion,
-            format!(
-                "the server does not speak TLS 1.2: it answered a TLS 1.2 offer with {}",
-                hello::version_name(version)
-            ),
+        HelloOutcome::ServerHello { version, .. } if version >= hello::TLS13 => {
+            let second = probe_once(peer, hello::TLS12, &broad12).await;
+            if let Some(a) = &second {
+                evidence.push(json!({"offer": "TLS 1.2, broad suite list", "answer": describe(a)}));
+            }
+            match second {
+                Some(HelloOutcome::ServerHello { version, suite, .. })
+                    if version == hello::TLS12 =>
+                {
+                    tls12_suite(offered, suite)
+                }
+                Some(_) => Some(only_tls13()),
+                None => None,
+            }
+        }
+        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => {
+            Some(too_old(version))
+        }
+        HelloOutcome::ServerHello { suite, .. } => tls12_suite(offered, suite),
+        HelloOutcome::NotTls { first_line } => Some((
+            Kind::NotTls,
+            format!("the server answers TLS with plaintext: \"{first_line}\""),
         )),
-        HelloOutcome::ServerHello { suite, .. } if !offered.contains(&suite) => Some((
+        // Refused outright: does an old TLS 1.0 offer get an answer?
+        _ => {
+            let old = probe_once(peer, hello::TLS10, suites::BROAD_TLS10).await;
+            if let Some(a) = &old {
+                evidence.push(json!({"offer": "TLS 1.0, CBC suites", "answer": describe(a)}));
+            }
+            match old {
+                Some(HelloOutcome::ServerHello { version, .. }) => Some(too_old(version)),
+                _ => None,
+            }
+        }
+    };
+    FollowUp::new(verdict, evidence)
+}
+
+/// `first`, then every suite of `more` not in it yet, in order.
+fn with_broad(first: &[u16], more: &[&[u16]]) -> Vec<u16> {
+    let mut all = first.to_vec();
+    for s in more.iter().flat_map(|m| m.iter()) {
+        if !all.contains(s) {
+            all.push(*s);
+        }
+    }
+    all
+}
+
+/// The server took `suite` at TLS 1.2 from a broad offer: a verdict when it is not one offered.
+fn tls12_suite(offered: &[u16], suite: u16) -> Option<(Kind, String)> {
+    // The suites were fine otherwise: the failure lies elsewhere; keep the first classification.
+    (!offered.contains(&suite)).then(|| {
+        (
             Kind::NoCommonCipher,
             format!(
                 "the server speaks TLS 1.2 but accepts none of the suites offered; from a broader offer it chose {}",
                 suites::name(suite)
             ),
-        )),
-        // The suites were fine: the failure lies elsewhere; keep the first classification.
-        HelloOutcome::ServerHello { .. } => return FollowUp::new(None, evidence),
-        HelloOutcome::NotTls { first_line } => Some((
-            Kind::NotTls,
-            format!("the server answers TLS with plaintext: \"{first_line}\""),
-        )),
-        _ => None,
-    };
-    if verdict.is_some() {
-        return FollowUp::new(verdict, evidence);
-    }
-    let old = probe_once(peer, hello::TLS10, suites::BROAD_TLS10).await;
-    let Some(old) = old else {
-        return FollowUp::new(None, evidence);
-    };
-    evidence.push(json!({"offer": "TLS 1.0, CBC suites", "answer": describe(&old)}));
-    let verdict = match old {
-        HelloOutcome::ServerHello { version, .. } => Some((
-            Kind::ProtocolVersion,
-            format!(
-                "the server does not speak TLS 1.2: it refuses TLS 1.2 offers and accepts {}",
-                hello::version_name(version)
-            ),
-        )),
-        _ => None,
-    };
-    FollowUp::new(verdict, evidence)
+        )
+    })
+}
+
+fn only_tls13() -> (Kind, String) {
+    (
+        Kind::ProtocolVersion,
+        "the server accepts only TLS 1.3 and refuses TLS 1.2, which is what this run offered (and what WSUS offers before Windows Server 2022): the server side must also accept TLS 1.2 (check the client side with --tls-version 1.3)".to_string(),
+    )
+}
+
+fn too_old(version: u16) -> (Kind, String) {
+    (
+        Kind::ProtocolVersion,
+        format!(
+            "the server accepts at most {}: it refuses TLS 1.2, which this run offered and Microsoft Update requires — the server side must enable TLS 1.2",
+            hello::version_name(version)
+        ),
+    )
 }
