@@ -128,6 +128,32 @@ fn domain_outside_the_allowlist_is_forbidden() {
     assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80244018");
 }
 
+/// A 403 to CONNECT on a port other than 443 is told apart: a port rule (Squid's SSL_ports) lets
+/// the same name through on 443; a domain allowlist refuses it there too.
+#[test]
+fn port_rule_and_domain_rule_are_told_apart() {
+    let Some(lab) = lab() else { return };
+    let r = wsusprobe(
+        &[&lab.sync_url(), "--proxy", lab.get("LAB_PROXY_PORTS")],
+        None,
+    );
+    r.expect("proxy", "forbidden");
+    let port = lab.get("LAB_TLS_GOOD");
+    assert_has(
+        &r.v().message,
+        &format!("rule is about port {port}, not the domain"),
+    );
+    assert_has(&r.v().message, &format!("acl SSL_ports port {port}"));
+    let check = &r.stage("proxy").detail["port_check"];
+    assert_eq!(check["request"], format!("CONNECT {SWS}:443"));
+
+    let url = format!("https://download.microsoft.com:{port}/");
+    let r = wsusprobe(&[&url, "--proxy", lab.get("LAB_PROXY_OPEN")], None);
+    r.expect("proxy", "forbidden");
+    assert_has(&r.v().message, "rule is about the name");
+    assert_eq!(r.stage("proxy").detail["port_check"]["status"], 403);
+}
+
 #[test]
 fn basic_auth_port() {
     let Some(lab) = lab() else { return };

@@ -30,7 +30,11 @@ async fn protocol_version_against_a_tls13_only_server() {
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "protocol_version");
     assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072EFE");
-    assert!(r.v().message.contains("accepts only TLS 1.3"), "{}", r.v().message);
+    assert!(
+        r.v().message.contains("accepts only TLS 1.3"),
+        "{}",
+        r.v().message
+    );
     // and with --tls-version 1.3 the same server passes
     let r = run_against(&p, addr, &["--tls-version", "1.3"]).await;
     r.expect_ok();

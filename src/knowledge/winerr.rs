@@ -170,7 +170,7 @@ pub static FACTS: &[Fact] = &[
         "0x80244018",
         "WU_E_PT_HTTP_STATUS_FORBIDDEN",
         "The request failed with HTTP status 403: Forbidden",
-        "The proxy's policy blocks this destination: allow the Microsoft Update domains (*.update.microsoft.com, *.windowsupdate.com, download.microsoft.com, *.delivery.mp.microsoft.com …) for the WSUS server on the proxy.",
+        "The proxy's policy blocks this destination: allow the Microsoft Update domains (*.update.microsoft.com, *.windowsupdate.com, download.microsoft.com, *.delivery.mp.microsoft.com …) for the WSUS server on the proxy — or, when the message finds a port rule instead (an upstream WSUS on 8531, say), allow that port for CONNECT.",
     ),
     f(
         S::Proxy,

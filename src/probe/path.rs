@@ -217,16 +217,14 @@ impl Walk<'_> {
         stream: TcpStream,
         dialer: &Dialer,
     ) -> Result<TcpStream, Stop> {
-        let t = proxy::tunnel(
-            p,
-            stream,
+        let (host, port, auth) = (
             &self.target.host,
             self.target.port,
             self.cfg.route.auth.as_deref(),
-            || dialer.dial_hop(&self.deadline),
-            &self.deadline,
-        )
-        .await;
+        );
+        let dial = || dialer.dial_hop(&self.deadline);
+        let mut t = proxy::tunnel(p, stream, host, port, auth, dial, &self.deadline).await;
+        proxy::port_or_name(&mut t.result, host, port, auth, dial, &self.deadline).await;
         let ok = self.st.push(t.result);
         match (t.stream, ok) {
             (Some(s), true) => Ok(s),

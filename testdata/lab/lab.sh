@@ -21,6 +21,7 @@ LAB_PROXY_NTLM=$((BASE + 31))   # 13131: NTLM authentication only (ntlm_fake_aut
 LAB_PROXY_BOTH=$((BASE + 32))   # 13132: Basic and NTLM offered together
 LAB_PROXY_CATALOG=$((BASE + 33)) # 13133: allowlist of the catalog's domains, minus download.microsoft.com
 LAB_PROXY_ALL=$((BASE + 34))    # 13134: allows every destination
+LAB_PROXY_PORTS=$((BASE + 35))  # 13135: any domain, but CONNECT only to port 443 (Squid's SSL_ports rule)
 LAB_CATALOG_IP=127.0.0.2        # nginx answering every catalog host on ports 80 and 443
 LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
 LAB_HTTP=$((BASE + 80))         # 13180: nginx, plain HTTP content host (download.windowsupdate.com)
@@ -142,6 +143,7 @@ http_port 127.0.0.1:$LAB_PROXY_NTLM name=ntlm
 http_port 127.0.0.1:$LAB_PROXY_BOTH name=both
 http_port 127.0.0.1:$LAB_PROXY_CATALOG name=catalog
 http_port 127.0.0.1:$LAB_PROXY_ALL name=all
+http_port 127.0.0.1:$LAB_PROXY_PORTS name=ports
 http_port 127.0.0.1:$LAB_PROXY_BUMP name=bump ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 sslcrtd_program $CERTGEN -s $LAB_DIR/ssl_db -M 4MB
 sslcrtd_children 2 startup=1 idle=1
@@ -165,6 +167,8 @@ acl on_ntlm myportname ntlm
 acl on_both myportname both
 acl on_catalog myportname catalog
 acl on_all myportname all
+acl on_ports myportname ports
+acl SSL_ports port 443
 # The required-domains list, with download.microsoft.com left out on purpose.
 acl catalog_domains dstdomain .update.microsoft.com .windowsupdate.microsoft.com .windowsupdate.com .delivery.mp.microsoft.com wustat.windows.com ntservicepack.microsoft.com go.microsoft.com
 auth_schemes basic on_auth
@@ -181,6 +185,8 @@ http_access allow on_both authed
 http_access allow on_catalog catalog_domains
 http_access deny on_catalog
 http_access allow on_all
+http_access deny on_ports CONNECT !SSL_ports
+http_access allow on_ports
 http_access allow on_bump
 http_access deny all
 
@@ -218,6 +224,7 @@ LAB_PROXY_NTLM=http://127.0.0.1:$LAB_PROXY_NTLM
 LAB_PROXY_BOTH=http://127.0.0.1:$LAB_PROXY_BOTH
 LAB_PROXY_CATALOG=http://127.0.0.1:$LAB_PROXY_CATALOG
 LAB_PROXY_ALL=http://127.0.0.1:$LAB_PROXY_ALL
+LAB_PROXY_PORTS=http://127.0.0.1:$LAB_PROXY_PORTS
 LAB_CATALOG_IP=$LAB_CATALOG_IP
 LAB_TLS_GOOD=$LAB_TLS_GOOD
 LAB_HTTP=$LAB_HTTP

@@ -167,6 +167,47 @@ where
     }
 }
 
+/// After a 403 to `CONNECT host:port` with a port other than 443: ask the same proxy for
+/// `host:443` on a new connection. Another 403 means the proxy refuses the name (its domain
+/// allowlist); any other answer, that it accepts the name and refuses the port (a port rule such
+/// as Squid's default `http_access deny CONNECT !SSL_ports`). One extra request, two or three
+/// with credentials; the answer goes in the detail and the conclusion in the message.
+pub async fn port_or_name<F, Fut>(
+    result: &mut StageResult,
+    host: &str,
+    port: u16,
+    auth: Option<&ProxyAuth>,
+    dial: F,
+    deadline: &Deadline,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<TcpStream>>,
+{
+    if result.kind != Some(Kind::Forbidden) || port == 443 {
+        return;
+    }
+    let Some(stream) = dial().await else {
+        return;
+    };
+    let probe = authority(host, 443);
+    let n = negotiate(stream, &probe, auth, None, &dial, deadline).await;
+    let status = match (&n.early, &n.answer) {
+        (None, Answer::Head(h)) => Some(h.status),
+        _ => None,
+    };
+    result.detail["port_check"] = json!({"request": format!("CONNECT {probe}"), "status": status});
+    let conclusion = match status {
+        Some(403) => format!(
+            "; the proxy refuses {host} on port 443 as well, so the rule is about the name (its domain allowlist), not the port"
+        ),
+        Some(407) | None => return,
+        Some(s) => format!(
+            "; the same proxy lets CONNECT {probe} through ({s}), so the rule is about port {port}, not the domain: allow the port for CONNECT (Squid: `acl SSL_ports port {port}`, which `http_access deny CONNECT !SSL_ports` checks)"
+        ),
+    };
+    result.message.push_str(&conclusion);
+}
+
 /// A tunnel for follow-up probes, authenticated the same way, with the CONNECTs it took.
 pub async fn open<F, Fut>(
     stream: TcpStream,
