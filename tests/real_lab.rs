@@ -159,7 +159,12 @@ struct Ports {
     tls10: u16,
     tls13: u16,
     plain: u16,
+    /// An SNI filter (nginx stream, ssl_preread) in front of `good`: closes hellos naming sws.
+    sni_filter: Option<u16>,
 }
+
+/// nginx's stream module (Debian: libnginx-mod-stream), for the SNI filter.
+const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
 
 /// nginx with the lab's certificates, when nginx and openssl are installed.
 struct Nginx {
@@ -198,10 +203,26 @@ fn nginx(pki: &Pki) -> (Guard, Ports) {
         tls10: free_port(),
         tls13: free_port(),
         plain: free_port(),
+        sni_filter: Path::new(STREAM_MODULE).exists().then(free_port),
+    };
+    // Hellos naming sws.update.microsoft.com go nowhere (the connection is closed); any other
+    // name, or none, reaches the healthy server.
+    let (load, stream) = match ports.sni_filter {
+        Some(port) => (
+            format!("load_module {STREAM_MODULE};"),
+            format!(
+                "stream {{ map $ssl_preread_server_name $backend {{ {SWS} 127.0.0.1:{closed}; default 127.0.0.1:{good}; }}
+  server {{ listen 127.0.0.1:{port}; ssl_preread on; proxy_pass $backend; proxy_connect_timeout 1s; }} }}",
+                closed = free_port(),
+                good = ports.good
+            ),
+        ),
+        None => (String::new(), String::new()),
     };
     let d = pki.dir.path().display();
     let conf = format!(
-        r#"worker_processes 1;
+        r#"{load}
+worker_processes 1;
 master_process off;
 pid {d}/nginx.pid;
 error_log {d}/nginx-error.log warn;
@@ -258,6 +279,7 @@ http {{
     location / {{ return 503; }}
   }}
 }}
+{stream}
 "#,
         good = ports.good,
         modern = ports.modern,
@@ -286,7 +308,10 @@ http {{
         ports.tls10,
         ports.tls13,
         ports.plain,
-    ] {
+    ]
+    .into_iter()
+    .chain(ports.sni_filter)
+    {
         wait_listening(SocketAddr::from(([127, 0, 0, 1], p)), &mut g);
     }
     (g, ports)
@@ -435,6 +460,27 @@ fn nginx_tls_and_certificate_failures() {
         &["--tls-version", "1.3"],
     );
     assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+/// A filter that cuts the handshake because of the name in the hello — here nginx's stream module
+/// reading the SNI, as next-generation firewalls do — is told from an address block.
+#[test]
+fn sni_filtering_by_a_real_nginx_stream_filter() {
+    let Some(lab) = Nginx::start(&[]) else { return };
+    let Some(port) = lab.ports.sni_filter else {
+        eprintln!("SKIP: {STREAM_MODULE} missing (bash .ci/run installs libnginx-mod-stream)");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install libnginx-mod-stream"
+        );
+        return;
+    };
+    let r = check_at(&sync_url(port), port, &lab.ca(), &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let (stage, kind) = r.verdict().unwrap();
+    assert_eq!(stage.as_str(), "tls", "{}", r.stdout);
+    assert!(matches!(kind.as_str(), "closed" | "reset"), "{}", r.stdout);
+    assert_has(&r.v().message, "a filter blocks by name (SNI)");
 }
 
 #[test]

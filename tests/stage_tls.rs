@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::lab::report::assert_has;
 use crate::lab::{self, pki, servers};
 
 /// A server for good.lab.test with the lab chain, to restrict before starting it.
@@ -187,4 +188,22 @@ async fn openssl_tls10_only_server_is_protocol_version() {
     r.expect("tls", "protocol_version");
     let msg = r.v().message;
     assert!(msg.contains("TLS 1.0"), "{msg}");
+}
+
+/// A firewall that resets the handshake because of the name in the hello (SNI filtering) is told
+/// from an address block: the same hello without a name is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sni_filtering_is_told_from_an_address_block() {
+    let p = pki::pki();
+    let server = servers::tls(good_spec(&p)).await;
+    let filter = servers::sni_filter("good.lab.test", server).await;
+    let r = run_against(&p, filter, &[]).await;
+    r.expect("tls", "reset");
+    assert_has(&r.v().message, "a filter blocks by name (SNI)");
+    assert_has(&r.v().message, "good.lab.test");
+    // A peer that resets every hello, named or not: the address, not the name.
+    let addr = servers::raw(servers::Raw::ResetAfterHello).await;
+    let r = run_against(&p, addr, &[]).await;
+    r.expect("tls", "reset");
+    assert_has(&r.v().message, "the block is on the address or port");
 }

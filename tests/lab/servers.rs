@@ -319,6 +319,40 @@ pub async fn raw(behaviour: Raw) -> SocketAddr {
 }
 
 /// A ServerHello for `version` choosing `suite`, as a TLS 1.0-only server would send.
+/// An SNI filter in front of `upstream`, as next-generation firewalls filter: it reads the
+/// ClientHello, resets the connection when the hello names `blocked`, and relays it otherwise.
+pub async fn sni_filter(blocked: &'static str, upstream: SocketAddr) -> SocketAddr {
+    let (l, a) = listen().await;
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = l.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let mut hello = vec![0u8; 4096];
+                let Ok(n) = s.read(&mut hello).await else {
+                    return;
+                };
+                hello.truncate(n);
+                if hello
+                    .windows(blocked.len())
+                    .any(|w| w == blocked.as_bytes())
+                {
+                    rst(s);
+                    return;
+                }
+                let Ok(mut up) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                if up.write_all(&hello).await.is_ok() {
+                    let _ = tokio::io::copy_bidirectional(&mut s, &mut up).await;
+                }
+            });
+        }
+    });
+    a
+}
+
 pub fn server_hello(version: u16, suite: u16) -> Vec<u8> {
     let mut body = Vec::new();
     body.extend_from_slice(&version.to_be_bytes());

@@ -162,7 +162,20 @@ async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOu
             let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
             let (mut kind, mut msg) = classify(&e, &seen);
             let mut detail = json!({"offered_suites": offered_names, "error": e.to_string()});
-            if tls.version == TlsVersion::V12
+            let silent = seen.is_empty() && matches!(kind, Kind::Reset | Kind::Closed);
+            if silent && peer.sni().is_some() {
+                // Cut off before the server said anything: was it the name in the hello?
+                let version = match tls.version {
+                    TlsVersion::V12 => hello::TLS12,
+                    TlsVersion::V13 => hello::TLS13,
+                };
+                let f = offer::name_or_address(&offered, version, peer, kind).await;
+                if let Some((k, m)) = f.verdict {
+                    kind = k;
+                    msg = m;
+                }
+                detail["follow_up"] = Value::Array(f.evidence);
+            } else if tls.version == TlsVersion::V12
                 && matches!(
                     kind,
                     Kind::NoCommonCipher | Kind::ProtocolVersion | Kind::Reset | Kind::Closed

@@ -394,6 +394,68 @@ pub(super) async fn follow_up(offered: &[u16], peer: Peer<'_>) -> FollowUp {
     FollowUp::new(verdict, evidence)
 }
 
+/// The handshake was cut off (`kind`: reset or closed) before the server sent a byte, with a
+/// server name in the hello. First the same offer (`version`, `offered` suites) without the
+/// name: a ServerHello means a filter acted on the name (SNI). Cut off again, then a broad TLS
+/// 1.0-1.2 offer with the name: an answer tells a suite or version refusal (servers such as
+/// Microsoft Update's reset those); a third cut-off, a block on the address or port. At most two
+/// connections; the message says which.
+pub(super) async fn name_or_address(
+    offered: &[u16],
+    version: u16,
+    peer: Peer<'_>,
+    kind: Kind,
+) -> FollowUp {
+    let mut evidence = Vec::new();
+    let what = if kind == Kind::Reset {
+        "reset"
+    } else {
+        "closed"
+    };
+    let host = peer.host;
+    let same_without_name = HelloSpec {
+        version,
+        also: &[],
+        suites: offered,
+        groups: hello::DEFAULT_GROUPS,
+        sni: None,
+    };
+    let d = peer.deadline;
+    let Some(answer) = scan::offer_fresh(peer.dialer, &same_without_name, d, FOLLOW_UP_CAP).await
+    else {
+        return FollowUp::new(None, evidence);
+    };
+    evidence.push(
+        json!({"offer": "the same hello without a server name", "answer": describe(&answer)}),
+    );
+    if let HelloOutcome::ServerHello { version, .. } = answer {
+        let msg = format!(
+            "the connection was {what} as soon as the ClientHello named {host}, but the same hello without a server name is answered ({}): a filter blocks by name (SNI) — look for an SNI, URL-category or application rule for {host} on the firewall or proxy, not an address rule",
+            hello::version_name(version)
+        );
+        return FollowUp::new(Some((kind, msg)), evidence);
+    }
+    let broad = with_broad(offered, &[suites::BROAD_TLS12, suites::BROAD_TLS10]);
+    let Some(answer) = probe_once(peer, hello::TLS12, &broad).await else {
+        return FollowUp::new(None, evidence);
+    };
+    evidence
+        .push(json!({"offer": "TLS 1.0 to 1.2, broad suite list", "answer": describe(&answer)}));
+    let verdict = match answer {
+        HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => {
+            Some(too_old(version))
+        }
+        HelloOutcome::ServerHello { suite, .. } => tls12_suite(offered, suite),
+        _ => Some((
+            kind,
+            format!(
+                "the connection was {what} during the TLS handshake, again without a server name and again with a broad TLS 1.0-1.2 offer: the block is on the address or port (or the server), not on the name {host} or the suites"
+            ),
+        )),
+    };
+    FollowUp::new(verdict, evidence)
+}
+
 /// `first`, then every suite of `more` not in it yet, in order.
 fn with_broad(first: &[u16], more: &[&[u16]]) -> Vec<u16> {
     let mut all = first.to_vec();
