@@ -18,6 +18,8 @@ use wsusprobe::model::ciphers::CiphersReport;
 const SOAP_OK: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><GetAuthConfigResponse xmlns=\"http://www.microsoft.com/SoftwareDistribution\"><GetAuthConfigResult><AuthInfo><AuthPlugInInfo><PlugInID>DssTargeting</PlugInID><ServiceUrl>DssAuthWebService/DssAuthWebService.asmx</ServiceUrl></AuthPlugInInfo></AuthInfo></GetAuthConfigResult></GetAuthConfigResponse></s:Body></s:Envelope>";
 
 const SWS: &str = "sws.update.microsoft.com";
+/// An upstream WSUS server of a private PKI.
+const UPSTREAM: &str = "wsus01.contoso.test";
 
 fn have(tool: &str) -> bool {
     let found = Command::new("sh")
@@ -118,6 +120,33 @@ impl Pki {
                -out leaf.pem -days 90 -extfile leaf.ext 2>/dev/null",
         );
         sh(d, "cat leaf.pem inter.pem > fullchain.pem");
+        // A private CA's intermediate (no AIA, no public name), whose leaf is served alone.
+        sh(
+            d,
+            "openssl req -newkey rsa:2048 -nodes -keyout pinter.key -out pinter.csr \
+               -subj '/O=Contoso/CN=Contoso Issuing CA 01' 2>/dev/null",
+        );
+        sh(
+            d,
+            "openssl x509 -req -in pinter.csr -CA root.pem -CAkey root.key -CAcreateserial \
+               -out pinter.pem -days 3650 -extfile ca.ext 2>/dev/null",
+        );
+        std::fs::write(
+            d.join("pleaf.ext"),
+            format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:{UPSTREAM}\n"),
+        )
+        .unwrap();
+        sh(
+            d,
+            &format!(
+                "openssl req -newkey rsa:2048 -nodes -keyout pleaf.key -out pleaf.csr -subj '/CN={UPSTREAM}' 2>/dev/null"
+            ),
+        );
+        sh(
+            d,
+            "openssl x509 -req -in pleaf.csr -CA pinter.pem -CAkey pinter.key -CAcreateserial \
+               -out pleaf.pem -days 90 -extfile pleaf.ext 2>/dev/null",
+        );
         Pki { dir }
     }
 
@@ -155,6 +184,7 @@ struct Ports {
     modern: u16,
     good: u16,
     leaf_only: u16,
+    private_leaf_only: u16,
     cbc_only: u16,
     tls10: u16,
     tls13: u16,
@@ -199,6 +229,7 @@ fn nginx(pki: &Pki) -> (Guard, Ports) {
         modern: free_port(),
         good: free_port(),
         leaf_only: free_port(),
+        private_leaf_only: free_port(),
         cbc_only: free_port(),
         tls10: free_port(),
         tls13: free_port(),
@@ -254,6 +285,12 @@ http {{
     location / {{ return 200 'ok'; }}
   }}
   server {{
+    listen 127.0.0.1:{private_leaf_only} ssl;
+    ssl_certificate {d}/pleaf.pem;
+    ssl_certificate_key {d}/pleaf.key;
+    location / {{ return 200 'ok'; }}
+  }}
+  server {{
     listen 127.0.0.1:{cbc_only} ssl;
     ssl_certificate {d}/fullchain.pem;
     ssl_protocols TLSv1.2;
@@ -284,6 +321,7 @@ http {{
         good = ports.good,
         modern = ports.modern,
         leaf_only = ports.leaf_only,
+        private_leaf_only = ports.private_leaf_only,
         cbc_only = ports.cbc_only,
         tls10 = ports.tls10,
         tls13 = ports.tls13,
@@ -304,6 +342,7 @@ http {{
     for p in [
         ports.good,
         ports.leaf_only,
+        ports.private_leaf_only,
         ports.cbc_only,
         ports.tls10,
         ports.tls13,
@@ -426,9 +465,23 @@ fn nginx_tls_and_certificate_failures() {
     let (ports, ca) = (&lab.ports, &lab.ca());
     let probe = |port: u16| check_at(&format!("https://{SWS}:{port}/"), port, ca, &[]);
 
-    // The server sends no intermediate.
+    // The server sends no intermediate: one named like a public CA's is a missing intermediate …
     let r = probe(ports.leaf_only);
-    r.expect_at(0, "certificate", "incomplete_chain");
+    r.expect("certificate", "incomplete_chain");
+    assert_has(&r.v().message, "a public CA's intermediate");
+    // … an unfamiliar one without an AIA URL looks like a private CA to deploy.
+    let port = ports.private_leaf_only;
+    let res = format!("{UPSTREAM}:{port}:127.0.0.1");
+    let r = wsusprobe(&[
+        &format!("https://{UPSTREAM}:{port}/"),
+        "--resolve",
+        &res,
+        "--ca-file",
+        ca,
+    ]);
+    r.expect("certificate", "unknown_issuer");
+    assert_has(&r.v().message, "\"Contoso Issuing CA 01\"");
+    assert_has(&r.v().message, "looks like a private CA");
 
     // Only the CBC suites of Microsoft Update's 2020 list: a GCM-only client has none in common,
     // and the follow-up names the suite the server would take.

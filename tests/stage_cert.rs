@@ -7,6 +7,7 @@ use crate::lab::{self, pki, servers};
 use wsusprobe::model::{Kind, Status};
 
 const HOST: &str = "good.lab.test";
+const AIA: &str = "http://pki.lab.test/inter.crt";
 
 /// A certificate case: the leaf, the certificates the server sends after it, whether the lab
 /// root is trusted (--ca-file), and the server's answer.
@@ -100,11 +101,27 @@ async fn chain_failures() {
             "Unknown Lab Root",
             "0x80072F0D",
         ),
+        // Only the leaf: an unfamiliar issuer without an AIA URL looks like a private CA …
         (
             Case::good(&p).sending(vec![]),
             HOST,
+            "unknown_issuer",
+            "looks like a private CA",
+            "0x80072F0D",
+        ),
+        // … a public CA's name, or an AIA URL, like an intermediate the server failed to send.
+        (
+            Case::via_inter(&p, pki::leaf(&[HOST], &p.mu_inter.issuer)).sending(vec![]),
+            HOST,
             "incomplete_chain",
-            "wsusprobe Lab Intermediate",
+            "Microsoft Update Secure Server CA 2.1\", a public CA's intermediate",
+            "0x80072F0D",
+        ),
+        (
+            Case::via_inter(&p, pki::leaf_with_aia(&[HOST], &p.inter.issuer, AIA)).sending(vec![]),
+            HOST,
+            "incomplete_chain",
+            AIA,
             "0x80072F0D",
         ),
         (
@@ -124,6 +141,23 @@ async fn chain_failures() {
         // The handshake finished, so http and clock still ran.
         assert_eq!(r.status("http"), Status::Pass, "{kind}");
     }
+}
+
+/// An expired intermediate under a valid leaf: the verdict names the certificate that expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_intermediate_is_named() {
+    let p = pki::pki();
+    let old = pki::expired_intermediate("Contoso Issuing CA 01", &p.root, 3);
+    let case = Case::via_inter(&p, pki::leaf(&[HOST], &old.issuer)).sending(vec![old.der()]);
+    let r = case.probe(HOST, &[]).await;
+    r.expect("certificate", "expired");
+    assert!(
+        r.v()
+            .message
+            .starts_with("the issuing certificate \"Contoso Issuing CA 01\" expired on"),
+        "{}",
+        r.v().message
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,6 +19,25 @@ pub fn ms_root_2011() -> CertificateDer<'static> {
     CertificateDer::from(MS_ROOT_2011)
 }
 
+/// Names (in an issuer's CN or O) of the CAs that issue publicly trusted server certificates,
+/// Microsoft's among them. A missing issuer with one of these names is a public intermediate the
+/// server failed to send; an unfamiliar name without an AIA URL points to a private CA.
+pub static PUBLIC_ISSUER_NAMES: &[&str] = &[
+    "Microsoft",
+    "DigiCert",
+    "GlobalSign",
+    "Sectigo",
+    "Let's Encrypt",
+    "Entrust",
+    "GeoTrust",
+    "Thawte",
+    "Baltimore",
+    "Go Daddy",
+    "Amazon",
+    "Google Trust Services",
+    "Starfield",
+];
+
 /// Lower-case hex SHA-256 of a DER blob.
 pub fn sha256_hex(der: &[u8]) -> String {
     ring::digest::digest(&ring::digest::SHA256, der)

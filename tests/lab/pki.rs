@@ -66,6 +66,19 @@ pub fn intermediate(cn: &str, parent: &Ca) -> Ca {
     }
 }
 
+/// An intermediate that expired `days_ago` days ago (valid for a year before that).
+pub fn expired_intermediate(cn: &str, parent: &Ca, days_ago: i64) -> Ca {
+    let key = KeyPair::generate().unwrap();
+    let mut params = ca_params(cn);
+    params.not_before = now() - days(days_ago + 365);
+    params.not_after = now() - days(days_ago);
+    let cert = params.signed_by(&key, &parent.issuer).unwrap();
+    Ca {
+        cert,
+        issuer: Issuer::new(params, key),
+    }
+}
+
 /// An issuer with the same name as `cn` but a key of its own: what it signs does not verify
 /// against the real CA of that name.
 pub fn impostor(cn: &str) -> Issuer<'static, KeyPair> {
@@ -113,6 +126,39 @@ pub fn leaf_dated(
 /// Valid from yesterday for 30 days.
 pub fn leaf(names: &[&str], issuer: &Issuer<'static, KeyPair>) -> Leaf {
     leaf_dated(names, now() - days(1), now() + days(30), issuer)
+}
+
+/// Valid as `leaf`, and saying where its issuer can be fetched (AIA caIssuers `url`).
+pub fn leaf_with_aia(names: &[&str], issuer: &Issuer<'static, KeyPair>, url: &str) -> Leaf {
+    // AuthorityInfoAccessSyntax ::= SEQUENCE OF SEQUENCE { id-ad-caIssuers, [6] IA5String }
+    let der_len = |n: usize| -> Vec<u8> {
+        if n < 128 {
+            vec![n as u8]
+        } else {
+            vec![0x81, n as u8]
+        }
+    };
+    let mut location = vec![0x86];
+    location.extend(der_len(url.len()));
+    location.extend(url.as_bytes());
+    let mut desc = vec![0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    desc.extend(location);
+    let mut one = vec![0x30];
+    one.extend(der_len(desc.len()));
+    one.extend(desc);
+    let mut all = vec![0x30];
+    all.extend(der_len(one.len()));
+    all.extend(one);
+    let mut params = leaf_params(names, now() - days(1), now() + days(30));
+    params
+        .custom_extensions
+        .push(rcgen::CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+            all,
+        ));
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, issuer).unwrap();
+    finish(cert, key)
 }
 
 pub fn self_signed(names: &[&str]) -> Leaf {

@@ -2,10 +2,11 @@
 //! first problem and cannot tell a missing intermediate from an unknown root.
 
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::ParsedExtension;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
 
 use super::Trust;
 use super::parse::cn_or_dn;
+use crate::knowledge::anchors;
 use crate::model::Kind;
 
 /// A problem found with the certificate, in words.
@@ -91,16 +92,64 @@ pub(super) fn judge_walk(
             Kind::SelfSigned,
             format!("the certificate is self-signed (\"{}\") and not trusted", cn_or_dn(leaf.subject())),
         )),
-        Walk::Incomplete(missing) => problems.push((
-            Kind::IncompleteChain,
-            format!("the server did not send the certificate that issued its own (\"{missing}\"), and it is not a trusted root"),
-        )),
+        Walk::Incomplete(missing) => problems.push(missing_issuer(leaf, missing)),
         Walk::Unknown(top) => problems.push((
             Kind::UnknownIssuer,
-            format!("the chain ends at \"{top}\", which is not a trusted root"),
+            format!(
+                "the chain ends at \"{top}\", which is not a trusted root: if it is your organisation's CA, deploy it to the trusted root store (LocalMachine\\Root on the WSUS host; --ca-file to check), otherwise the server's chain is wrong"
+            ),
         )),
     }
     None
+}
+
+/// Where a certificate says its issuer can be fetched (AIA caIssuers), if it says.
+pub(super) fn ca_issuers_url(c: &X509Certificate<'_>) -> Option<String> {
+    c.extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::AuthorityInfoAccess(aia) => aia.iter().find_map(|d| {
+                match (&d.access_location, d.access_method.to_id_string().as_str()) {
+                    (GeneralName::URI(u), CA_ISSUERS) => Some((*u).to_string()),
+                    _ => None,
+                }
+            }),
+            _ => None,
+        })
+}
+
+/// id-ad-caIssuers.
+const CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
+
+/// The server sent only certificates below an issuer nobody trusts, named `missing`: a public
+/// intermediate it failed to send, or a private CA? An AIA URL or a public CA's name points to
+/// the first (`incomplete_chain`); neither, to the second (`unknown_issuer`). Both say what is
+/// still uncertain.
+fn missing_issuer(leaf: &X509Certificate<'_>, missing: &str) -> Problem {
+    let org = super::parse::org(leaf.issuer());
+    let public = anchors::PUBLIC_ISSUER_NAMES
+        .iter()
+        .any(|n| missing.contains(n) || org.contains(n));
+    match (ca_issuers_url(leaf), public) {
+        (Some(url), _) => (
+            Kind::IncompleteChain,
+            format!(
+                "the server did not send the certificate that issued its own (\"{missing}\"), and it is not a trusted root; the certificate says it can be fetched from {url} — Windows fetches it from there if the WSUS host can reach that URL, but the server should send it"
+            ),
+        ),
+        (None, true) => (
+            Kind::IncompleteChain,
+            format!(
+                "the server did not send the certificate that issued its own (\"{missing}\", a public CA's intermediate by its name), and it is not a trusted root: the server must send it with its certificate"
+            ),
+        ),
+        (None, false) => (
+            Kind::UnknownIssuer,
+            format!(
+                "the certificate was issued by \"{missing}\", which the server did not send and no trust store here knows; with no AIA URL and no public CA's name this looks like a private CA: deploy its root (with --ca-file to check) — unless it is an intermediate the server should send"
+            ),
+        ),
+    }
 }
 
 /// The first certificate carrying an extension marked critical that no verifier knows.

@@ -211,6 +211,7 @@ fn leaf_detail(leaf: &X509Certificate<'_>, der: &CertificateDer<'_>, names: &[St
         "key": parse::key_desc(leaf),
         "signature_algorithm": parse::sig_alg(leaf),
         "sha256": anchors::sha256_hex(der),
+        "aia_ca_issuers": chain::ca_issuers_url(leaf),
     })
 }
 
