@@ -200,7 +200,19 @@ async fn sni_filtering_is_told_from_an_address_block() {
     let r = run_against(&p, filter, &[]).await;
     r.expect("tls", "reset");
     assert_has(&r.v().message, "a filter blocks by name (SNI)");
+    // Counted through a relay (which turns the filter's reset into a close): the path's own
+    // connection and one follow-up.
+    let (counted, connections) = servers::counted(filter).await;
+    let r = run_against(&p, counted, &[]).await;
+    assert_eq!(r.v().stage, wsusprobe::model::Stage::Tls, "{}", r.stdout);
+    assert_has(&r.v().message, "a filter blocks by name (SNI)");
     assert_has(&r.v().message, "good.lab.test");
+    // The path's own connection and one follow-up.
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // A healthy path makes one connection.
+    let (counted, connections) = servers::counted(server).await;
+    run_against(&p, counted, &[]).await.expect_ok();
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
     // A peer that resets every hello, named or not: the address, not the name.
     let addr = servers::raw(servers::Raw::ResetAfterHello).await;
     let r = run_against(&p, addr, &[]).await;

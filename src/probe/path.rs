@@ -59,6 +59,8 @@ struct Walk<'a> {
     proxy: Option<&'a ProxySpec>,
     deadline: Deadline,
     st: Stages,
+    /// A tls follow-up was answered: the peer does not reset every connection.
+    peer_answered: bool,
 }
 
 /// Probe `target` over one route (`proxy` = `None` is direct).
@@ -76,6 +78,7 @@ pub async fn probe_path(
         proxy,
         deadline: Deadline::after(cfg.net.timeout),
         st: Stages::default(),
+        peer_answered: false,
     };
     if let Err(why) = walk.stages().await {
         walk.st.skip_rest(why);
@@ -139,7 +142,8 @@ impl Walk<'_> {
         let Some(i) = first_failure.map(|i| tcp_at + 1 + i) else {
             return false;
         };
-        if !matches!(self.st.list[i].kind, Some(Kind::Reset | Kind::Closed)) {
+        // A follow-up hello already answered: the peer does not kill every connection.
+        if self.peer_answered || !matches!(self.st.list[i].kind, Some(Kind::Reset | Kind::Closed)) {
             return false;
         }
         let timeout = self.cfg.net.connect_timeout;
@@ -250,6 +254,7 @@ impl Walk<'_> {
             deadline: &self.deadline,
         };
         let tls = timed(tls::handshake(&self.cfg.tls, stream, peer)).await;
+        self.peer_answered = tls.peer_answered;
         let ok = self.st.push(tls.result);
         if ok && tls.flight_only {
             let judged = if tls.chain.is_empty() {

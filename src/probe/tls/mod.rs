@@ -40,6 +40,8 @@ pub struct TlsOutcome {
     /// The handshake was judged from the server's first flight only (a suite wsusprobe cannot
     /// finish): the chain comes from that flight, and there is no stream for http.
     pub flight_only: bool,
+    /// A follow-up hello was answered: the peer does not reset every connection.
+    pub peer_answered: bool,
 }
 
 fn client_config(tls: &TlsSettings, capture: Arc<Capture>) -> Result<ClientConfig, rustls::Error> {
@@ -118,6 +120,7 @@ impl TlsOutcome {
             stream: None,
             chain: vec![],
             flight_only: false,
+            peer_answered: false,
         }
     }
 }
@@ -163,6 +166,7 @@ async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOu
             let (mut kind, mut msg) = classify(&e, &seen);
             let mut detail = json!({"offered_suites": offered_names, "error": e.to_string()});
             let silent = seen.is_empty() && matches!(kind, Kind::Reset | Kind::Closed);
+            let mut answered = false;
             if silent && peer.sni().is_some() {
                 // Cut off before the server said anything: was it the name in the hello?
                 let version = match tls.version {
@@ -170,6 +174,7 @@ async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOu
                     TlsVersion::V13 => hello::TLS13,
                 };
                 let f = offer::name_or_address(&offered, version, peer, kind).await;
+                answered = f.answered;
                 if let Some((k, m)) = f.verdict {
                     kind = k;
                     msg = m;
@@ -182,13 +187,16 @@ async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOu
                 )
             {
                 let f = offer::follow_up(&offered, peer).await;
+                answered = f.answered;
                 if let Some((k, m)) = f.verdict {
                     kind = k;
                     msg = m;
                 }
                 detail["follow_up"] = Value::Array(f.evidence);
             }
-            TlsOutcome::failed(kind, msg, detail)
+            let mut out = TlsOutcome::failed(kind, msg, detail);
+            out.peer_answered = answered;
+            out
         }
     }
 }
@@ -229,6 +237,7 @@ fn established(
         stream: Some(stream),
         chain,
         flight_only: false,
+        peer_answered: false,
     }
 }
 

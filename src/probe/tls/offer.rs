@@ -165,6 +165,7 @@ async fn negotiated(offer: &ClientOffer, a: Agreed, base: Value, peer: Peer<'_>)
             .map(CertificateDer::from)
             .collect(),
         flight_only: true,
+        peer_answered: true,
     }
 }
 
@@ -300,11 +301,23 @@ async fn compare_suites(
 pub(super) struct FollowUp {
     pub(super) verdict: Option<(Kind, String)>,
     pub(super) evidence: Vec<Value>,
+    /// Some follow-up hello was answered with a ServerHello: the peer does speak TLS here.
+    pub(super) answered: bool,
 }
 
 impl FollowUp {
     fn new(verdict: Option<(Kind, String)>, evidence: Vec<Value>) -> FollowUp {
-        FollowUp { verdict, evidence }
+        // The evidence's answers are `describe`d outcomes.
+        let answered = evidence.iter().any(|e| {
+            e["answer"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("ServerHello"))
+        });
+        FollowUp {
+            verdict,
+            evidence,
+            answered,
+        }
     }
 }
 
