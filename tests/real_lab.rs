@@ -147,6 +147,30 @@ impl Pki {
             "openssl x509 -req -in pleaf.csr -CA pinter.pem -CAkey pinter.key -CAcreateserial \
                -out pleaf.pem -days 90 -extfile pleaf.ext 2>/dev/null",
         );
+        // An intermediate that expired in 2024 (`openssl ca` can backdate; `x509 -req` cannot),
+        // under which the private leaf is issued again: a valid leaf on an expired issuer.
+        std::fs::write(
+            d.join("ca.cnf"),
+            "[ca]\ndefault_ca = lab\n[lab]\ndatabase = index.txt\nnew_certs_dir = .\nserial = ca.srl\ndefault_md = sha256\npolicy = any\n[any]\ncommonName = supplied\norganizationName = optional\n",
+        )
+        .unwrap();
+        sh(d, "touch index.txt && echo 1000 > ca.srl");
+        sh(
+            d,
+            "openssl req -newkey rsa:2048 -nodes -keyout xinter.key -out xinter.csr \
+               -subj '/O=Contoso/CN=Contoso Old Issuing CA' 2>/dev/null",
+        );
+        sh(
+            d,
+            "openssl ca -batch -notext -config ca.cnf -cert root.pem -keyfile root.key \
+               -in xinter.csr -out xinter.pem -startdate 20230101000000Z -enddate 20241231000000Z \
+               -extfile ca.ext 2>/dev/null",
+        );
+        sh(
+            d,
+            "openssl x509 -req -in pleaf.csr -CA xinter.pem -CAkey xinter.key -CAcreateserial \
+               -out xleaf.pem -days 90 -extfile pleaf.ext 2>/dev/null && cat xleaf.pem xinter.pem > xchain.pem",
+        );
         Pki { dir }
     }
 
@@ -185,6 +209,7 @@ struct Ports {
     good: u16,
     leaf_only: u16,
     private_leaf_only: u16,
+    expired_inter: u16,
     cbc_only: u16,
     tls10: u16,
     tls13: u16,
@@ -230,6 +255,7 @@ fn nginx(pki: &Pki) -> (Guard, Ports) {
         good: free_port(),
         leaf_only: free_port(),
         private_leaf_only: free_port(),
+        expired_inter: free_port(),
         cbc_only: free_port(),
         tls10: free_port(),
         tls13: free_port(),
@@ -285,6 +311,12 @@ http {{
     location / {{ return 200 'ok'; }}
   }}
   server {{
+    listen 127.0.0.1:{expired_inter} ssl;
+    ssl_certificate {d}/xchain.pem;
+    ssl_certificate_key {d}/pleaf.key;
+    location / {{ return 200 'ok'; }}
+  }}
+  server {{
     listen 127.0.0.1:{private_leaf_only} ssl;
     ssl_certificate {d}/pleaf.pem;
     ssl_certificate_key {d}/pleaf.key;
@@ -322,6 +354,7 @@ http {{
         modern = ports.modern,
         leaf_only = ports.leaf_only,
         private_leaf_only = ports.private_leaf_only,
+        expired_inter = ports.expired_inter,
         cbc_only = ports.cbc_only,
         tls10 = ports.tls10,
         tls13 = ports.tls13,
@@ -343,6 +376,7 @@ http {{
         ports.good,
         ports.leaf_only,
         ports.private_leaf_only,
+        ports.expired_inter,
         ports.cbc_only,
         ports.tls10,
         ports.tls13,
@@ -482,6 +516,21 @@ fn nginx_tls_and_certificate_failures() {
     r.expect("certificate", "unknown_issuer");
     assert_has(&r.v().message, "\"Contoso Issuing CA 01\"");
     assert_has(&r.v().message, "looks like a private CA");
+    // A valid leaf whose issuing CA expired: the verdict names that certificate.
+    let port = ports.expired_inter;
+    let res = format!("{UPSTREAM}:{port}:127.0.0.1");
+    let r = wsusprobe(&[
+        &format!("https://{UPSTREAM}:{port}/"),
+        "--resolve",
+        &res,
+        "--ca-file",
+        ca,
+    ]);
+    r.expect("certificate", "expired");
+    assert_has(
+        &r.v().message,
+        "the issuing certificate \"Contoso Old Issuing CA\" expired on 2024-12-31",
+    );
 
     // Only the CBC suites of Microsoft Update's 2020 list: a GCM-only client has none in common,
     // and the follow-up names the suite the server would take.
