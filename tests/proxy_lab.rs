@@ -16,7 +16,7 @@ mod report;
 use report::{Run, assert_has};
 use wsusprobe::model::ciphers::CiphersReport;
 use wsusprobe::model::plan::PlanReport;
-use wsusprobe::model::{Kind, RouteKind, Stage};
+use wsusprobe::model::{Kind, RouteKind, Stage, Status};
 
 const SWS: &str = "sws.update.microsoft.com";
 
@@ -152,6 +152,29 @@ fn port_rule_and_domain_rule_are_told_apart() {
     r.expect("proxy", "forbidden");
     assert_has(&r.v().message, "rule is about the name");
     assert_eq!(r.stage("proxy").detail["port_check"]["status"], 403);
+}
+
+/// Squid peeking at the TLS hello through the tunnel and cutting it when its SNI names sws (as
+/// next-generation firewalls filter): told apart from an address block by a hello naming another
+/// host through a new tunnel.
+#[test]
+fn sni_filtering_inside_the_tunnel() {
+    let Some(lab) = lab() else { return };
+    let r = wsusprobe(
+        &[
+            &lab.sync_url(),
+            "--proxy",
+            lab.get("LAB_PROXY_SNI"),
+            "--ca-file",
+            lab.get("LAB_ROOT_CA"),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.status("proxy"), Status::Pass);
+    assert_eq!(r.v().stage, Stage::Tls, "{}", r.stdout);
+    assert_has(&r.v().message, "a filter blocks by name (SNI)");
+    assert_has(&r.v().message, "naming another host");
 }
 
 #[test]

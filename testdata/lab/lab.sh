@@ -22,6 +22,7 @@ LAB_PROXY_BOTH=$((BASE + 32))   # 13132: Basic and NTLM offered together
 LAB_PROXY_CATALOG=$((BASE + 33)) # 13133: allowlist of the catalog's domains, minus download.microsoft.com
 LAB_PROXY_ALL=$((BASE + 34))    # 13134: allows every destination
 LAB_PROXY_PORTS=$((BASE + 35))  # 13135: any domain, but CONNECT only to port 443 (Squid's SSL_ports rule)
+LAB_PROXY_SNI=$((BASE + 36))    # 13136: peeks at the TLS hello and cuts it when its SNI names sws (next-generation firewall style)
 LAB_CATALOG_IP=127.0.0.2        # nginx answering every catalog host on ports 80 and 443
 LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
 LAB_HTTP=$((BASE + 80))         # 13180: nginx, plain HTTP content host (download.windowsupdate.com)
@@ -144,13 +145,18 @@ http_port 127.0.0.1:$LAB_PROXY_BOTH name=both
 http_port 127.0.0.1:$LAB_PROXY_CATALOG name=catalog
 http_port 127.0.0.1:$LAB_PROXY_ALL name=all
 http_port 127.0.0.1:$LAB_PROXY_PORTS name=ports
+http_port 127.0.0.1:$LAB_PROXY_SNI name=sni ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 http_port 127.0.0.1:$LAB_PROXY_BUMP name=bump ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 sslcrtd_program $CERTGEN -s $LAB_DIR/ssl_db -M 4MB
 sslcrtd_children 2 startup=1 idle=1
 tls_outgoing_options flags=DONT_VERIFY_PEER
 sslproxy_cert_error allow all
 acl step1 at_step SslBump1
+acl on_sni myportname sni
+acl blocked_sni ssl::server_name --client-requested sws.update.microsoft.com
 ssl_bump peek step1
+ssl_bump terminate on_sni blocked_sni
+ssl_bump splice on_sni
 ssl_bump bump all
 
 auth_param basic program /usr/lib/squid/basic_ncsa_auth $LAB_DIR/htpasswd
@@ -188,6 +194,8 @@ http_access allow on_all
 http_access deny on_ports CONNECT !SSL_ports
 http_access allow on_ports
 http_access allow on_bump
+acl on_sni_port myportname sni
+http_access allow on_sni_port
 http_access deny all
 
 dns_nameservers $LAB_DNS_IP
@@ -225,6 +233,7 @@ LAB_PROXY_BOTH=http://127.0.0.1:$LAB_PROXY_BOTH
 LAB_PROXY_CATALOG=http://127.0.0.1:$LAB_PROXY_CATALOG
 LAB_PROXY_ALL=http://127.0.0.1:$LAB_PROXY_ALL
 LAB_PROXY_PORTS=http://127.0.0.1:$LAB_PROXY_PORTS
+LAB_PROXY_SNI=http://127.0.0.1:$LAB_PROXY_SNI
 LAB_CATALOG_IP=$LAB_CATALOG_IP
 LAB_TLS_GOOD=$LAB_TLS_GOOD
 LAB_HTTP=$LAB_HTTP

@@ -426,24 +426,31 @@ pub(super) async fn name_or_address(
         "closed"
     };
     let host = peer.host;
+    // Direct, no name at all; through a proxy another name, since a proxy that peeks at the
+    // hello falls back to the CONNECT request's name when the hello has none.
+    let through_proxy = peer.dialer.tunnel.is_some();
+    let (other, unnamed) = if through_proxy {
+        (Some(OTHER_NAME), "naming another host")
+    } else {
+        (None, "without a server name")
+    };
     let same_without_name = HelloSpec {
         version,
         also: &[],
         suites: offered,
         groups: hello::DEFAULT_GROUPS,
-        sni: None,
+        sni: other,
     };
     let d = peer.deadline;
     let Some(answer) = scan::offer_fresh(peer.dialer, &same_without_name, d, FOLLOW_UP_CAP).await
     else {
         return FollowUp::new(None, evidence);
     };
-    evidence.push(
-        json!({"offer": "the same hello without a server name", "answer": describe(&answer)}),
-    );
+    evidence
+        .push(json!({"offer": format!("the same hello {unnamed}"), "answer": describe(&answer)}));
     if let HelloOutcome::ServerHello { version, .. } = answer {
         let msg = format!(
-            "the connection was {what} as soon as the ClientHello named {host}, but the same hello without a server name is answered ({}): a filter blocks by name (SNI) — look for an SNI, URL-category or application rule for {host} on the firewall or proxy, not an address rule",
+            "the connection was {what} as soon as the ClientHello named {host}, but the same hello {unnamed} is answered ({}): a filter blocks by name (SNI) — look for an SNI, URL-category or application rule for {host} on the firewall or proxy, not an address rule",
             hello::version_name(version)
         );
         return FollowUp::new(Some((kind, msg)), evidence);
@@ -462,12 +469,16 @@ pub(super) async fn name_or_address(
         _ => Some((
             kind,
             format!(
-                "the connection was {what} during the TLS handshake, again without a server name and again with a broad TLS 1.0-1.2 offer: the block is on the address or port (or the server), not on the name {host} or the suites"
+                "the connection was {what} during the TLS handshake, again {unnamed} and again with a broad TLS 1.0-1.2 offer: the block is on the address or port (or the server), not on the name {host} or the suites"
             ),
         )),
     };
     FollowUp::new(verdict, evidence)
 }
+
+/// The name a follow-up hello gives through a proxy instead of the target's (RFC 6761 reserves
+/// `.invalid`: no filter allows or blocks it on purpose).
+const OTHER_NAME: &str = "wsusprobe-sni-check.invalid";
 
 /// `first`, then every suite of `more` not in it yet, in order.
 fn with_broad(first: &[u16], more: &[&[u16]]) -> Vec<u16> {
