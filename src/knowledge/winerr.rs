@@ -243,7 +243,7 @@ pub static FACTS: &[Fact] = &[
         "0x80072EFE",
         "ERROR_WINHTTP_CONNECTION_ERROR",
         "WebException: The underlying connection was closed: An unexpected error occurred on a send",
-        "Client and server share no TLS version. Microsoft Update requires TLS 1.2: on Windows Server 2012/2012 R2 install the Monthly Rollup with the WSUS TLS 1.2 fix (KB4022721 / KB4022720 or later), make sure TLS 1.2 is not disabled under SCHANNEL\\Protocols, and set SchUseStrongCrypto=1 for .NET.",
+        "Client and server share no TLS version. Microsoft Update requires TLS 1.2: on Windows Server 2012/2012 R2 install the Monthly Rollup with the WSUS TLS 1.2 fix (KB4022721 / KB4022720 or later), make sure TLS 1.2 is not disabled under SCHANNEL\\Protocols, and set SchUseStrongCrypto=1 for .NET. When the message finds the server the one behind (TLS 1.0/1.1 only) or ahead (TLS 1.3 only), it is the server's configuration that must change.",
     ),
     f(
         S::Tls,
@@ -259,7 +259,7 @@ pub static FACTS: &[Fact] = &[
         "0x80072EFE",
         "ERROR_WINHTTP_CONNECTION_ERROR",
         "WebException: The underlying connection was closed: An unexpected error occurred on a send ---> IOException: An existing connection was forcibly closed by the remote host",
-        "The TLS handshake was answered with a reset. Microsoft Update resets clients that offer only TLS 1.0/1.1 or no accepted cipher; a firewall or IPS can do the same. Check TLS 1.2 and the cipher order, then the firewall's TLS policy for this destination.",
+        "The TLS handshake was answered with a reset. Microsoft Update resets clients that offer only TLS 1.0/1.1 or no accepted cipher; a firewall or IPS can do the same. Check TLS 1.2 and the cipher order, then the firewall's TLS policy for this destination — when the message finds the name (SNI) is what is blocked, its SNI, URL-category or application rule for the Microsoft Update domains.",
     ),
     f(
         S::Tls,
@@ -267,7 +267,7 @@ pub static FACTS: &[Fact] = &[
         "0x80072EFE",
         "ERROR_WINHTTP_CONNECTION_ERROR",
         "IOException: Authentication failed because the remote party has closed the transport stream",
-        "The peer closed the connection during the TLS handshake: a proxy or firewall that refuses the destination, or a server that rejects the offered TLS version or suites. Check TLS 1.2 and cipher policy, then the middlebox logs.",
+        "The peer closed the connection during the TLS handshake: a proxy or firewall that refuses the destination, or a server that rejects the offered TLS version or suites. Check TLS 1.2 and cipher policy, then the middlebox logs — when the message finds the name (SNI) is what is blocked, its SNI, URL-category or application rule for the Microsoft Update domains.",
     ),
     f(
         S::Tls,
@@ -332,7 +332,7 @@ pub static FACTS: &[Fact] = &[
         "0x80072F0D",
         "ERROR_WINHTTP_SECURE_INVALID_CA",
         "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
-        "The chain ends at a root this machine does not trust: import the root CA into Local Computer\\Trusted Root Certification Authorities (intermediates go to Intermediate Certification Authorities, never to Trusted Root).",
+        "The chain ends at a root this machine does not trust: import the root CA into Local Computer\\Trusted Root Certification Authorities (intermediates go to Intermediate Certification Authorities, never to Trusted Root). A leaf sent alone by a private CA looks the same as a missing intermediate: the message says which the evidence (AIA URL, issuer name) favours.",
     ),
     f(
         S::Certificate,
