@@ -218,4 +218,10 @@ async fn sni_filtering_is_told_from_an_address_block() {
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "reset");
     assert_has(&r.v().message, "the block is on the address or port");
+    // Even then, two follow-up connections at most: one watched idle, then given the unnamed
+    // hello; one with a broad offer.
+    let (counted, connections) = servers::counted(addr).await;
+    let r = run_against(&p, counted, &[]).await;
+    assert_eq!(r.v().stage, wsusprobe::model::Stage::Tls, "{}", r.stdout);
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 3);
 }

@@ -61,6 +61,8 @@ struct Walk<'a> {
     st: Stages,
     /// A tls follow-up was answered: the peer does not reset every connection.
     peer_answered: bool,
+    /// Whether the peer reset an idle connection, when a tls follow-up already watched one.
+    idle_reset: Option<bool>,
 }
 
 /// Probe `target` over one route (`proxy` = `None` is direct).
@@ -79,6 +81,7 @@ pub async fn probe_path(
         deadline: Deadline::after(cfg.net.timeout),
         st: Stages::default(),
         peer_answered: false,
+        idle_reset: None,
     };
     if let Err(why) = walk.stages().await {
         walk.st.skip_rest(why);
@@ -147,7 +150,11 @@ impl Walk<'_> {
             return false;
         }
         let timeout = self.cfg.net.connect_timeout;
-        match tcp::resets_idle(peer, timeout, &self.deadline).await {
+        let idle = match self.idle_reset {
+            Some(seen) => Some(seen),
+            None => tcp::resets_idle(peer, timeout, &self.deadline).await,
+        };
+        match idle {
             Some(true) => {
                 let connected = self.st.list[tcp_at].clone();
                 self.st.list.truncate(tcp_at);
@@ -255,6 +262,7 @@ impl Walk<'_> {
         };
         let tls = timed(tls::handshake(&self.cfg.tls, stream, peer)).await;
         self.peer_answered = tls.peer_answered;
+        self.idle_reset = tls.idle_reset;
         let ok = self.st.push(tls.result);
         if ok && tls.flight_only {
             let judged = if tls.chain.is_empty() {

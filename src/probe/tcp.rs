@@ -39,12 +39,6 @@ pub async fn resets_idle(
     connect_timeout: Duration,
     deadline: &Deadline,
 ) -> Option<bool> {
-    let is_reset = |e: &io::Error| {
-        matches!(
-            e.kind(),
-            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
-        )
-    };
     // On a short path the reset can beat the end of connect() itself.
     let stream = match deadline
         .run(Some(connect_timeout), TcpStream::connect(addr))
@@ -53,11 +47,23 @@ pub async fn resets_idle(
         Ok(s) => s,
         Err(e) => return is_reset(&e).then_some(true),
     };
+    Some(idle_reset(&stream, deadline).await)
+}
+
+/// Whether the peer resets `stream`, on which nothing was sent, within a short watch.
+pub async fn idle_reset(stream: &TcpStream, deadline: &Deadline) -> bool {
     let mut probe = [0u8; 1];
     let watched = deadline
         .run(Some(IDLE_WATCH), stream.peek(&mut probe))
         .await;
-    Some(matches!(watched, Some(Err(e)) if is_reset(&e)))
+    matches!(watched, Some(Err(e)) if is_reset(&e))
+}
+
+fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    )
 }
 
 fn connected(stream: TcpStream, addr: SocketAddr, attempts: Vec<Value>) -> TcpOutcome {

@@ -42,6 +42,8 @@ pub struct TlsOutcome {
     pub flight_only: bool,
     /// A follow-up hello was answered: the peer does not reset every connection.
     pub peer_answered: bool,
+    /// Whether the peer reset an idle connection, when a follow-up watched one.
+    pub idle_reset: Option<bool>,
 }
 
 fn client_config(tls: &TlsSettings, capture: Arc<Capture>) -> Result<ClientConfig, rustls::Error> {
@@ -121,6 +123,7 @@ impl TlsOutcome {
             chain: vec![],
             flight_only: false,
             peer_answered: false,
+            idle_reset: None,
         }
     }
 }
@@ -167,6 +170,7 @@ async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOu
             let mut detail = json!({"offered_suites": offered_names, "error": e.to_string()});
             let silent = seen.is_empty() && matches!(kind, Kind::Reset | Kind::Closed);
             let mut answered = false;
+            let mut idle_reset = None;
             if silent && peer.sni().is_some() {
                 // Cut off before the server said anything: was it the name in the hello?
                 let version = match tls.version {
@@ -175,6 +179,7 @@ async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOu
                 };
                 let f = offer::name_or_address(&offered, version, peer, kind).await;
                 answered = f.answered;
+                idle_reset = f.idle_reset;
                 if let Some((k, m)) = f.verdict {
                     kind = k;
                     msg = m;
@@ -196,6 +201,7 @@ async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_>) -> TlsOu
             }
             let mut out = TlsOutcome::failed(kind, msg, detail);
             out.peer_answered = answered;
+            out.idle_reset = idle_reset;
             out
         }
     }
@@ -238,6 +244,7 @@ fn established(
         chain,
         flight_only: false,
         peer_answered: false,
+        idle_reset: None,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::config::{TlsSettings, TlsVersion};
 use crate::hello::{self, ClientOffer, HelloOutcome, HelloSpec, scan};
 use crate::knowledge::suites;
 use crate::model::{Kind, Stage, StageResult};
+use crate::probe::tcp;
 
 /// `check --client-profile` / a GPO-style `--ciphers` list: the raw engine sends exactly that
 /// ClientHello. When the server picks a suite rustls speaks, the handshake is then done for real
@@ -166,6 +167,7 @@ async fn negotiated(offer: &ClientOffer, a: Agreed, base: Value, peer: Peer<'_>)
             .collect(),
         flight_only: true,
         peer_answered: true,
+        idle_reset: None,
     }
 }
 
@@ -303,9 +305,16 @@ pub(super) struct FollowUp {
     pub(super) evidence: Vec<Value>,
     /// Some follow-up hello was answered with a ServerHello: the peer does speak TLS here.
     pub(super) answered: bool,
+    /// Whether the peer reset an idle connection (direct route only), when it was watched.
+    pub(super) idle_reset: Option<bool>,
 }
 
 impl FollowUp {
+    fn with_idle(mut self, idle_reset: Option<bool>) -> FollowUp {
+        self.idle_reset = idle_reset;
+        self
+    }
+
     fn new(verdict: Option<(Kind, String)>, evidence: Vec<Value>) -> FollowUp {
         // The evidence's answers are `describe`d outcomes.
         let answered = evidence.iter().any(|e| {
@@ -317,6 +326,7 @@ impl FollowUp {
             verdict,
             evidence,
             answered,
+            idle_reset: None,
         }
     }
 }
@@ -442,10 +452,22 @@ pub(super) async fn name_or_address(
         sni: other,
     };
     let d = peer.deadline;
-    let Some(answer) = scan::offer_fresh(peer.dialer, &same_without_name, d, FOLLOW_UP_CAP).await
-    else {
+    let Some(mut stream) = peer.dialer.dial(d).await else {
         return FollowUp::new(None, evidence);
     };
+    // Direct, the same connection first shows whether the peer kills even an idle connection
+    // (then the verdict is the tcp stage's), before it carries the hello.
+    let mut idle_reset = None;
+    if !through_proxy {
+        let reset = tcp::idle_reset(&stream, d).await;
+        idle_reset = Some(reset);
+        if reset {
+            evidence.push(json!({"offer": "nothing (an idle connection)", "answer": "reset"}));
+            return FollowUp::new(None, evidence).with_idle(idle_reset);
+        }
+    }
+    let answer = hello::offer(&mut stream, &same_without_name, d, FOLLOW_UP_CAP).await;
+    drop(stream);
     evidence
         .push(json!({"offer": format!("the same hello {unnamed}"), "answer": describe(&answer)}));
     if let HelloOutcome::ServerHello { version, .. } = answer {
@@ -453,11 +475,11 @@ pub(super) async fn name_or_address(
             "the connection was {what} as soon as the ClientHello named {host}, but the same hello {unnamed} is answered ({}): a filter blocks by name (SNI) — look for an SNI, URL-category or application rule for {host} on the firewall or proxy, not an address rule",
             hello::version_name(version)
         );
-        return FollowUp::new(Some((kind, msg)), evidence);
+        return FollowUp::new(Some((kind, msg)), evidence).with_idle(idle_reset);
     }
     let broad = with_broad(offered, &[suites::BROAD_TLS12, suites::BROAD_TLS10]);
     let Some(answer) = probe_once(peer, hello::TLS12, &broad).await else {
-        return FollowUp::new(None, evidence);
+        return FollowUp::new(None, evidence).with_idle(idle_reset);
     };
     evidence
         .push(json!({"offer": "TLS 1.0 to 1.2, broad suite list", "answer": describe(&answer)}));
@@ -473,7 +495,7 @@ pub(super) async fn name_or_address(
             ),
         )),
     };
-    FollowUp::new(verdict, evidence)
+    FollowUp::new(verdict, evidence).with_idle(idle_reset)
 }
 
 /// The name a follow-up hello gives through a proxy instead of the target's (RFC 6761 reserves
