@@ -87,65 +87,48 @@ impl Pki {
             "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
         )
         .unwrap();
-        std::fs::write(
-            d.join("leaf.ext"),
-            format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:{SWS}\nauthorityKeyIdentifier=keyid\n"),
-        )
-        .unwrap();
+        for (ext, name) in [("leaf.ext", SWS), ("pleaf.ext", UPSTREAM)] {
+            std::fs::write(
+                d.join(ext),
+                format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:{name}\nauthorityKeyIdentifier=keyid\n"),
+            )
+            .unwrap();
+        }
         sh(
             d,
             "openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.pem -days 3650 \
                -subj '/CN=wsusprobe Real Lab Root' -addext basicConstraints=critical,CA:TRUE \
                -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null",
         );
-        sh(
-            d,
-            "openssl req -newkey rsa:2048 -nodes -keyout inter.key -out inter.csr \
-               -subj '/O=Microsoft Corporation/CN=Microsoft Update Secure Server CA 2.1' 2>/dev/null",
-        );
-        sh(
-            d,
-            "openssl x509 -req -in inter.csr -CA root.pem -CAkey root.key -CAcreateserial \
-               -out inter.pem -days 3650 -extfile ca.ext 2>/dev/null",
-        );
-        sh(
-            d,
-            &format!(
-                "openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj '/CN={SWS}' 2>/dev/null"
-            ),
-        );
-        sh(
-            d,
-            "openssl x509 -req -in leaf.csr -CA inter.pem -CAkey inter.key -CAcreateserial \
-               -out leaf.pem -days 90 -extfile leaf.ext 2>/dev/null",
-        );
+        // (file stem, subject, issuer stem, days, extension file)
+        let issue = |stem: &str, subj: &str, ca: &str, days: u32, ext: &str| {
+            sh(
+                d,
+                &format!(
+                    "openssl req -newkey rsa:2048 -nodes -keyout {stem}.key -out {stem}.csr -subj '{subj}' 2>/dev/null \
+                     && openssl x509 -req -in {stem}.csr -CA {ca}.pem -CAkey {ca}.key -CAcreateserial \
+                        -out {stem}.pem -days {days} -extfile {ext} 2>/dev/null"
+                ),
+            );
+        };
+        let ms_inter = "/O=Microsoft Corporation/CN=Microsoft Update Secure Server CA 2.1";
+        issue("inter", ms_inter, "root", 3650, "ca.ext");
+        issue("leaf", &format!("/CN={SWS}"), "inter", 90, "leaf.ext");
         sh(d, "cat leaf.pem inter.pem > fullchain.pem");
         // A private CA's intermediate (no AIA, no public name), whose leaf is served alone.
-        sh(
-            d,
-            "openssl req -newkey rsa:2048 -nodes -keyout pinter.key -out pinter.csr \
-               -subj '/O=Contoso/CN=Contoso Issuing CA 01' 2>/dev/null",
+        issue(
+            "pinter",
+            "/O=Contoso/CN=Contoso Issuing CA 01",
+            "root",
+            3650,
+            "ca.ext",
         );
-        sh(
-            d,
-            "openssl x509 -req -in pinter.csr -CA root.pem -CAkey root.key -CAcreateserial \
-               -out pinter.pem -days 3650 -extfile ca.ext 2>/dev/null",
-        );
-        std::fs::write(
-            d.join("pleaf.ext"),
-            format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:{UPSTREAM}\n"),
-        )
-        .unwrap();
-        sh(
-            d,
-            &format!(
-                "openssl req -newkey rsa:2048 -nodes -keyout pleaf.key -out pleaf.csr -subj '/CN={UPSTREAM}' 2>/dev/null"
-            ),
-        );
-        sh(
-            d,
-            "openssl x509 -req -in pleaf.csr -CA pinter.pem -CAkey pinter.key -CAcreateserial \
-               -out pleaf.pem -days 90 -extfile pleaf.ext 2>/dev/null",
+        issue(
+            "pleaf",
+            &format!("/CN={UPSTREAM}"),
+            "pinter",
+            90,
+            "pleaf.ext",
         );
         // An intermediate that expired in 2024 (`openssl ca` can backdate; `x509 -req` cannot),
         // under which the private leaf is issued again: a valid leaf on an expired issuer.
@@ -154,22 +137,17 @@ impl Pki {
             "[ca]\ndefault_ca = lab\n[lab]\ndatabase = index.txt\nnew_certs_dir = .\nserial = ca.srl\ndefault_md = sha256\npolicy = any\n[any]\ncommonName = supplied\norganizationName = optional\n",
         )
         .unwrap();
-        sh(d, "touch index.txt && echo 1000 > ca.srl");
         sh(
             d,
-            "openssl req -newkey rsa:2048 -nodes -keyout xinter.key -out xinter.csr \
-               -subj '/O=Contoso/CN=Contoso Old Issuing CA' 2>/dev/null",
-        );
-        sh(
-            d,
-            "openssl ca -batch -notext -config ca.cnf -cert root.pem -keyfile root.key \
-               -in xinter.csr -out xinter.pem -startdate 20230101000000Z -enddate 20241231000000Z \
-               -extfile ca.ext 2>/dev/null",
-        );
-        sh(
-            d,
-            "openssl x509 -req -in pleaf.csr -CA xinter.pem -CAkey xinter.key -CAcreateserial \
-               -out xleaf.pem -days 90 -extfile pleaf.ext 2>/dev/null && cat xleaf.pem xinter.pem > xchain.pem",
+            "touch index.txt && echo 1000 > ca.srl \
+             && openssl req -newkey rsa:2048 -nodes -keyout xinter.key -out xinter.csr \
+                -subj '/O=Contoso/CN=Contoso Old Issuing CA' 2>/dev/null \
+             && openssl ca -batch -notext -config ca.cnf -cert root.pem -keyfile root.key \
+                -in xinter.csr -out xinter.pem -startdate 20230101000000Z -enddate 20241231000000Z \
+                -extfile ca.ext 2>/dev/null \
+             && openssl x509 -req -in pleaf.csr -CA xinter.pem -CAkey xinter.key -CAcreateserial \
+                -out xleaf.pem -days 90 -extfile pleaf.ext 2>/dev/null \
+             && cat xleaf.pem xinter.pem > xchain.pem",
         );
         Pki { dir }
     }
@@ -498,34 +476,28 @@ fn nginx_tls_and_certificate_failures() {
     let Some(lab) = Nginx::start(&[]) else { return };
     let (ports, ca) = (&lab.ports, &lab.ca());
     let probe = |port: u16| check_at(&format!("https://{SWS}:{port}/"), port, ca, &[]);
+    let upstream = |port: u16| {
+        let res = format!("{UPSTREAM}:{port}:127.0.0.1");
+        wsusprobe(&[
+            &format!("https://{UPSTREAM}:{port}/"),
+            "--resolve",
+            &res,
+            "--ca-file",
+            ca,
+        ])
+    };
 
     // The server sends no intermediate: one named like a public CA's is a missing intermediate …
     let r = probe(ports.leaf_only);
     r.expect("certificate", "incomplete_chain");
     assert_has(&r.v().message, "a public CA's intermediate");
     // … an unfamiliar one without an AIA URL looks like a private CA to deploy.
-    let port = ports.private_leaf_only;
-    let res = format!("{UPSTREAM}:{port}:127.0.0.1");
-    let r = wsusprobe(&[
-        &format!("https://{UPSTREAM}:{port}/"),
-        "--resolve",
-        &res,
-        "--ca-file",
-        ca,
-    ]);
+    let r = upstream(ports.private_leaf_only);
     r.expect("certificate", "unknown_issuer");
     assert_has(&r.v().message, "\"Contoso Issuing CA 01\"");
     assert_has(&r.v().message, "looks like a private CA");
     // A valid leaf whose issuing CA expired: the verdict names that certificate.
-    let port = ports.expired_inter;
-    let res = format!("{UPSTREAM}:{port}:127.0.0.1");
-    let r = wsusprobe(&[
-        &format!("https://{UPSTREAM}:{port}/"),
-        "--resolve",
-        &res,
-        "--ca-file",
-        ca,
-    ]);
+    let r = upstream(ports.expired_inter);
     r.expect("certificate", "expired");
     assert_has(
         &r.v().message,
