@@ -60,7 +60,23 @@ pub enum Command {
     /// List the TLS versions and cipher suites a server accepts, in its preference order
     #[command(after_help = CIPHERS_HELP)]
     Ciphers(CiphersArgs),
+    /// Serve probes to Prometheus: GET /probe?target=URL runs one path per scrape (blackbox style)
+    #[command(after_help = SERVE_HELP)]
+    Serve(ServeArgs),
 }
+
+const SERVE_HELP: &str = "\
+Prometheus scrapes GET /probe?target=URL[&route=direct|proxy|auto]; each scrape runs one path and
+answers probe_success, probe_duration_seconds, wsusprobe_stage_ok{stage},
+wsusprobe_failure_info{stage,kind,windows_error} and the TLS, certificate and clock series.
+GET /metrics answers the exporter's own counters. Only the Microsoft Update catalog's hosts and
+those of --allow-target may be probed: anything else is refused (403), so the exporter is not an
+open proxy. Network options apply to every probe; the scrape's
+X-Prometheus-Scrape-Timeout-Seconds header shortens --timeout to fit.
+
+Examples:
+  wsusprobe serve
+  wsusprobe serve --listen 0.0.0.0:9925 --proxy http://proxy.contoso.test:8080 --allow-target wsus01.contoso.test";
 
 const ALLOWLIST_HELP: &str = "\
 The catalog is Microsoft's list of domains a WSUS server must reach (Step 2: Configure WSUS), with a
@@ -298,6 +314,24 @@ pub struct ExplainArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9925")]
+    pub listen: String,
+
+    /// Also allow probes of this host, or of every host under `*.DOMAIN` (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub allow_target: Vec<String>,
+
+    /// Extra trust anchors (PEM), for TLS inspection or a private CA (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod logs;
 
 mod cli;
 mod secrets;
+mod serve;
 mod stage_cert;
 mod stage_dns;
 mod stage_endpoint;

@@ -778,3 +778,189 @@ async fn sweep_of_500_paths_through_squid_stays_bounded() {
         r.assert_peak_within(SWEEP_RSS_BOUND_KB);
     }
 }
+
+/// `wsusprobe serve` on the lab's Squid, scraped by a real Prometheus (Debian's `prometheus`):
+/// the stage/kind Prometheus stores for a healthy path, a proxy 403 and a certificate failure is
+/// what `check --json` says for the same paths; `promtool check metrics` accepts a scrape.
+#[test]
+fn prometheus_stores_what_check_says() {
+    let Some(lab) = lab() else { return };
+    let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok();
+    if !(have("prometheus") && have("promtool")) {
+        eprintln!("*** SKIP: prometheus/promtool not installed (.ci/run installs prometheus) ***");
+        assert!(std::env::var("CI").is_err(), "CI must install prometheus");
+        return;
+    }
+    let sync = lab.sync_url();
+    let blocked = "https://download.microsoft.com/".to_string();
+    let common = [
+        "--dns-server",
+        lab.get("LAB_DNS"),
+        "--ca-file",
+        lab.get("LAB_ROOT_CA"),
+    ];
+    // Two exporters: through the allowlist port, and through the TLS-inspecting one.
+    let open = Exporter::start(&[&common[..], &["--proxy", lab.get("LAB_PROXY_OPEN")]].concat());
+    let bump = Exporter::start(&[&common[..], &["--proxy", lab.get("LAB_PROXY_BUMP")]].concat());
+    let cases = [
+        ("open", &open, sync.clone(), lab.get("LAB_PROXY_OPEN")),
+        ("open", &open, blocked, lab.get("LAB_PROXY_OPEN")),
+        ("bump", &bump, sync, lab.get("LAB_PROXY_BUMP")),
+    ];
+
+    // A page passes promtool's checks.
+    let page = Command::new("curl")
+        .args([
+            "-s",
+            &format!("http://{}/probe?target={}", open.addr, cases[0].2),
+        ])
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let mut check = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    check.stdin.take().unwrap().write_all(&page).unwrap();
+    assert!(
+        check.wait().unwrap().success(),
+        "{}",
+        String::from_utf8_lossy(&page)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut jobs = String::new();
+    for (job, exporter) in [("open", &open), ("bump", &bump)] {
+        let targets: Vec<String> = cases
+            .iter()
+            .filter(|c| c.0 == job)
+            .map(|c| format!("\"{}\"", c.2))
+            .collect();
+        jobs.push_str(&format!(
+            "  - job_name: {job}\n    metrics_path: /probe\n    scrape_interval: 1s\n    scrape_timeout: 1s\n    static_configs: [{{targets: [{}]}}]\n    relabel_configs:\n      - {{source_labels: [__address__], target_label: __param_target}}\n      - {{source_labels: [__param_target], target_label: instance}}\n      - {{target_label: __address__, replacement: \"{}\"}}\n",
+            targets.join(", "),
+            exporter.addr
+        ));
+    }
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, format!("scrape_configs:\n{jobs}")).unwrap();
+    let web = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let _prometheus = Killed(
+        Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address={web}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start prometheus"),
+    );
+    // Wait until every path has been scraped.
+    let query = |q: &str| -> Vec<serde_json::Value> {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "--get",
+                &format!("http://{web}/api/v1/query"),
+                "--data-urlencode",
+            ])
+            .arg(format!("query={q}"))
+            .output()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+        v["data"]["result"].as_array().cloned().unwrap_or_default()
+    };
+    let t0 = std::time::Instant::now();
+    while query("probe_success").len() < cases.len() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "Prometheus scraped too little"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    for (job, _, url, proxy) in &cases {
+        let stored = query(&format!(
+            "wsusprobe_failure_info{{job=\"{job}\",instance=\"{url}\"}}"
+        ));
+        let stored: Vec<(String, String)> = stored
+            .iter()
+            .map(|s| {
+                (
+                    s["metric"]["stage"].to_string(),
+                    s["metric"]["kind"].to_string(),
+                )
+            })
+            .collect();
+        let r = wsusprobe(
+            &[url, "--proxy", proxy, "--ca-file", lab.get("LAB_ROOT_CA")],
+            None,
+        );
+        let said: Vec<(String, String)> = r
+            .verdict()
+            .map(|(s, k)| (format!("\"{s}\""), format!("\"{k}\"")))
+            .into_iter()
+            .collect();
+        assert_eq!(stored, said, "{job} {url}: Prometheus vs check --json");
+    }
+    // The three shapes the issue asks for are all there.
+    let kinds: Vec<String> = query("wsusprobe_failure_info")
+        .iter()
+        .map(|s| s["metric"]["kind"].to_string())
+        .collect();
+    assert!(kinds.contains(&"\"forbidden\"".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"\"intercepted\"".to_string()), "{kinds:?}");
+    assert_eq!(query("probe_success == 1").len(), 1);
+}
+
+/// A child process killed when the test ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `wsusprobe serve` on a free loopback port.
+struct Exporter {
+    _child: Killed,
+    addr: String,
+}
+
+impl Exporter {
+    fn start(args: &[&str]) -> Exporter {
+        use std::io::BufRead as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("WSUSPROBE_PROXY_PASSWORD")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start wsusprobe serve");
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .trim()
+            .rsplit("http://")
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string();
+        Exporter {
+            _child: Killed(child),
+            addr,
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod ciphers;
 pub mod explain;
 pub mod logs;
 pub mod run;
+pub mod serve;
 pub mod upstream;
 
 use std::io::{self, Write};
@@ -70,7 +71,7 @@ fn reported(written: bool, report: &Report) -> Exit {
     }
 }
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

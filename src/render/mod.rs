@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod logs;
 pub mod plan;
+pub mod prometheus;
 pub mod text;
 
 use std::io::{self, Write};
