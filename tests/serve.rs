@@ -173,3 +173,21 @@ async fn prometheus_files_pass_promtool() {
         );
     }
 }
+
+/// SIGTERM (what systemd sends) and Ctrl-C stop the exporter cleanly: exit 0, promptly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stops_cleanly_on_sigterm_and_ctrl_c() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    for signal in [Signal::SIGTERM, Signal::SIGINT] {
+        let (mut child, addr) = serve(&[], &[]).await;
+        let (status, _) = get(&addr, "/metrics").await;
+        assert_eq!(status, 200);
+        kill(Pid::from_raw(child.id().unwrap() as i32), signal).unwrap();
+        let exited = tokio::time::timeout(std::time::Duration::from_secs(5), child.wait())
+            .await
+            .expect("serve stops within 5 s")
+            .unwrap();
+        assert_eq!(exited.code(), Some(0), "{signal}");
+    }
+}
