@@ -126,6 +126,8 @@ impl Drop for InFlight<'_> {
 
 struct Served {
     job: ServeJob,
+    /// The system store, Microsoft's root and --ca-file, read once at start.
+    trust: Arc<Option<crate::probe::cert::Trust>>,
     permits: Semaphore,
     counters: Counters,
 }
@@ -150,7 +152,11 @@ pub fn run(job: ServeJob, out: Out<'_>) -> Exit {
             return Exit::Internal;
         }
         let permits = Semaphore::new(job.base.net.concurrency.max(1));
+        let trust = Arc::new(Some(crate::probe::cert::Trust::load(
+            &job.base.tls.extra_roots,
+        )));
         let state = Arc::new(Served {
+            trust,
             job,
             permits,
             counters: Counters::new(),
@@ -287,7 +293,7 @@ async fn probe(
     cfg.targets = vec![target];
     cfg.now = std::time::SystemTime::now();
     let started = Instant::now();
-    let report = crate::probe::check(Arc::new(cfg)).await;
+    let report = crate::probe::check_trusting(Arc::new(cfg), served.trust.clone()).await;
     served.counters.probed(report.ok);
     let mut body = String::new();
     match crate::render::prometheus::probe(&report, started.elapsed().as_secs_f64(), &mut body) {

@@ -48,6 +48,12 @@ pub async fn check(cfg: Arc<Config>) -> Report {
     check_until(cfg, None, std::future::pending()).await
 }
 
+/// As `check`, with trust anchors loaded once by the caller (the exporter reuses them for every
+/// scrape instead of reading the system store each time).
+pub async fn check_trusting(cfg: Arc<Config>, trust: Arc<Option<cert::Trust>>) -> Report {
+    run_paths(cfg, trust, None, std::future::pending()).await
+}
+
 /// Probe every target of `cfg`, at most `cfg.net.concurrency` paths at once, until all are done
 /// or `stop` completes (Ctrl-C): then the paths still running are dropped, and the report holds
 /// the finished ones and says it was interrupted.
@@ -58,6 +64,15 @@ pub async fn check_until(
 ) -> Report {
     let needs_trust = cfg.targets.iter().any(|t| t.scheme == Scheme::Https);
     let trust = Arc::new(needs_trust.then(|| cert::Trust::load(&cfg.tls.extra_roots)));
+    run_paths(cfg, trust, progress, stop).await
+}
+
+async fn run_paths(
+    cfg: Arc<Config>,
+    trust: Arc<Option<cert::Trust>>,
+    progress: Option<Progress>,
+    stop: impl Future<Output = ()>,
+) -> Report {
     let jobs: Vec<(Target, Option<ProxySpec>)> = cfg
         .targets
         .iter()
