@@ -7,10 +7,8 @@
 # Loopback only.
 set -euo pipefail
 runs=${1:-40}
-here=$(cd "$(dirname "$0")/.." && pwd)
 . /tmp/wsusprobe-lab/lab.env
-bin=$here/target/release/wsusprobe
-[ -x "$bin" ] || (cd "$here" && cargo build --release -q)
+. "$(dirname "$0")/common.sh"
 command -v hyperfine >/dev/null || { echo "benches/check.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
 host=sws.update.microsoft.com

@@ -6,9 +6,7 @@
 # Loopback only.
 set -euo pipefail
 runs=${1:-5}
-here=$(cd "$(dirname "$0")/.." && pwd)
-bin=$here/target/release/wsusprobe
-[ -x "$bin" ] || (cd "$here" && cargo build --release -q)
+. "$(dirname "$0")/common.sh"
 d=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$d/nginx.pid" ] && kill "$(cat "$d/nginx.pid")" 2>/dev/null; rm -rf "$d"; }

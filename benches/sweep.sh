@@ -7,10 +7,8 @@
 # Loopback only: the lab DNS maps every name to 127.0.0.2.
 set -euo pipefail
 runs=${1:-3}
-here=$(cd "$(dirname "$0")/.." && pwd)
 . /tmp/wsusprobe-lab/lab.env
-bin=$here/target/release/wsusprobe
-[ -x "$bin" ] || (cd "$here" && cargo build --release -q)
+. "$(dirname "$0")/common.sh"
 delay_ms=50
 rtt=$(echo "2 * $delay_ms / 1000" | bc -l)
 shim_port=23128

@@ -5,10 +5,8 @@
 #   sudo bash testdata/lab/lab.sh start && bash benches/sweep500.sh
 # Loopback only: the lab DNS maps every name to 127.0.0.2.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
 . /tmp/wsusprobe-lab/lab.env
-bin=$here/target/release/wsusprobe
-[ -x "$bin" ] || (cd "$here" && cargo build --release -q)
+. "$(dirname "$0")/common.sh"
 urls=()
 for i in $(seq 0 499); do urls+=("https://sws.update.microsoft.com/sweep/$i"); done
 printf '%-30s %8s %12s %12s %5s\n' "500 paths through Squid" wall_s peak_rss_MB max_sockets exit
