@@ -16,6 +16,8 @@ pub struct Run {
     pub json: Value,
     pub stdout: String,
     pub stderr: String,
+    /// The check report, decoded on first use (assertions ask for it many times).
+    decoded: std::sync::OnceLock<Report>,
 }
 
 fn stage_named(name: &str) -> Stage {
@@ -36,6 +38,7 @@ impl Run {
             json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
             stdout,
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            decoded: std::sync::OnceLock::new(),
         }
     }
 
@@ -50,14 +53,15 @@ impl Run {
     }
 
     pub fn report(&self) -> Report {
-        self.decode()
+        self.decoded.get_or_init(|| self.decode()).clone()
     }
 
     pub fn path_at(&self, i: usize) -> PathReport {
-        self.report()
+        let report = self.decoded.get_or_init(|| self.decode());
+        report
             .paths
-            .into_iter()
-            .nth(i)
+            .get(i)
+            .cloned()
             .unwrap_or_else(|| panic!("no path {i} in:\n{}", self.stdout))
     }
 
