@@ -19,20 +19,7 @@ trap 'kill $shim 2>/dev/null || true' EXIT
 sleep 0.5
 proxy="http://127.0.0.1:$shim_port"
 
-hosts=(sws.update.microsoft.com www.update.microsoft.com catalog.update.microsoft.com
-  windowsupdate.microsoft.com www.windowsupdate.microsoft.com ctldl.windowsupdate.com
-  download.windowsupdate.com au.download.windowsupdate.com download.microsoft.com go.microsoft.com
-  dl.delivery.mp.microsoft.com tlu.dl.delivery.mp.microsoft.com fe3cr.delivery.mp.microsoft.com
-  wustat.windows.com ntservicepack.microsoft.com)
-urls=()
-i=0
-while [ ${#urls[@]} -lt 40 ]; do
-  h=${hosts[$((i % ${#hosts[@]}))]}
-  scheme=$([ $(( (i / ${#hosts[@]}) % 2 )) -eq 0 ] && echo https || echo http)
-  [ $((i % 2)) -eq 1 ] && scheme=$([ "$scheme" = https ] && echo http || echo https)
-  urls+=("$scheme://$h/bench/$i")
-  i=$((i + 1))
-done
+lab_urls 40
 
 # Wall time (s) and peak RSS (KiB) of a command.
 measure() {

@@ -66,17 +66,20 @@ pub enum Command {
 }
 
 const SERVE_HELP: &str = "\
-Prometheus scrapes GET /probe?target=URL[&route=direct|proxy|auto]; each scrape runs one path and
+Prometheus scrapes GET /probe?target=URL[&route=direct|proxy|auto][&module=NAME]; each scrape runs
+one path and
 answers probe_success, probe_duration_seconds, wsusprobe_stage_ok{stage},
 wsusprobe_failure_info{stage,kind,windows_error} and the TLS, certificate and clock series.
 GET /metrics answers the exporter's own counters. Only the Microsoft Update catalog's hosts and
 those of --allow-target may be probed: anything else is refused (403), so the exporter is not an
-open proxy. Network options apply to every probe; the scrape's
-X-Prometheus-Scrape-Timeout-Seconds header shortens --timeout to fit.
+open proxy. Network and TLS options apply to every probe; a --config module replaces them for the
+scrapes that name it. The scrape's X-Prometheus-Scrape-Timeout-Seconds header shortens --timeout
+to fit.
 
 Examples:
   wsusprobe serve
-  wsusprobe serve --listen 0.0.0.0:9925 --proxy http://proxy.contoso.test:8080 --allow-target wsus01.contoso.test";
+  wsusprobe serve --listen 0.0.0.0:9925 --proxy http://proxy.contoso.test:8080 --allow-target wsus01.contoso.test
+  wsusprobe serve --config /etc/wsusprobe/serve.toml     (see testdata/prometheus/serve.toml)";
 
 const ALLOWLIST_HELP: &str = "\
 The catalog is Microsoft's list of domains a WSUS server must reach (Step 2: Configure WSUS), with a
@@ -134,23 +137,8 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "auto", help_heading = "Proxy")]
     pub route: RouteArg,
 
-    /// TLS version to offer. WSUS and Microsoft Update use TLS 1.2
-    #[arg(long, value_enum, default_value = "1.2", help_heading = "TLS")]
-    pub tls_version: TlsVersionArg,
-
-    /// Cipher suites to offer, in order, comma-separated: IANA names
-    /// (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), Windows GPO names with a curve
-    /// (TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P256) or 0xNNNN. Any suite: those the built-in TLS
-    /// library cannot speak (CBC, static RSA, DHE) are tested with the raw handshake engine
-    #[arg(long, value_name = "LIST", help_heading = "TLS")]
-    pub ciphers: Option<String>,
-
-    /// Offer what this Windows version offers by default (versions, suite order, curves):
-    /// win2012, win2012r2, win2016, win2019, win2022, dotnet-legacy (a TLS 1.0-only .NET client),
-    /// seeds-2020 (the four suites Microsoft Update accepted in 2020). Answers "would this
-    /// server's Windows talk to it?"
-    #[arg(long, value_name = "PROFILE", help_heading = "TLS")]
-    pub client_profile: Option<String>,
+    #[command(flatten)]
+    pub offer: OfferArgs,
 
     /// Also trust the CA certificates in this PEM file (repeatable), e.g. a TLS-inspection root.
     /// The system roots and Microsoft Root Certificate Authority 2011 are always trusted
@@ -170,8 +158,30 @@ pub struct CheckArgs {
     pub strict: bool,
 }
 
+/// What the tls stage offers: shared by `check` and `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct OfferArgs {
+    /// TLS version to offer. WSUS and Microsoft Update use TLS 1.2
+    #[arg(long, value_enum, default_value = "1.2", help_heading = "TLS")]
+    pub tls_version: TlsVersionArg,
+
+    /// Cipher suites to offer, in order, comma-separated: IANA names
+    /// (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), Windows GPO names with a curve
+    /// (TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P256) or 0xNNNN. Any suite: those the built-in TLS
+    /// library cannot speak (CBC, static RSA, DHE) are tested with the raw handshake engine
+    #[arg(long, value_name = "LIST", help_heading = "TLS")]
+    pub ciphers: Option<String>,
+
+    /// Offer what this Windows version offers by default (versions, suite order, curves):
+    /// win2012, win2012r2, win2016, win2019, win2022, dotnet-legacy (a TLS 1.0-only .NET client),
+    /// seeds-2020 (the four suites Microsoft Update accepted in 2020). Answers "would this
+    /// server's Windows talk to it?"
+    #[arg(long, value_name = "PROFILE", help_heading = "TLS")]
+    pub client_profile: Option<String>,
+}
+
 /// Name resolution, proxy and time limits: shared by every command that connects.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct NetArgs {
     /// Ask this DNS server instead of the system resolver (IPv6 as [ADDR]:PORT)
     #[arg(long, value_name = "IP[:PORT]", help_heading = "Name resolution")]
@@ -326,9 +336,19 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATTERN")]
     pub allow_target: Vec<String>,
 
-    /// Extra trust anchors (PEM), for TLS inspection or a private CA (repeatable)
+    /// Modules and allowed hosts (TOML): `[modules.NAME]` tables set proxy, proxy_user with
+    /// password_env or password_file, ca_files, ciphers, client_profile, tls_version, timeouts,
+    /// dns_server, resolve over this command line's values; `allow_targets = [..]` adds hosts.
+    /// A scrape picks a module with &module=NAME
     #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Extra trust anchors (PEM), for TLS inspection or a private CA (repeatable)
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
     pub ca_file: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub offer: OfferArgs,
 
     #[command(flatten)]
     pub net: NetArgs,

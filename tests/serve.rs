@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
 use crate::lab::report::assert_has;
-use crate::lab::{proxy, servers};
+use crate::lab::{self, pki, proxy, servers};
 
 const SECRET: &str = "S3rve-Proxy-Passw0rd!";
 
@@ -107,7 +107,8 @@ async fn scrapes_carry_the_verdict_and_refusals_are_clear() {
     assert_has(&body, "/metrics");
 }
 
-/// Through a proxy with credentials: the scrape, the page and the counters never show the password.
+/// Through a proxy with credentials, from the command line or from a `--config` module's
+/// variable: the scrape, the page and the counters never show the password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_never_shows() {
     let up = servers::http(servers::Reply::ok()).await;
@@ -118,6 +119,16 @@ async fn the_password_never_shows() {
     })
     .await;
     let proxy_url = format!("http://{px}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[modules.px]\nproxy = \"{proxy_url}\"\nproxy_user = \"wsus\"\npassword_env = \"PX_PASSWORD\"\n"
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
     let args = [
         "--allow-target",
         "127.0.0.1",
@@ -125,11 +136,19 @@ async fn the_password_never_shows() {
         &proxy_url,
         "--proxy-user",
         "wsus",
+        "--config",
+        &config,
     ];
     for password in [SECRET, "wrong-password"] {
-        let (_child, addr) = serve(&args, &[("WSUSPROBE_PROXY_PASSWORD", password)]).await;
+        let env = [
+            ("WSUSPROBE_PROXY_PASSWORD", password),
+            ("PX_PASSWORD", password),
+        ];
+        let (_child, addr) = serve(&args, &env).await;
         for path in [
             format!("/probe?target=http://{up}/"),
+            format!("/probe?target=http://{up}/&module=px"),
+            format!("/probe?target=http://{up}/&module=none"),
             "/metrics".into(),
             "/".into(),
         ] {
@@ -138,6 +157,14 @@ async fn the_password_never_shows() {
                 !body.contains(password),
                 "{path} shows the password:\n{body}"
             );
+            if path.contains("module=px") {
+                let verdict = if password == SECRET {
+                    "probe_success 1"
+                } else {
+                    "kind=\"auth_rejected\""
+                };
+                assert_has(&body, verdict);
+            }
         }
     }
 }
@@ -189,5 +216,140 @@ async fn stops_cleanly_on_sigterm_and_ctrl_c() {
             .expect("serve stops within 5 s")
             .unwrap();
         assert_eq!(exited.code(), Some(0), "{signal}");
+    }
+}
+
+/// `--config` modules: a scrape naming one is probed with its settings laid over the command
+/// line's (its CA file, its cipher list, its proxy with the password from its own file), the
+/// file's `allow_targets` admit its hosts, and an unknown module is a one-line 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn modules_replace_the_command_line_for_their_scrapes() {
+    let p = pki::pki();
+    let leaf = pki::leaf(&["good.lab.test"], &p.inter.issuer);
+    let mut spec = servers::TlsSpec::new(
+        vec![leaf.der.clone(), p.inter.der()],
+        leaf.key(),
+        servers::Reply::ok(),
+    );
+    spec.provider.cipher_suites =
+        vec![rustls::crypto::ring::cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256];
+    let tls = servers::tls(spec).await;
+    let up = servers::http(servers::Reply::ok()).await;
+    let px = proxy::start(proxy::Mode::Basic {
+        user: "wsus".into(),
+        pass: SECRET.into(),
+        upstream: up,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(p.root_pem.path(), dir.path().join("root.pem")).unwrap();
+    std::fs::write(dir.path().join("proxy.pass"), format!("{SECRET}\n")).unwrap();
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"allow_targets = ["*.lab.test", "127.0.0.1"]
+
+[modules.lab]
+ca_files = ["root.pem"]
+
+[modules.gcm_only]
+ca_files = ["root.pem"]
+ciphers = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+
+[modules.proxied]
+proxy = "http://{px}"
+proxy_user = "wsus"
+password_file = "proxy.pass"
+"#
+        ),
+    )
+    .unwrap();
+    let resolve = lab::resolve("good.lab.test", tls);
+    let config = config.display().to_string();
+    let (_child, addr) = serve(&["--config", &config, "--resolve", &resolve], &[]).await;
+    let target = lab::url("https", "good.lab.test", tls, "/");
+    let scrape = |module: &str| format!("/probe?target={target}{module}");
+
+    // The command line alone does not trust the lab root; the module's CA file does.
+    let (status, body) = get(&addr, &scrape("")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_has(&body, "wsusprobe_failure_info{stage=\"certificate\"");
+    let (_, body) = get(&addr, &scrape("&module=lab")).await;
+    assert_has(&body, "\nprobe_success 1\n");
+    let (_, body) = get(&addr, &scrape("&module=gcm_only")).await;
+    assert_has(
+        &body,
+        "wsusprobe_failure_info{stage=\"tls\",kind=\"no_common_cipher\"",
+    );
+    // The proxied module reads its password from its file; direct is still possible.
+    let via = format!("/probe?target=http://{up}/&module=proxied");
+    let (_, body) = get(&addr, &via).await;
+    assert_has(&body, "\nprobe_success 1\n");
+    assert_has(&body, "wsusprobe_stage_ok{stage=\"proxy\"} 1");
+    assert!(!body.contains(SECRET), "{body}");
+    let (_, body) = get(&addr, &format!("{via}&route=direct")).await;
+    assert!(!body.contains("stage=\"proxy\""), "{body}");
+
+    let (status, body) = get(&addr, &scrape("&module=nope")).await;
+    assert_eq!(status, 400, "{body}");
+    assert_has(
+        &body,
+        "module 'nope' is not in --config: known modules are gcm_only, lab, proxied",
+    );
+    assert_eq!(body.trim().lines().count(), 1, "{body}");
+}
+
+/// A broken `--config` stops the exporter before it listens: exit 2, one line naming the file,
+/// the module and the field, never a password.
+#[test]
+fn broken_configs_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[modules.a]\nproxy_password = \"x\"\n",
+            "unknown field `proxy_password`",
+        ),
+        (
+            "[modules.a]\nproxy = \"http://127.0.0.1:3128\"\nproxy_user = \"u\"\npassword_env = \"NOT_SET_ANYWHERE\"\n",
+            "module 'a': proxy user u: password_env names NOT_SET_ANYWHERE, which is not set",
+        ),
+        (
+            "[modules.a]\nproxy = \"http://127.0.0.1:3128\"\nproxy_user = \"u\"\npassword_file = \"missing.pass\"\n",
+            "password_file",
+        ),
+        (
+            "[modules.a]\nca_files = [\"missing.pem\"]\n",
+            "module 'a': --ca-file",
+        ),
+        (
+            "[modules.a]\nclient_profile = \"win95\"\n",
+            "known profiles are",
+        ),
+        (
+            "[modules.a]\ntimeout = \"forever\"\n",
+            "module 'a': --timeout 'forever'",
+        ),
+        (
+            "allow_targets = [\"http://x/\"]\n",
+            "allowed target 'http://x/'",
+        ),
+        ("[modules.a\n", "serve.toml: line 1: unclosed table"),
+    ];
+    for (text, words) in cases {
+        let file = dir.path().join("serve.toml");
+        std::fs::write(&file, text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&file)
+            .env_remove("WSUSPROBE_PROXY_PASSWORD")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{text}: {err}");
+        assert_has(&err, words);
+        assert!(out.stdout.is_empty(), "{text}: listened anyway");
     }
 }

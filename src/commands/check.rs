@@ -34,7 +34,7 @@ impl CheckJob {
             None => (Target::parse_all(&args.urls)?, Proxies::default(), None),
         };
         // Credentials last: a bad flag elsewhere must not cost a password prompt.
-        let tls = TlsSettings::from_check_args(args)?;
+        let tls = TlsSettings::from_args(&args.offer, &args.ca_file)?;
         let net = Network::from_args(&args.net)?;
         let route = Routing::from_args(&args.net, args.route, configured)?;
         let mut cfg = Config::new(targets, net, route, tls);

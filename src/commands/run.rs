@@ -162,10 +162,8 @@ pub struct Plan {
 
 impl Plan {
     pub fn parse(text: &str, source: &str) -> Result<Plan, UsageError> {
-        let file: PlanFile = toml::from_str(text).map_err(|e| {
-            let first = e.to_string().lines().next().unwrap_or_default().to_string();
-            UsageError(format!("plan {source}: {first}"))
-        })?;
+        let file: PlanFile = toml::from_str(text)
+            .map_err(|e| UsageError(format!("plan {source}: {}", inputs::toml_error(text, &e))))?;
         if file.path.is_empty() {
             return Err(UsageError(format!("plan {source}: no [[path]] entry")));
         }

@@ -5,8 +5,8 @@
 //! Not an open proxy: only the endpoint catalog's hosts and the `--allow-target` patterns may be
 //! probed. Probes in flight are bounded by `--concurrency`; a scrape beyond it gets 503 at once.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,11 +22,14 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use tokio::sync::Semaphore;
 
+use crate::cli::RouteArg;
 use crate::cli::ServeArgs;
 use crate::commands::{Out, complain, runtime, write_out};
-use crate::config::{Config, Proxies, RouteMode};
+use crate::config::exporter::Exporter;
+use crate::config::{Config, Network, Proxies, RouteMode, Routing, TlsSettings};
 use crate::exit::Exit;
 use crate::knowledge::endpoints::CATALOG;
+use crate::probe::cert::Trust;
 use crate::target::{Target, UsageError, usage};
 
 /// What `wsusprobe serve` serves.
@@ -35,33 +38,82 @@ pub struct ServeJob {
     pub listen: SocketAddr,
     /// The settings every probe starts from (its target is the scrape's).
     pub base: Config,
-    /// `--allow-target`: hosts, or `*.domain` suffixes, besides the catalog's.
-    pub allow: Vec<String>,
+    /// `--config` modules: settings a scrape picks with `&module=NAME`.
+    pub modules: BTreeMap<String, Config>,
+    /// Hosts besides the catalog's: `--allow-target` and the file's `allow_targets`.
+    pub allow: Vec<Allowed>,
+}
+
+/// A host, every host under a domain, or an address the exporter may probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allowed {
+    Host(String),
+    Under(String),
+    Addr(IpAddr),
+}
+
+impl Allowed {
+    /// `wsus01.contoso.test`, `*.contoso.test`, `192.0.2.10`, `::1` or `[::1]`.
+    pub fn parse(raw: &str) -> Result<Allowed, UsageError> {
+        let p = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+        if let Ok(ip) = p.trim_start_matches('[').trim_end_matches(']').parse() {
+            return Ok(Allowed::Addr(ip));
+        }
+        let (host, under) = match p.strip_prefix("*.") {
+            Some(d) => (d, true),
+            None => (p.as_str(), false),
+        };
+        if host.is_empty() || host.contains(['/', ':', '*', ' ', '[', ']']) {
+            return usage(format!(
+                "allowed target '{}': expected a host name, *.domain or an address",
+                raw.trim()
+            ));
+        }
+        Ok(if under {
+            Allowed::Under(host.to_string())
+        } else {
+            Allowed::Host(host.to_string())
+        })
+    }
+
+    fn admits(&self, target: &Target) -> bool {
+        match self {
+            Allowed::Host(h) => *h == target.host,
+            Allowed::Under(d) => target
+                .host
+                .strip_suffix(d.as_str())
+                .is_some_and(|rest| rest.ends_with('.')),
+            Allowed::Addr(ip) => target.ip == Some(*ip),
+        }
+    }
 }
 
 impl ServeJob {
     pub fn from_args(args: &ServeArgs) -> Result<ServeJob, UsageError> {
         let listen: SocketAddr = args.listen.trim().parse().map_err(|_| {
             UsageError(format!(
-                "--listen '{}': expected ADDR:PORT, e.g. 127.0.0.1:9925",
+                "--listen '{}': expected ADDR:PORT, e.g. 127.0.0.1:9925 or [::1]:9925",
                 args.listen
             ))
         })?;
-        let mut allow = Vec::new();
-        for p in &args.allow_target {
-            let p = p.trim().trim_end_matches('.').to_ascii_lowercase();
-            let host = p.strip_prefix("*.").unwrap_or(&p);
-            if host.is_empty() || host.contains(['/', ':', '*', ' ']) {
-                return usage(format!(
-                    "--allow-target '{p}': expected a host name or *.domain"
-                ));
-            }
-            allow.push(p);
-        }
-        let base = Config::from_net_args(Vec::new(), &args.net, Proxies::default(), &args.ca_file)?;
+        let network = Network::from_args(&args.net)?;
+        let tls = TlsSettings::from_args(&args.offer, &args.ca_file)?;
+        let route = Routing::from_args(&args.net, RouteArg::Auto, Proxies::default())?;
+        let base = Config::new(Vec::new(), network, route, tls);
+        let file = match &args.config {
+            None => Exporter::default(),
+            Some(path) => Exporter::load(path, &args.net, &args.offer, &args.ca_file)?,
+        };
+        let allow = args
+            .allow_target
+            .iter()
+            .chain(&file.allow_targets)
+            .map(|p| Allowed::parse(p))
+            .collect::<Result<_, _>>()?;
         Ok(ServeJob {
             listen,
             base,
+            modules: file.modules,
             allow,
         })
     }
@@ -124,10 +176,24 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// The settings of one kind of scrape, with the trust anchors they name read once at start.
+struct Profile {
+    cfg: Config,
+    trust: Arc<Option<Trust>>,
+}
+
+impl Profile {
+    fn new(cfg: Config) -> Profile {
+        let trust = Arc::new(Some(Trust::load(&cfg.tls.extra_roots)));
+        Profile { cfg, trust }
+    }
+}
+
 struct Served {
-    job: ServeJob,
-    /// The system store, Microsoft's root and --ca-file, read once at start.
-    trust: Arc<Option<crate::probe::cert::Trust>>,
+    allow: Vec<Allowed>,
+    /// The command line's settings.
+    base: Profile,
+    modules: BTreeMap<String, Profile>,
     permits: Semaphore,
     counters: Counters,
 }
@@ -151,14 +217,15 @@ pub fn run(job: ServeJob, out: Out<'_>) -> Exit {
         }) {
             return Exit::Internal;
         }
-        let permits = Semaphore::new(job.base.net.concurrency.max(1));
-        let trust = Arc::new(Some(crate::probe::cert::Trust::load(
-            &job.base.tls.extra_roots,
-        )));
         let state = Arc::new(Served {
-            trust,
-            job,
-            permits,
+            allow: job.allow,
+            permits: Semaphore::new(job.base.net.concurrency.max(1)),
+            base: Profile::new(job.base),
+            modules: job
+                .modules
+                .into_iter()
+                .map(|(n, c)| (n, Profile::new(c)))
+                .collect(),
             counters: Counters::new(),
         });
         let app = Router::new()
@@ -214,17 +281,9 @@ runs one path probe; <a href=\"/metrics\">/metrics</a> are the exporter's own.</
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }
 
-/// Whether `host` may be probed: a catalog host, or one `--allow-target` names.
-fn allowed(job: &ServeJob, host: &str) -> bool {
-    CATALOG.iter().any(|e| e.host == host)
-        || job.allow.iter().any(|p| match p.strip_prefix("*.") {
-            Some(domain) => host.ends_with(&format!(".{domain}")),
-            None => p == host,
-        })
-}
-
-/// The probe deadline: `--timeout`, shortened to half a second under the scrape's own timeout.
-fn deadline_for(job: &ServeJob, headers: &HeaderMap) -> Duration {
+/// The probe deadline: the profile's `--timeout`, shortened to half a second under the scrape's
+/// own timeout.
+fn deadline_for(timeout: Duration, headers: &HeaderMap) -> Duration {
     let scrape = headers
         .get("x-prometheus-scrape-timeout-seconds")
         .and_then(|v| v.to_str().ok())
@@ -232,8 +291,8 @@ fn deadline_for(job: &ServeJob, headers: &HeaderMap) -> Duration {
         .filter(|s| s.is_finite() && *s > 0.0)
         .map(|s| Duration::from_secs_f64((s - 0.5).max(0.5)));
     match scrape {
-        Some(s) => s.min(job.base.net.timeout),
-        None => job.base.net.timeout,
+        Some(s) => s.min(timeout),
+        None => timeout,
     }
 }
 
@@ -242,58 +301,25 @@ async fn probe(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let job = &served.job;
-    let refuse = |status, msg: String| {
-        served.counters.refused.inc();
-        text(status, format!("{msg}\n"))
-    };
-    let Some(raw) = query.get("target") else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "the target parameter is required: /probe?target=URL".into(),
-        );
-    };
-    let target = match Target::parse(raw) {
-        Ok(t) => t,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, e.0),
-    };
-    if !allowed(job, &target.host) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            format!(
-                "{} is not on the Microsoft Update catalog nor allowed with --allow-target: not probed",
-                target.host
-            ),
-        );
-    }
-    let mut cfg = job.base.clone();
-    cfg.route.mode = match query.get("route").map(String::as_str) {
-        None | Some("auto") => cfg.route.mode,
-        Some("direct") => RouteMode::Direct,
-        Some("proxy")
-            if cfg.route.proxies.proxy.is_some() || cfg.route.proxies.ssl_proxy.is_some() =>
-        {
-            RouteMode::Proxy
-        }
-        Some(other) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                format!("route '{other}': use direct, proxy (with --proxy) or auto"),
-            );
+    let (profile, mut cfg) = match served.scrape_settings(&query) {
+        Ok(p) => p,
+        Err((status, msg)) => {
+            served.counters.refused.inc();
+            return text(status, format!("{msg}\n"));
         }
     };
     let Ok(_permit) = served.permits.try_acquire() else {
-        return refuse(
+        served.counters.refused.inc();
+        return text(
             StatusCode::SERVICE_UNAVAILABLE,
-            "too many probes in flight (--concurrency): try again at the next scrape".into(),
+            "too many probes in flight (--concurrency): try again at the next scrape\n".into(),
         );
     };
     let _in_flight = InFlight::new(&served.counters.in_flight);
-    cfg.net.timeout = deadline_for(job, &headers);
-    cfg.targets = vec![target];
+    cfg.net.timeout = deadline_for(cfg.net.timeout, &headers);
     cfg.now = std::time::SystemTime::now();
     let started = Instant::now();
-    let report = crate::probe::check_trusting(Arc::new(cfg), served.trust.clone()).await;
+    let report = crate::probe::check_trusting(Arc::new(cfg), profile.trust.clone()).await;
     served.counters.probed(report.ok);
     let mut body = String::new();
     match crate::render::prometheus::probe(&report, started.elapsed().as_secs_f64(), &mut body) {
@@ -305,6 +331,67 @@ async fn probe(
     }
 }
 
+type Refusal = (StatusCode, String);
+
+impl Served {
+    /// The settings one scrape asks for: its module's (or the command line's), its target, its
+    /// route; or why it is refused.
+    fn scrape_settings(
+        &self,
+        query: &HashMap<String, String>,
+    ) -> Result<(&Profile, Config), Refusal> {
+        let bad = |msg: String| Err((StatusCode::BAD_REQUEST, msg));
+        let profile = match query.get("module") {
+            None => &self.base,
+            Some(name) => match self.modules.get(name) {
+                Some(p) => p,
+                None if self.modules.is_empty() => {
+                    return bad(format!("module '{name}': no --config modules are loaded"));
+                }
+                None => {
+                    let known: Vec<&str> = self.modules.keys().map(String::as_str).collect();
+                    return bad(format!(
+                        "module '{name}' is not in --config: known modules are {}",
+                        known.join(", ")
+                    ));
+                }
+            },
+        };
+        let Some(raw) = query.get("target") else {
+            return bad("the target parameter is required: /probe?target=URL".into());
+        };
+        let target = match Target::parse(raw) {
+            Ok(t) => t,
+            Err(e) => return bad(e.0),
+        };
+        let catalogued = CATALOG.iter().any(|e| e.host == target.host);
+        if !catalogued && !self.allow.iter().any(|a| a.admits(&target)) {
+            return Err((
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} is not on the Microsoft Update catalog nor allowed by --allow-target or \
+                     the --config allow_targets: not probed",
+                    target.host
+                ),
+            ));
+        }
+        let mut cfg = profile.cfg.clone();
+        let proxied = cfg.route.proxies.proxy.is_some() || cfg.route.proxies.ssl_proxy.is_some();
+        cfg.route.mode = match query.get("route").map(String::as_str) {
+            None | Some("auto") => cfg.route.mode,
+            Some("direct") => RouteMode::Direct,
+            Some("proxy") if proxied => RouteMode::Proxy,
+            Some(other) => {
+                return bad(format!(
+                    "route '{other}': use direct, proxy (with a proxy configured) or auto"
+                ));
+            }
+        };
+        cfg.targets = vec![target];
+        Ok((profile, cfg))
+    }
+}
+
 async fn metrics(State(served): State<Arc<Served>>) -> Response {
     let mut body = String::new();
     match prometheus_text::encode(&mut body, &served.counters.registry) {
@@ -313,5 +400,38 @@ async fn metrics(State(served): State<Arc<Served>>) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             "cannot encode the metrics\n".into(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admits(pattern: &str, url: &str) -> bool {
+        Allowed::parse(pattern)
+            .unwrap()
+            .admits(&Target::parse(url).unwrap())
+    }
+
+    #[test]
+    fn allowed_targets() {
+        assert!(admits(
+            "wsus01.contoso.test",
+            "https://WSUS01.contoso.test:8531/"
+        ));
+        assert!(!admits(
+            "wsus01.contoso.test",
+            "https://wsus02.contoso.test/"
+        ));
+        assert!(admits("*.contoso.test", "https://a.b.contoso.test/"));
+        assert!(!admits("*.contoso.test", "https://contoso.test/"));
+        assert!(!admits("*.contoso.test", "https://evilcontoso.test/"));
+        assert!(admits("[::1]", "http://[::1]:8530/"));
+        assert!(admits("::1", "http://[0:0::1]/"));
+        assert!(!admits("::1", "http://127.0.0.1/"));
+        assert!(admits("192.0.2.10", "http://192.0.2.10:8530/"));
+        for bad in ["", "*.", "http://x/", "a b", "*.*.x"] {
+            assert!(Allowed::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -36,8 +36,47 @@ pub fn read_input(path: &Path, flag: &str, limit: u64) -> Result<Vec<u8>, UsageE
     Ok(bytes)
 }
 
-/// The proxy password: from WSUSPROBE_PROXY_PASSWORD, else asked on the terminal without echo.
-pub fn proxy_password(user: &str) -> Result<SecretString, UsageError> {
+/// Where a proxy password comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordSource {
+    /// WSUSPROBE_PROXY_PASSWORD, else the terminal (asked without echo).
+    Default,
+    /// A variable the exporter's configuration names.
+    Env(String),
+    /// A file holding the password (a trailing line break is not part of it).
+    File(std::path::PathBuf),
+}
+
+/// The proxy password for `user`, from `source`. Errors name the variable or file, never a value.
+pub fn proxy_password(user: &str, source: &PasswordSource) -> Result<SecretString, UsageError> {
+    match source {
+        PasswordSource::Default => default_password(user),
+        PasswordSource::Env(var) => match std::env::var(var) {
+            Ok(p) if !p.is_empty() => Ok(SecretString::from(p)),
+            _ => usage(format!(
+                "proxy user {user}: password_env names {var}, which is not set (or empty)"
+            )),
+        },
+        PasswordSource::File(path) => {
+            let bytes = read_input(path, "password_file", 64 * 1024)?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                UsageError(format!("password_file {}: not UTF-8 text", path.display()))
+            })?;
+            let p = text.strip_suffix('\n').unwrap_or(&text);
+            let p = p.strip_suffix('\r').unwrap_or(p);
+            if p.is_empty() {
+                return usage(format!(
+                    "password_file {}: the file is empty",
+                    path.display()
+                ));
+            }
+            Ok(SecretString::from(p.to_string()))
+        }
+    }
+}
+
+/// WSUSPROBE_PROXY_PASSWORD, else asked on the terminal without echo.
+fn default_password(user: &str) -> Result<SecretString, UsageError> {
     if let Ok(p) = std::env::var(PASSWORD_ENV) {
         return Ok(SecretString::from(p));
     }
@@ -111,4 +150,16 @@ fn load_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, UsageErro
         ));
     }
     Ok(certs)
+}
+
+/// A TOML error on one line: `line N: what is wrong` (toml's own text spans several lines).
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {}", what.trim())
+        }
+        None => what.trim().to_string(),
+    }
 }

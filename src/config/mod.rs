@@ -5,6 +5,7 @@
 
 use std::time::SystemTime;
 
+pub mod exporter;
 pub mod inputs;
 pub mod network;
 pub mod route;

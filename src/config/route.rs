@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::auth::{ProxyAuth, SchemeChoice};
 use crate::cli::{NetArgs, ProxyAuthArg, RouteArg};
-use crate::config::inputs;
+use crate::config::inputs::{self, PasswordSource};
 use crate::target::{ProxySpec, UsageError, usage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,16 @@ impl Routing {
         route: RouteArg,
         configured: Proxies,
     ) -> Result<Routing, UsageError> {
+        Routing::with_password(net, route, configured, &PasswordSource::Default)
+    }
+
+    /// As `from_args`, with the proxy password read from `password`.
+    pub fn with_password(
+        net: &NetArgs,
+        route: RouteArg,
+        configured: Proxies,
+        password: &PasswordSource,
+    ) -> Result<Routing, UsageError> {
         let (proxies, no_proxy) = if net.no_proxy {
             (Proxies::default(), Vec::new())
         } else {
@@ -71,7 +81,7 @@ impl Routing {
             Some(_) if !proxies.any() || mode == RouteMode::Direct => {
                 return usage("--proxy-user is given but no proxy is used");
             }
-            Some(user) => Some(Arc::new(credentials(user, net.proxy_auth)?)),
+            Some(user) => Some(Arc::new(credentials(user, net.proxy_auth, password)?)),
         };
         Ok(Routing {
             proxies,
@@ -120,13 +130,17 @@ fn proxies_of(net: &NetArgs, configured: Proxies) -> Result<(Proxies, Vec<String
     Ok((p, no_proxy))
 }
 
-fn credentials(user: &str, scheme: ProxyAuthArg) -> Result<ProxyAuth, UsageError> {
+fn credentials(
+    user: &str,
+    scheme: ProxyAuthArg,
+    password: &PasswordSource,
+) -> Result<ProxyAuth, UsageError> {
     if user.is_empty() || user.contains(':') {
         return usage("--proxy-user: the user name must be non-empty and contain no ':'");
     }
     Ok(ProxyAuth {
         user: user.to_string(),
-        password: inputs::proxy_password(user)?,
+        password: inputs::proxy_password(user, password)?,
         scheme: match scheme {
             ProxyAuthArg::Auto => SchemeChoice::Auto,
             ProxyAuthArg::Basic => SchemeChoice::Basic,

@@ -3,7 +3,7 @@
 
 use rustls::pki_types::CertificateDer;
 
-use crate::cli::{CheckArgs, TlsVersionArg};
+use crate::cli::{OfferArgs, TlsVersionArg};
 use crate::config::inputs;
 use crate::hello::ClientOffer;
 use crate::knowledge::suites;
@@ -38,8 +38,11 @@ impl TlsSettings {
         })
     }
 
-    /// `check`'s TLS flags: --tls-version, --ciphers, --client-profile, --ca-file.
-    pub fn from_check_args(args: &CheckArgs) -> Result<TlsSettings, UsageError> {
+    /// The offer flags (--tls-version, --ciphers, --client-profile) and the `--ca-file`s.
+    pub fn from_args(
+        args: &OfferArgs,
+        ca_files: &[std::path::PathBuf],
+    ) -> Result<TlsSettings, UsageError> {
         let version = match args.tls_version {
             TlsVersionArg::V12 => TlsVersion::V12,
             TlsVersionArg::V13 => TlsVersion::V13,
@@ -81,7 +84,7 @@ impl TlsSettings {
             version,
             suites,
             offer,
-            extra_roots: inputs::ca_files(&args.ca_file)?,
+            extra_roots: inputs::ca_files(ca_files)?,
         })
     }
 }
