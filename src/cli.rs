@@ -60,10 +60,32 @@ pub enum Command {
     /// List the TLS versions and cipher suites a server accepts, in its preference order
     #[command(after_help = CIPHERS_HELP)]
     Ciphers(CiphersArgs),
+    /// Judge this Windows host's own TLS policy (SCHANNEL, .NET, cipher order, w3wp.exe.config),
+    /// from the live registry or `reg export` files
+    #[command(after_help = HOST_HELP)]
+    Host(HostArgs),
     /// Serve probes to Prometheus: GET /probe?target=URL runs one path per scrape (blackbox style)
     #[command(after_help = SERVE_HELP)]
     Serve(ServeArgs),
 }
+
+const HOST_HELP: &str = "\
+On the WSUS server (an elevated prompt is not needed to read these keys) `wsusprobe host` reads the
+live registry and %SystemRoot%\\System32\\inetsrv\\w3wp.exe.config. Anywhere else, give it the
+exports; on the WSUS server, in cmd.exe or PowerShell:
+  reg export \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\" schannel.reg
+  reg export \"HKLM\\SOFTWARE\\Microsoft\\.NETFramework\" dotnet64.reg
+  reg export \"HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\" dotnet32.reg
+  reg export \"HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\" cipherpolicy.reg
+  reg export \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\" os.reg
+(the cipher policy key exists only when a GPO sets an order). Parts no file covers are listed
+as not read, never guessed. Exit 1 when a finding fails.
+
+Examples:
+  wsusprobe host
+  wsusprobe host --from-reg schannel.reg --from-reg dotnet64.reg --from-reg dotnet32.reg --from-reg os.reg
+  wsusprobe check --client-profile host
+  wsusprobe check --client-profile-from-reg schannel.reg --client-profile-from-reg os.reg";
 
 const SERVE_HELP: &str = "\
 Prometheus scrapes GET /probe?target=URL[&route=direct|proxy|auto][&module=NAME]; each scrape runs
@@ -175,9 +197,15 @@ pub struct OfferArgs {
     /// Offer what this Windows version offers by default (versions, suite order, curves):
     /// win2012, win2012r2, win2016, win2019, win2022, dotnet-legacy (a TLS 1.0-only .NET client),
     /// seeds-2020 (the four suites Microsoft Update accepted in 2020). Answers "would this
-    /// server's Windows talk to it?"
+    /// server's Windows talk to it?" `host` offers what this Windows host's own policy allows
+    /// (SCHANNEL protocols, cipher order policy; read from the registry), in its order
     #[arg(long, value_name = "PROFILE", help_heading = "TLS")]
     pub client_profile: Option<String>,
+
+    /// Offer what the host whose `reg export` files these are would offer (repeatable; implies
+    /// --client-profile host): see `wsusprobe host --help` for the keys to export
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub client_profile_from_reg: Vec<PathBuf>,
 }
 
 /// Name resolution, proxy and time limits: shared by every command that connects.
@@ -322,6 +350,23 @@ pub struct ExplainArgs {
     pub query: Vec<String>,
 
     /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// A `reg export` file (UTF-16 as reg.exe writes it, or UTF-8; repeatable). Without any,
+    /// the live registry is read (Windows only)
+    #[arg(long, value_name = "FILE")]
+    pub from_reg: Vec<PathBuf>,
+
+    /// The IIS worker processes' configuration to judge (default on Windows:
+    /// %SystemRoot%\System32\inetsrv\w3wp.exe.config; not read with --from-reg unless given)
+    #[arg(long, value_name = "FILE")]
+    pub w3wp_config: Option<PathBuf>,
+
+    /// Print the JSON report
     #[arg(long)]
     pub json: bool,
 }

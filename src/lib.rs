@@ -16,9 +16,11 @@ pub mod exit;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hello;
+pub mod host;
 pub mod knowledge;
 pub mod model;
 pub mod probe;
 pub mod render;
 pub mod target;
+pub mod text;
 pub mod timefmt;

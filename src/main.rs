@@ -19,7 +19,7 @@ fn validated<T, E: std::fmt::Display>(job: Result<T, E>, then: impl FnOnce(T) ->
 }
 
 fn dispatch(command: Command, out: Out<'_>) -> Exit {
-    use commands::{allowlist, check, ciphers, explain, logs, run, serve, upstream};
+    use commands::{allowlist, check, ciphers, explain, host, logs, run, serve, upstream};
     match command {
         Command::Check(a) => validated(check::CheckJob::from_args(&a), |j| check::run(j, out)),
         Command::Allowlist(a) => validated(allowlist::AllowlistJob::from_args(&a), |j| {
@@ -32,6 +32,7 @@ fn dispatch(command: Command, out: Out<'_>) -> Exit {
         Command::Ciphers(a) => {
             validated(ciphers::CiphersJob::from_args(&a), |j| ciphers::run(j, out))
         }
+        Command::Host(a) => validated(host::HostJob::from_args(&a), |j| host::run(j, out)),
         Command::Serve(a) => validated(serve::ServeJob::from_args(&a), |j| serve::run(j, out)),
         Command::Logs(a) => logs::run(logs::LogsJob::from_args(&a), out),
         Command::Explain(a) => explain::run(explain::ExplainJob::from_args(&a), out),

@@ -8,6 +8,7 @@ mod lab;
 mod logs;
 
 mod cli;
+mod host;
 mod secrets;
 mod serve;
 mod stage_cert;

@@ -740,3 +740,42 @@ fn client_profiles_against_the_four_suite_server() {
         "{msg}"
     );
 }
+
+/// `check --client-profile-from-reg`: the offer a host's exported policy allows, against the
+/// nginx that takes only Microsoft Update's CBC suites. A 2012 R2 whose GPO order keeps
+/// CBC-SHA384 gets through; a host whose order holds only CBC-SHA1 suites does not, and the
+/// verdict is the tls stage's, not a guess.
+#[test]
+fn host_policies_against_the_cbc_only_server() {
+    let Some(lab) = Nginx::start(&[]) else { return };
+    let (ports, ca) = (&lab.ports, &lab.ca());
+    let reg = |name: &str| format!("{}/testdata/registry/{name}", env!("CARGO_MANIFEST_DIR"));
+    let run = |fixture: &str| {
+        let path = reg(fixture);
+        check_at(
+            &format!("https://{SWS}:{}/", ports.cbc_only),
+            ports.cbc_only,
+            ca,
+            &["--client-profile-from-reg", &path],
+        )
+    };
+    for allowed in [
+        "2012r2-gpo-cbc-sha384.reg",
+        "healthy-2019.reg",
+        "2012r2-no-dotnet32.reg",
+    ] {
+        let r = run(allowed);
+        assert_eq!(r.code, 0, "{allowed}: {:#}", r.json);
+        assert_eq!(
+            r.stage("tls").detail["suite"],
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+            "{allowed}"
+        );
+    }
+    let r = run("gpo-cbc-sha1-only.reg");
+    r.expect_at(0, "tls", "no_common_cipher");
+    assert_has(&r.v().message, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384");
+    // TLS 1.2 switched off for clients: the host offers 1.0 and 1.1 only.
+    let r = run("tls12-client-disabled.reg");
+    r.expect_at(0, "tls", "protocol_version");
+}

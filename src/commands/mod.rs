@@ -6,9 +6,11 @@ pub mod allowlist;
 pub mod check;
 pub mod ciphers;
 pub mod explain;
+pub mod host;
 pub mod logs;
 pub mod run;
 pub mod serve;
+pub mod signals;
 pub mod upstream;
 
 use std::io::{self, Write};
@@ -90,16 +92,10 @@ pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
 /// the runtime cannot start.
 fn probe(cfg: Config, format: Format) -> Option<Report> {
     let runtime = runtime()?;
-    Some(runtime.block_on(crate::probe::check_until(
-        Arc::new(cfg),
-        progress(format),
-        async {
-            // Without a handler (it cannot be installed), wait forever rather than stop at once.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        },
-    )))
+    Some(runtime.block_on(async {
+        let stop = signals::Stop::install();
+        crate::probe::check_until(Arc::new(cfg), progress(format), stop.wait()).await
+    }))
 }
 
 /// An interrupted run shows the paths it finished as a plain report, whatever the command.

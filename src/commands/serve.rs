@@ -211,6 +211,8 @@ pub fn run(job: ServeJob, out: Out<'_>) -> Exit {
                 return Exit::Usage;
             }
         };
+        // Handlers first: a SIGTERM sent as soon as the address is announced must stop it cleanly.
+        let stop = super::signals::Stop::install();
         let bound = listener.local_addr().unwrap_or(job.listen);
         if !write_out(out, |o| {
             writeln!(o, "wsusprobe serve: listening on http://{bound}/")
@@ -234,7 +236,7 @@ pub fn run(job: ServeJob, out: Out<'_>) -> Exit {
             .route("/metrics", get(metrics))
             .with_state(state);
         match axum::serve(listener, app)
-            .with_graceful_shutdown(stopped())
+            .with_graceful_shutdown(stop.wait())
             .await
         {
             Ok(()) => Exit::Ok,
@@ -244,29 +246,6 @@ pub fn run(job: ServeJob, out: Out<'_>) -> Exit {
             }
         }
     })
-}
-
-/// Ctrl-C, or SIGTERM where there is one.
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = term => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 fn text(status: StatusCode, body: String) -> Response {

@@ -6,6 +6,7 @@
 use std::time::SystemTime;
 
 pub mod exporter;
+pub mod hostpolicy;
 pub mod inputs;
 pub mod network;
 pub mod route;

@@ -4,7 +4,7 @@
 use rustls::pki_types::CertificateDer;
 
 use crate::cli::{OfferArgs, TlsVersionArg};
-use crate::config::inputs;
+use crate::config::{hostpolicy, inputs};
 use crate::hello::ClientOffer;
 use crate::knowledge::suites;
 use crate::target::{UsageError, usage};
@@ -51,11 +51,19 @@ impl TlsSettings {
             None => None,
             Some(list) => Some(parse_cipher_entries(list)?),
         };
+        if let Some(offer) = host_offer(args, entries.is_some())? {
+            return Ok(TlsSettings {
+                version,
+                suites: None,
+                offer: Some(offer),
+                extra_roots: inputs::ca_files(ca_files)?,
+            });
+        }
         let profile = match &args.client_profile {
             None => None,
             Some(name) => Some(suites::profile(name).ok_or_else(|| {
                 UsageError(format!(
-                    "--client-profile '{name}': known profiles are {}",
+                    "--client-profile '{name}': known profiles are {}, host",
                     suites::PROFILES
                         .iter()
                         .map(|p| p.name)
@@ -87,6 +95,36 @@ impl TlsSettings {
             extra_roots: inputs::ca_files(ca_files)?,
         })
     }
+}
+
+/// `--client-profile host` / `--client-profile-from-reg`: the offer this Windows host's policy
+/// makes, read from its registry (live, or the exports given).
+fn host_offer(args: &OfferArgs, ciphers: bool) -> Result<Option<ClientOffer>, UsageError> {
+    let named_host = args
+        .client_profile
+        .as_deref()
+        .is_some_and(|p| p.eq_ignore_ascii_case("host"));
+    if !named_host && args.client_profile_from_reg.is_empty() {
+        return Ok(None);
+    }
+    if let Some(p) = args.client_profile.as_deref().filter(|_| !named_host) {
+        return usage(format!(
+            "--client-profile-from-reg offers the exported host's policy: drop --client-profile {p}"
+        ));
+    }
+    if ciphers {
+        return usage(
+            "--ciphers replaces the host's own order: give --ciphers or --client-profile host, not both",
+        );
+    }
+    let host = hostpolicy::load(&args.client_profile_from_reg, None)?;
+    crate::host::offer(&host).map(Some).ok_or_else(|| {
+        UsageError(
+            "--client-profile host: this host's policy turns every TLS version off for clients; \
+             `wsusprobe host` shows which keys do"
+                .into(),
+        )
+    })
 }
 
 /// `--ciphers` entries: IANA names, Windows names with `_P256`/`_P384` curve suffixes, or

@@ -4,6 +4,7 @@
 pub mod anchors;
 pub mod codes;
 pub mod endpoints;
+pub mod host;
 pub mod logpatterns;
 pub mod proxies;
 pub mod suites;

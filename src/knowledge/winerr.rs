@@ -480,6 +480,47 @@ pub static FACTS: &[Fact] = &[
         "The request failed with HTTP status <N>",
         "The service answered with an unexpected HTTP status: see the status line in the detail.",
     ),
+    // ---- host (the WSUS host's own policy) ----
+    f(
+        S::Host,
+        K::Tls12ClientDisabled,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a send",
+        "Turn TLS 1.2 back on for clients: under HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client set Enabled=1 and DisabledByDefault=0 (or delete the key), find the GPO or hardening script that wrote them (gpresult /scope computer), then restart the server.",
+    ),
+    f(
+        S::Host,
+        K::LegacyProtocolsOnly,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a send",
+        "This host offers nothing newer than TLS 1.1, and Microsoft Update's sync service takes TLS 1.2 only: create HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client with Enabled=1 and DisabledByDefault=0, set SchUseStrongCrypto=1 and SystemDefaultTlsVersions=1 for .NET, restart, and move WSUS to a supported Windows Server.",
+    ),
+    f(
+        S::Host,
+        K::DotnetStrongCryptoMissing,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a send",
+        "Let .NET Framework use the system's TLS versions and strong suites: set the DWORDs SchUseStrongCrypto=1 and SystemDefaultTlsVersions=1 under HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319 and HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v4.0.30319, then Restart-Service WsusService, W3SVC (or restart the server). Without them the Catalog import and ConfigMgr's sync send a TLS 1.0 hello that Microsoft Update resets.",
+    ),
+    f(
+        S::Host,
+        K::CipherOrderExcludesMicrosoftUpdate,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "WebException: The underlying connection was closed: An unexpected error occurred on a receive ---> Win32Exception: The client and server cannot communicate, because they do not possess a common algorithm",
+        "The SSL Cipher Suite Order policy replaces Windows' list, and suites not in it are never offered: add a suite Microsoft Update accepts to the GPO (Computer Configuration > Administrative Templates > Network > SSL Configuration Settings; find it with gpresult /scope computer) or to the Functions value of HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002, then restart the server.",
+    ),
+    f(
+        S::Host,
+        K::W3wpTlsSwitchMissing,
+        "0x80072EFE",
+        "ERROR_WINHTTP_CONNECTION_ERROR",
+        "The underlying connection was closed: An unexpected error occurred on a send",
+        "The Catalog import runs in IIS worker processes: add <runtime><AppContextSwitchOverrides value=\"Switch.System.Net.DontEnableSystemDefaultTlsVersions=false\"/></runtime> under <configuration> in %SystemRoot%\\System32\\inetsrv\\w3wp.exe.config (create the file if needed; it applies to every w3wp.exe), then iisreset — or set the .NET registry values, which cover it too.",
+    ),
 ];
 
 /// Windows Update's code for an HTTP status, as it logs a proxy's or server's answer.
@@ -559,6 +600,10 @@ pub static STAGE_COMMANDS: &[(Stage, &str)] = &[
     (
         Stage::Http,
         "wsusprobe check https://<upstream>:8531/ClientWebService/client.asmx",
+    ),
+    (
+        Stage::Host,
+        "wsusprobe host (on the WSUS server), or wsusprobe host --from-reg <reg export files>",
     ),
 ];
 

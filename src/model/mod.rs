@@ -6,6 +6,7 @@
 
 pub mod ciphers;
 pub mod explain;
+pub mod host;
 pub mod lint;
 pub mod logs;
 pub mod plan;
@@ -74,6 +75,8 @@ named! {
         Certificate = "certificate",
         Clock = "clock",
         Http = "http",
+        /// The probing host's own TLS policy (`wsusprobe host`), not a network stage.
+        Host = "host",
     }
 }
 
@@ -141,6 +144,12 @@ named! {
         NotService = "not_service",
         NotHttp = "not_http",
         UnexpectedStatus = "unexpected_status",
+        // host (the WSUS host's own policy, `wsusprobe host`)
+        Tls12ClientDisabled = "tls12_client_disabled",
+        LegacyProtocolsOnly = "legacy_protocols_only",
+        DotnetStrongCryptoMissing = "dotnet_strong_crypto_missing",
+        CipherOrderExcludesMicrosoftUpdate = "cipher_order_excludes_microsoft_update",
+        W3wpTlsSwitchMissing = "w3wp_tls_switch_missing",
     }
 }
 

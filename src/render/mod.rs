@@ -4,6 +4,7 @@ pub mod allowlist;
 pub mod ciphers;
 pub mod csv;
 pub mod explain;
+pub mod host;
 pub mod json;
 pub mod junit;
 pub mod logs;

@@ -11,7 +11,7 @@ use crate::model::{PathReport, Report, RouteKind, Status};
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
-fn status_style(s: Status) -> Style {
+pub fn status_style(s: Status) -> Style {
     match s {
         Status::Pass => AnsiColor::Green.on_default(),
         Status::Warn => AnsiColor::Yellow.on_default(),

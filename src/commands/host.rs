@@ -1,0 +1,39 @@
+//! `wsusprobe host`: the WSUS host's own TLS policy, read (live registry on Windows, or `reg
+//! export` files anywhere) and judged.
+
+use crate::cli::HostArgs;
+use crate::commands::{Out, outcome, write_out};
+use crate::config::hostpolicy;
+use crate::exit::Exit;
+use crate::host::{self, HostInputs};
+use crate::render;
+use crate::target::UsageError;
+
+/// What `host` reads, and how to answer.
+#[derive(Debug)]
+pub struct HostJob {
+    pub inputs: HostInputs,
+    pub json: bool,
+}
+
+impl HostJob {
+    pub fn from_args(args: &HostArgs) -> Result<HostJob, UsageError> {
+        Ok(HostJob {
+            inputs: hostpolicy::load(&args.from_reg, args.w3wp_config.as_deref())?,
+            json: args.json,
+        })
+    }
+}
+
+/// Exit 0 when no finding fails, 1 when one does.
+pub fn run(job: HostJob, out: Out<'_>) -> Exit {
+    let report = host::judge(&job.inputs);
+    let written = write_out(out, |o| {
+        if job.json {
+            render::host::json(&report, o)
+        } else {
+            render::host::text(&report, o)
+        }
+    });
+    outcome(written, report.ok)
+}

@@ -1,0 +1,97 @@
+//! The live registry of the Windows host wsusprobe runs on. Elsewhere there is none: `host` then
+//! needs `--from-reg` files.
+
+use super::registry::Registry;
+
+/// Read the keys `host` judges from the live registry (HKLM, 64-bit view, WOW6432Node where a
+/// path names it).
+#[cfg(windows)]
+pub fn read() -> Result<Registry, String> {
+    windows::read()
+}
+
+#[cfg(not(windows))]
+pub fn read() -> Result<Registry, String> {
+    Err(
+        "the live registry exists only on Windows: give the exports with --from-reg FILE \
+         (reg export on the WSUS server writes them)"
+            .into(),
+    )
+}
+
+#[cfg(windows)]
+mod windows {
+    use winreg::RegKey;
+    use winreg::enums::{HKEY_LOCAL_MACHINE, KEY_READ, KEY_WOW64_64KEY, RegType};
+
+    use super::super::registry::{RegValue, Registry};
+    use crate::knowledge::host as facts;
+
+    /// The subtrees read, each with every key beneath it.
+    fn roots() -> Vec<&'static str> {
+        let mut r = vec![
+            facts::SCHANNEL,
+            facts::CIPHER_POLICY_ROOT,
+            facts::CURRENT_VERSION,
+        ];
+        r.extend(facts::DOTNET_VIEWS.iter().map(|(_, root, _)| *root));
+        r
+    }
+
+    pub fn read() -> Result<Registry, String> {
+        let hklm = RegKey::predef(HKEY_LOCAL_MACHINE);
+        let mut reg = Registry {
+            complete: true,
+            ..Registry::default()
+        };
+        for root in roots() {
+            let sub = root.strip_prefix(r"HKLM\").unwrap_or(root);
+            if let Ok(key) = hklm.open_subkey_with_flags(sub, KEY_READ | KEY_WOW64_64KEY) {
+                walk(&key, root, &mut reg, 0);
+            }
+        }
+        // Installed packages: only the names matter (thousands of keys, no values needed).
+        let cbs = facts::CBS_PACKAGES;
+        if let Ok(key) = hklm.open_subkey_with_flags(
+            cbs.strip_prefix(r"HKLM\").unwrap_or(cbs),
+            KEY_READ | KEY_WOW64_64KEY,
+        ) {
+            for name in key.enum_keys().flatten() {
+                if name.contains("KB40227") {
+                    reg.add_key(&format!(r"{cbs}\{name}"));
+                }
+            }
+        }
+        Ok(reg)
+    }
+
+    fn walk(key: &RegKey, path: &str, reg: &mut Registry, depth: usize) {
+        reg.add_key(path);
+        for (name, value) in key.enum_values().flatten() {
+            let v = match value.vtype {
+                RegType::REG_DWORD => u32::from_reg_value(&value).ok().map(RegValue::Dword),
+                RegType::REG_QWORD => u64::from_reg_value(&value).ok().map(RegValue::Qword),
+                RegType::REG_SZ | RegType::REG_EXPAND_SZ => {
+                    String::from_reg_value(&value).ok().map(RegValue::Sz)
+                }
+                RegType::REG_MULTI_SZ => Vec::<String>::from_reg_value(&value)
+                    .ok()
+                    .map(RegValue::MultiSz),
+                _ => Some(RegValue::Binary(value.bytes.clone())),
+            };
+            if let Some(v) = v {
+                reg.set(path, &name, v);
+            }
+        }
+        if depth >= 8 {
+            return;
+        }
+        for sub in key.enum_keys().flatten() {
+            if let Ok(child) = key.open_subkey_with_flags(&sub, KEY_READ | KEY_WOW64_64KEY) {
+                walk(&child, &format!(r"{path}\{sub}"), reg, depth + 1);
+            }
+        }
+    }
+
+    use winreg::types::FromRegValue;
+}

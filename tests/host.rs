@@ -1,0 +1,274 @@
+//! `wsusprobe host`: each `reg export` fixture of testdata/registry gives exactly its findings
+//! (stage `host`, kind, key, fix), and `check --client-profile-from-reg` offers what that policy
+//! allows.
+
+use crate::lab::report::assert_has;
+use crate::lab::{self, Run};
+use wsusprobe::model::host::HostReport;
+use wsusprobe::model::{Kind, Stage, Status};
+
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/registry");
+
+fn fixture(name: &str) -> String {
+    format!("{DIR}/{name}")
+}
+
+async fn host(args: &[&str]) -> (Run, HostReport) {
+    let mut all = vec!["host", "--json"];
+    all.extend_from_slice(args);
+    let r = lab::run(&all).await;
+    assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
+    let report: HostReport = r.decode();
+    (r, report)
+}
+
+const SCHANNEL_TLS12: &str =
+    r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client";
+const DOTNET32: &str = r"HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319";
+const DOTNET64: &str = r"HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319";
+const CIPHERS: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Cryptography\Configuration\SSL\00010002";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fixture_gives_exactly_its_findings() {
+    // (fixture, [(kind, evidence key, words of the message, words of the fix)])
+    type Expected = &'static [(Kind, &'static str, &'static str, &'static str)];
+    let cases: &[(&str, Expected)] = &[
+        ("healthy-2019.reg", &[]),
+        ("2012r2-gpo-cbc-sha384.reg", &[]),
+        (
+            "2012r2-no-dotnet32.reg",
+            &[(
+                Kind::DotnetStrongCryptoMissing,
+                DOTNET32,
+                "32-bit view: SchUseStrongCrypto is absent and SystemDefaultTlsVersions is absent",
+                "SchUseStrongCrypto=1 and SystemDefaultTlsVersions=1",
+            )],
+        ),
+        (
+            "gpo-cbc-sha1-only.reg",
+            &[(
+                Kind::CipherOrderExcludesMicrosoftUpdate,
+                CIPHERS,
+                "leaves 4 suite(s) (TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, \
+                 TLS_RSA_WITH_AES_256_CBC_SHA, TLS_RSA_WITH_AES_128_CBC_SHA) and none that Microsoft \
+                 Update accepts: add TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                "Functions value",
+            )],
+        ),
+        (
+            "tls12-client-disabled.reg",
+            &[(
+                Kind::Tls12ClientDisabled,
+                SCHANNEL_TLS12,
+                "Enabled=0x0, DisabledByDefault=0x1",
+                "set Enabled=1 and DisabledByDefault=0",
+            )],
+        ),
+        (
+            "2008r2-defaults.reg",
+            &[
+                (
+                    Kind::LegacyProtocolsOnly,
+                    SCHANNEL_TLS12,
+                    "TLS 1.0 only",
+                    "DisabledByDefault=0",
+                ),
+                (
+                    Kind::DotnetStrongCryptoMissing,
+                    DOTNET64,
+                    "64-bit view",
+                    "SchUseStrongCrypto=1",
+                ),
+                (
+                    Kind::DotnetStrongCryptoMissing,
+                    DOTNET32,
+                    "32-bit view",
+                    "SchUseStrongCrypto=1",
+                ),
+            ],
+        ),
+    ];
+    for (file, expected) in cases {
+        let (r, report) = host(&["--from-reg", &fixture(file)]).await;
+        let got: Vec<Kind> = report.findings.iter().map(|f| f.kind).collect();
+        let want: Vec<Kind> = expected.iter().map(|e| e.0).collect();
+        assert_eq!(got, want, "{file}:\n{}", r.stdout);
+        assert_eq!(r.code, if want.is_empty() { 0 } else { 1 }, "{file}");
+        assert_eq!(report.ok, want.is_empty(), "{file}");
+        for (f, (_, key, message, fix)) in report.findings.iter().zip(expected.iter()) {
+            assert_eq!(f.stage, Stage::Host);
+            assert_eq!(f.status, Status::Fail, "{file}");
+            assert_eq!(f.windows_error.as_deref(), Some("0x80072EFE"), "{file}");
+            assert!(
+                f.evidence.iter().any(|e| e.key == *key),
+                "{file}: {:?}",
+                f.evidence
+            );
+            assert_has(&f.message, message);
+            assert_has(&f.fix, fix);
+        }
+    }
+}
+
+/// What the fixtures say besides findings: the OS, the view, the order, the offer, the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_is_reported_as_read() {
+    let (_, r) = host(&["--from-reg", &fixture("2012r2-gpo-cbc-sha384.reg")]).await;
+    assert_eq!(r.os.as_ref().unwrap().build, 9600);
+    let order = r.cipher_order.unwrap();
+    assert_eq!(order.entries.len(), 3);
+    assert_eq!(
+        order.microsoft_update,
+        [
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P256",
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384_P384"
+        ]
+    );
+    // Schannel offers the policy's suites, deduplicated, with the curves it names.
+    assert_eq!(
+        r.offer.suites,
+        [
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"
+        ]
+    );
+    assert_eq!(r.offer.groups, ["secp256r1", "secp384r1"]);
+    assert_eq!(r.offer.versions, ["TLS 1.2", "TLS 1.1", "TLS 1.0"]);
+    assert_has(&r.sync_fix, "unknown: KB4022720");
+
+    let (_, r) = host(&["--from-reg", &fixture("healthy-2019.reg")]).await;
+    assert_eq!(r.offer.versions, ["TLS 1.2"]);
+    assert!(r.not_read.is_empty(), "{:?}", r.not_read);
+    assert_eq!(r.sync_fix, "not needed on Windows Server 2019");
+
+    // Only part of the policy exported: the rest is "not read", never guessed.
+    let dir = tempfile::tempdir().unwrap();
+    let partial = dir.path().join("schannel.reg");
+    std::fs::write(
+        &partial,
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL]\r\n",
+    )
+    .unwrap();
+    let (r, report) = host(&["--from-reg", partial.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(report.not_read.len(), 4, "{:?}", report.not_read);
+    assert!(report.dotnet.is_empty());
+}
+
+/// w3wp.exe.config: without the switch, and without the .NET values that would cover it, the
+/// Catalog import path is a warning; with the switch there is none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_w3wp_switch_is_judged_with_the_dotnet_values() {
+    let reg = fixture("2012r2-no-dotnet32.reg");
+    let (_, r) = host(&[
+        "--from-reg",
+        &reg,
+        "--w3wp-config",
+        &fixture("w3wp-without-switch.config"),
+    ])
+    .await;
+    let kinds: Vec<Kind> = r.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [Kind::DotnetStrongCryptoMissing, Kind::W3wpTlsSwitchMissing]
+    );
+    assert_eq!(r.findings[1].status, Status::Warn);
+    assert_eq!(r.w3wp_switch, Some(false));
+    let (_, r) = host(&[
+        "--from-reg",
+        &reg,
+        "--w3wp-config",
+        &fixture("w3wp-with-switch.config"),
+    ])
+    .await;
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.w3wp_switch, Some(true));
+    // Covered by the .NET values: no warning even without the switch.
+    let (_, r) = host(&[
+        "--from-reg",
+        &fixture("healthy-2019.reg"),
+        "--w3wp-config",
+        &fixture("w3wp-without-switch.config"),
+    ])
+    .await;
+    assert!(r.findings.is_empty());
+}
+
+/// Broken inputs are one-line usage errors naming the file (and the line).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_inputs_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.display().to_string()
+    };
+    let not_reg = write("notes.reg", b"hello\r\n");
+    let bad_line = write(
+        "bad.reg",
+        b"REGEDIT4\r\n[HKEY_LOCAL_MACHINE\\X]\r\n\"a\"=dword:zz\r\n",
+    );
+    let odd_utf16 = write("odd.reg", b"\xff\xfeW\x00i\x00n");
+    let not_xml = write("w3wp.config", b"<configuration>");
+    let healthy = fixture("healthy-2019.reg");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["host", "--from-reg", &not_reg],
+            "line 1: not a reg export",
+        ),
+        (
+            vec!["host", "--from-reg", &bad_line],
+            "bad.reg: line 3: dword:zz",
+        ),
+        (
+            vec!["host", "--from-reg", &odd_utf16],
+            "odd number of bytes",
+        ),
+        (
+            vec!["host", "--from-reg", "/nonexistent.reg"],
+            "cannot read it",
+        ),
+        (
+            vec!["host", "--from-reg", &healthy, "--w3wp-config", &not_xml],
+            "--w3wp-config",
+        ),
+        (
+            vec![
+                "check",
+                "--client-profile-from-reg",
+                &healthy,
+                "--ciphers",
+                "0xc02f",
+                "https://127.0.0.1:1/",
+            ],
+            "not both",
+        ),
+        (
+            vec![
+                "check",
+                "--client-profile-from-reg",
+                &healthy,
+                "--client-profile",
+                "win2019",
+                "https://127.0.0.1:1/",
+            ],
+            "drop --client-profile win2019",
+        ),
+    ];
+    #[cfg(not(windows))]
+    let cases = {
+        let mut c = cases;
+        c.push((vec!["host"], "the live registry exists only on Windows"));
+        c.push((
+            vec!["check", "--client-profile", "host", "https://127.0.0.1:1/"],
+            "the live registry exists only on Windows",
+        ));
+        c
+    };
+    for (args, words) in cases {
+        let r = lab::run(&args).await;
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
+        assert_has(&r.stderr, words);
+    }
+}
