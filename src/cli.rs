@@ -333,7 +333,8 @@ pub struct UpstreamArgs {
 
 #[derive(Debug, Args)]
 pub struct LogsArgs {
-    /// Log files (UTF-8 or UTF-16; large files are streamed)
+    /// Log files (UTF-8 or UTF-16; large files are streamed). Wildcards are expanded here too,
+    /// as cmd.exe and PowerShell do not: "C:\Program Files\Update Services\LogFiles\*.log"
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
 

@@ -19,6 +19,7 @@ pub mod hello;
 pub mod host;
 pub mod knowledge;
 pub mod model;
+pub mod platform;
 pub mod probe;
 pub mod render;
 pub mod target;

@@ -6,6 +6,7 @@ use clap::Parser;
 use wsusprobe::cli::{Cli, Command};
 use wsusprobe::commands::{self, Out, complain};
 use wsusprobe::exit::Exit;
+use wsusprobe::platform;
 
 /// Run `then` on a validated job, or report the usage error (exit 2, nothing probed).
 fn validated<T, E: std::fmt::Display>(job: Result<T, E>, then: impl FnOnce(T) -> Exit) -> Exit {
@@ -34,7 +35,7 @@ fn dispatch(command: Command, out: Out<'_>) -> Exit {
         }
         Command::Host(a) => validated(host::HostJob::from_args(&a), |j| host::run(j, out)),
         Command::Serve(a) => validated(serve::ServeJob::from_args(&a), |j| serve::run(j, out)),
-        Command::Logs(a) => logs::run(logs::LogsJob::from_args(&a), out),
+        Command::Logs(a) => validated(logs::LogsJob::from_args(&a), |j| logs::run(j, out)),
         Command::Explain(a) => explain::run(explain::ExplainJob::from_args(&a), out),
     }
 }
@@ -48,6 +49,11 @@ fn main() -> ExitCode {
         .init();
     // anstream drops colours when stdout is not a terminal (or NO_COLOR is set).
     let mut stdout = anstream::stdout().lock();
-    let code = dispatch(cli.command, &mut stdout);
+    let code = if platform::plain_output() {
+        // ✓ ✗ → — spelled in ASCII where the reader would garble UTF-8 (see platform).
+        dispatch(cli.command, &mut platform::PlainWriter::new(&mut stdout))
+    } else {
+        dispatch(cli.command, &mut stdout)
+    };
     ExitCode::from(code as u8)
 }

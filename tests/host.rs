@@ -255,8 +255,10 @@ async fn broken_inputs_are_one_line_errors() {
             "drop --client-profile win2019",
         ),
     ];
-    #[cfg(not(windows))]
-    let cases = {
+    // Only a Windows exe has a live registry; the Wine suite runs this test with one.
+    let cases = if crate::lab::report::wine_exe().is_some() {
+        cases
+    } else {
         let mut c = cases;
         c.push((vec!["host"], "the live registry exists only on Windows"));
         c.push((
@@ -270,5 +272,72 @@ async fn broken_inputs_are_one_line_errors() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert_eq!(r.stderr.trim().lines().count(), 1, "{args:?}: {}", r.stderr);
         assert_has(&r.stderr, words);
+    }
+}
+
+/// Under Wine: each fixture imported into the prefix's registry with `wine reg import`, then read
+/// live by the exe (no --from-reg, w3wp.exe.config absent), gives exactly the findings the export
+/// gives (with a w3wp.exe.config lacking the switch, which is what an absent file means).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_registry_gives_what_the_export_gives() {
+    if crate::lab::report::wine_exe().is_none() {
+        eprintln!("SKIP: the live registry is Windows' own (the Wine suite runs this test)");
+        return;
+    }
+    let reg = |args: &[&str]| {
+        std::process::Command::new("wine")
+            .arg("reg")
+            .args(args)
+            .env("WINEDEBUG", "-all")
+            .output()
+            .expect("wine reg")
+    };
+    for file in [
+        "healthy-2019.reg",
+        "2012r2-no-dotnet32.reg",
+        "gpo-cbc-sha1-only.reg",
+        "tls12-client-disabled.reg",
+        "2008r2-defaults.reg",
+    ] {
+        // What the previous fixture left behind.
+        for key in [
+            r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols",
+            r"HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319",
+            r"HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319",
+            r"HKLM\SOFTWARE\Policies\Microsoft\Cryptography\Configuration",
+        ] {
+            let _ = reg(&["delete", key, "/f"]);
+        }
+        let imported = reg(&["import", &fixture(file)]);
+        assert!(
+            imported.status.success(),
+            "wine reg import {file}: {}",
+            String::from_utf8_lossy(&imported.stderr)
+        );
+        let (_, live) = host(&[]).await;
+        let (_, export) = host(&[
+            "--from-reg",
+            &fixture(file),
+            "--w3wp-config",
+            &fixture("w3wp-without-switch.config"),
+        ])
+        .await;
+        let shape = |r: &HostReport| -> Vec<(Kind, Status, Vec<String>, String)> {
+            r.findings
+                .iter()
+                .map(|f| {
+                    let keys = f.evidence.iter().map(|e| e.key.clone()).collect();
+                    (f.kind, f.status, keys, f.fix.clone())
+                })
+                .collect()
+        };
+        assert_eq!(shape(&live), shape(&export), "{file}");
+        assert_eq!(
+            live.os.as_ref().map(|o| o.build),
+            export.os.as_ref().map(|o| o.build)
+        );
+        assert_eq!(live.offer.suites, export.offer.suites, "{file}");
+        assert_eq!(live.sources[0], "live registry (HKLM)");
+        assert!(live.not_read.is_empty(), "{:?}", live.not_read);
     }
 }

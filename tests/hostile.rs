@@ -11,13 +11,11 @@ mod lab;
 use lab::report::assert_has;
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use wsusprobe::model::Report;
 
 use lab::measure::{Measured, measured};
 use lab::pki;
@@ -585,10 +583,14 @@ async fn http_date_header_in_a_wrong_format() {
 // ---------------------------------------------------------------------------------------------
 // Ctrl-C
 
+#[cfg(unix)]
 #[tokio::test]
 async fn sigint_prints_the_finished_paths_and_exits_130() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
+    use std::process::Stdio;
+    use std::time::Instant;
+    use wsusprobe::model::Report;
     let ok = servers::http(Reply::ok()).await;
     let silent = serve(|mut s| async move {
         let _ = read_head(&mut s).await;

@@ -1,7 +1,7 @@
 //! Integration tests: the wsusprobe binary against the in-process lab on loopback.
 //! Every failure kind of the stage table is produced by a real peer and asserted as
 //! `verdict.stage`/`verdict.kind` plus the exit code.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod lab;
 

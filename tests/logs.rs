@@ -88,3 +88,42 @@ async fn a_gigantic_line_is_skipped_in_bounded_memory() {
     assert_eq!(group(&r, "soap_fault_old_endpoint").count, 2);
     r.assert_peak_within(32 * 1024);
 }
+
+/// Wildcards are expanded by wsusprobe itself (no Windows shell does it): the pattern reads the
+/// same files as naming them one by one; one matching nothing is a one-line usage error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wildcards_are_expanded_by_wsusprobe() {
+    let pattern = log("SoftwareDistribution-*.log");
+    let r = run(&["logs", "--json", &pattern]).await;
+    let report: LogReport = r.decode();
+    let named = run(&[
+        "logs",
+        "--json",
+        &log("SoftwareDistribution-common-algorithm.log"),
+        &log("SoftwareDistribution-fe2.log"),
+        &log("SoftwareDistribution-tls12-enabled.log"),
+    ])
+    .await;
+    let one_by_one: LogReport = named.decode();
+    assert_eq!(report.files.len(), 3, "{}", r.stdout);
+    // The same files (Windows shows them with backslashes).
+    let names = |files: &[String]| -> Vec<String> {
+        files
+            .iter()
+            .map(|f| f.rsplit(['/', '\\']).next().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(names(&report.files), names(&one_by_one.files));
+    assert_eq!(report.groups.len(), one_by_one.groups.len());
+    // As an administrator types it in cmd.exe, under Wine: a drive letter and backslashes.
+    if let Some(_exe) = crate::lab::report::wine_exe() {
+        let windows = format!("Z:{}", log("SoftwareDistribution-*.LOG").replace('/', "\\"));
+        let r = run(&["logs", "--json", &windows]).await;
+        let report: LogReport = r.decode();
+        assert_eq!(report.files.len(), 3, "{}{}", r.stdout, r.stderr);
+    }
+    let r = run(&["logs", &log("nothing-*.log")]).await;
+    assert_eq!(r.code, 2);
+    assert_has(&r.stderr, "matches no file");
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+}

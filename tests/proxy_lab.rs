@@ -70,7 +70,7 @@ fn lab_dns() -> String {
 }
 
 fn wsusprobe(args: &[&str], password: Option<&str>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsusprobe"));
+    let mut cmd = report::wsusprobe_command();
     cmd.args(["check", "--json", "--timeout", "15s"])
         .args(args)
         .env_remove("WSUSPROBE_PROXY_PASSWORD");
@@ -207,7 +207,7 @@ fn basic_auth_port() {
             let mut a: Vec<&str> = args.iter().copied().filter(|a| *a != "--json").collect();
             a.push("--route");
             a.push("both");
-            let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+            let out = report::wsusprobe_command()
                 .arg("check")
                 .args(&a)
                 .args(["--dns-server", &lab_dns()])
@@ -493,7 +493,7 @@ fn cipher_set(report: &CiphersReport) -> std::collections::BTreeSet<(String, Str
 }
 
 fn ciphers(args: &[&str], password: Option<&str>) -> CiphersReport {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsusprobe"));
+    let mut cmd = report::wsusprobe_command();
     cmd.arg("ciphers")
         .arg("--json")
         .args(args)
@@ -546,7 +546,7 @@ fn ciphers_through_squid_and_ntlm() {
 
 /// Any subcommand, with the lab's resolver.
 fn raw_run(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+    let out = report::wsusprobe_command()
         .args(args)
         .args(["--dns-server", &lab_dns()])
         .env_remove("WSUSPROBE_PROXY_PASSWORD")
@@ -737,6 +737,9 @@ const SWEEP_RSS_BOUND_KB: i64 = 64 * 1024;
 /// a small one, in bounded memory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sweep_of_500_paths_through_squid_stays_bounded() {
+    if report::skip_under_wine("peak memory and sockets are read from /proc for a Linux process") {
+        return;
+    }
     let Some(lab) = lab() else { return };
     let mut args: Vec<String> = [
         "check",
@@ -940,7 +943,7 @@ struct Exporter {
 impl Exporter {
     fn start(args: &[&str]) -> Exporter {
         use std::io::BufRead as _;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+        let mut child = report::wsusprobe_command()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .env_remove("WSUSPROBE_PROXY_PASSWORD")

@@ -398,7 +398,7 @@ fn dnsmasq(dir: &Path) -> (Guard, SocketAddr) {
 }
 
 fn wsusprobe(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+    let out = report::wsusprobe_command()
         .args(["check", "--json", "--timeout", "10s"])
         .args(args)
         .output()
@@ -442,6 +442,16 @@ fn nginx_and_dnsmasq_healthy_sync_path() {
     assert_eq!(r.stage("certificate").detail["leaf"]["key"], "RSA 2048");
     assert!(r.stage("http").message.contains("DssTargeting"));
     assert_eq!(r.stage("clock").status.as_str(), "pass");
+    // The stores that were read, with their counts: on Windows the machine's, which a service
+    // such as WSUS trusts (never the current user's).
+    let stores = &r.stage("certificate").detail["trust_stores"];
+    let first = stores[0].as_str().unwrap_or_default();
+    if report::wine_exe().is_some() {
+        assert!(first.starts_with("LocalMachine\\Root: "), "{stores}");
+        assert_has(&stores.to_string(), "LocalMachine\\\\AuthRoot");
+    } else {
+        assert!(first.starts_with("system store: "), "{stores}");
+    }
 }
 
 #[test]
@@ -612,7 +622,7 @@ fn sslscan(port: u16) -> std::collections::BTreeSet<(String, String)> {
 }
 
 fn ours(port: u16) -> (CiphersReport, std::collections::BTreeSet<(String, String)>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+    let out = report::wsusprobe_command()
         .args([
             "ciphers",
             "--json",

@@ -25,11 +25,11 @@ pub struct LogsJob {
 }
 
 impl LogsJob {
-    pub fn from_args(args: &LogsArgs) -> LogsJob {
-        LogsJob {
-            files: args.files.clone(),
+    pub fn from_args(args: &LogsArgs) -> Result<LogsJob, crate::target::UsageError> {
+        Ok(LogsJob {
+            files: inputs::expand_wildcards(&args.files, "logs")?,
             json: args.json,
-        }
+        })
     }
 }
 

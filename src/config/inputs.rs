@@ -163,3 +163,36 @@ pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
         None => what.trim().to_string(),
     }
 }
+
+/// File arguments with wildcards expanded by wsusprobe itself (cmd.exe and PowerShell hand
+/// `C:\…\*.log` over as written): an argument that names no file but holds `*` or `?` becomes the
+/// files it matches, sorted; matching ignores case on Windows.
+pub fn expand_wildcards(
+    paths: &[std::path::PathBuf],
+    flag: &str,
+) -> Result<Vec<std::path::PathBuf>, UsageError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let text = path.to_string_lossy();
+        if path.exists() || !text.contains(['*', '?']) {
+            out.push(path.clone());
+            continue;
+        }
+        let options = glob::MatchOptions {
+            case_sensitive: !cfg!(windows),
+            ..glob::MatchOptions::new()
+        };
+        let matched = glob::glob_with(&text, options)
+            .map_err(|e| UsageError(format!("{flag} '{text}': not a valid wildcard: {e}")))?;
+        let mut files: Vec<std::path::PathBuf> = matched
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
+        if files.is_empty() {
+            return usage(format!("{flag} '{text}' matches no file"));
+        }
+        files.sort();
+        out.extend(files);
+    }
+    Ok(out)
+}

@@ -27,27 +27,26 @@ mod windows {
     use super::super::registry::{RegValue, Registry};
     use crate::knowledge::host as facts;
 
-    /// The subtrees read, each with every key beneath it.
-    fn roots() -> Vec<&'static str> {
+    /// The subtrees read, each with the depth of keys beneath it that matters (CurrentVersion
+    /// holds thousands of unrelated keys: only its own values are read).
+    fn roots() -> Vec<(&'static str, usize)> {
         let mut r = vec![
-            facts::SCHANNEL,
-            facts::CIPHER_POLICY_ROOT,
-            facts::CURRENT_VERSION,
+            (facts::SCHANNEL, 4),
+            (facts::CIPHER_POLICY_ROOT, 4),
+            (facts::CURRENT_VERSION, 0),
         ];
-        r.extend(facts::DOTNET_VIEWS.iter().map(|(_, root, _)| *root));
+        r.extend(facts::DOTNET_VIEWS.iter().map(|(_, root, _)| (*root, 1)));
         r
     }
 
     pub fn read() -> Result<Registry, String> {
         let hklm = RegKey::predef(HKEY_LOCAL_MACHINE);
-        let mut reg = Registry {
-            complete: true,
-            ..Registry::default()
-        };
-        for root in roots() {
+        let mut reg = Registry::default();
+        reg.complete = true;
+        for (root, depth) in roots() {
             let sub = root.strip_prefix(r"HKLM\").unwrap_or(root);
             if let Ok(key) = hklm.open_subkey_with_flags(sub, KEY_READ | KEY_WOW64_64KEY) {
-                walk(&key, root, &mut reg, 0);
+                walk(&key, root, &mut reg, depth);
             }
         }
         // Installed packages: only the names matter (thousands of keys, no values needed).
@@ -65,6 +64,7 @@ mod windows {
         Ok(reg)
     }
 
+    /// `key`'s values, and its subkeys' down to `depth` levels.
     fn walk(key: &RegKey, path: &str, reg: &mut Registry, depth: usize) {
         reg.add_key(path);
         for (name, value) in key.enum_values().flatten() {
@@ -83,12 +83,12 @@ mod windows {
                 reg.set(path, &name, v);
             }
         }
-        if depth >= 8 {
+        if depth == 0 {
             return;
         }
         for sub in key.enum_keys().flatten() {
             if let Ok(child) = key.open_subkey_with_flags(&sub, KEY_READ | KEY_WOW64_64KEY) {
-                walk(&child, &format!(r"{path}\{sub}"), reg, depth + 1);
+                walk(&child, &format!(r"{path}\{sub}"), reg, depth - 1);
             }
         }
     }

@@ -36,7 +36,7 @@ pub async fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         args.push("--dns-server".into());
         args.push(dns.to_string());
     }
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_wsusprobe"))
+    let out = tokio::process::Command::from(report::wsusprobe_command())
         .args(&args)
         .env_remove("WSUSPROBE_PROXY_PASSWORD")
         .envs(env.iter().copied())

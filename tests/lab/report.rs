@@ -4,11 +4,42 @@
 //! against the model's own names, so a misspelt one fails the test instead of never matching.
 #![allow(dead_code)]
 
-use std::process::Output;
+use std::process::{Command, Output};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wsusprobe::model::{Kind, PathReport, Report, Stage, StageResult, Status, Verdict};
+
+/// The variable naming a Windows build of wsusprobe to test instead of this one, under Wine
+/// (`.ci/run` sets it for the Wine suite). Unix paths in arguments reach the exe through Wine's
+/// Z: drive, and the exe uses the same loopback lab.
+pub const WINE_EXE: &str = "WSUSPROBE_WINE_EXE";
+
+/// The Windows exe under test, when the suite runs under Wine.
+pub fn wine_exe() -> Option<String> {
+    std::env::var(WINE_EXE).ok().filter(|v| !v.is_empty())
+}
+
+/// The wsusprobe under test: this build's binary, or the Windows exe under Wine.
+pub fn wsusprobe_command() -> Command {
+    match wine_exe() {
+        Some(exe) => {
+            let mut c = Command::new("wine");
+            c.arg(exe).env("WINEDEBUG", "-all");
+            c
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_wsusprobe")),
+    }
+}
+
+/// Skip a test that cannot run under Wine, saying why; true when skipped.
+pub fn skip_under_wine(why: &str) -> bool {
+    if wine_exe().is_some() {
+        eprintln!("SKIP under Wine: {why}");
+        return true;
+    }
+    false
+}
 
 pub struct Run {
     pub code: i32,

@@ -54,12 +54,17 @@ pub struct Trust {
     verifier: Option<Arc<WebPkiServerVerifier>>,
     anchors: Vec<Anchor>,
     pub system_count: usize,
+    /// Where the system's roots came from, with their counts.
+    pub stores: Vec<String>,
 }
 
 impl Trust {
     /// The system store, Microsoft Root 2011 and `extra` (each with the file it came from).
     pub fn load(extra: &[(CertificateDer<'static>, String)]) -> Trust {
-        let system = rustls_native_certs::load_native_certs().certs;
+        let crate::platform::Roots {
+            certs: system,
+            stores,
+        } = crate::platform::system_roots();
         let mut anchors = Vec::new();
         let mut push = |der: CertificateDer<'static>, source: Source| {
             if let Ok((_, c)) = x509_parser::parse_x509_certificate(&der) {
@@ -89,6 +94,7 @@ impl Trust {
             verifier,
             anchors,
             system_count,
+            stores,
         }
     }
 }
@@ -185,6 +191,7 @@ pub fn analyse(
         "chain": parsed.iter().map(parse::summary).collect::<Vec<_>>(),
         "chain_sent": chain.len(),
         "trusted_by": trusted_by,
+        "trust_stores": trust.stores,
         "webpki": match &webpki { Ok(()) => "ok".to_string(), Err(e) => e.clone() },
         "problems": problems.iter().map(|(k, m)| json!({"kind": k.as_str(), "message": m})).collect::<Vec<_>>(),
     });
