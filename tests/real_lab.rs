@@ -240,15 +240,16 @@ fn nginx(pki: &Pki) -> (Guard, Ports) {
         plain: free_port(),
         sni_filter: Path::new(STREAM_MODULE).exists().then(free_port),
     };
-    // Hellos naming sws.update.microsoft.com go nowhere (the connection is closed); any other
-    // name, or none, reaches the healthy server.
+    // Hellos naming sws.update.microsoft.com go nowhere (a socket file nobody listens on, so no
+    // other test's server can take its place: the connection is closed); any other name, or none,
+    // reaches the healthy server.
     let (load, stream) = match ports.sni_filter {
         Some(port) => (
             format!("load_module {STREAM_MODULE};"),
             format!(
-                "stream {{ map $ssl_preread_server_name $backend {{ {SWS} 127.0.0.1:{closed}; default 127.0.0.1:{good}; }}
+                "stream {{ map $ssl_preread_server_name $backend {{ {SWS} unix:{nowhere}; default 127.0.0.1:{good}; }}
   server {{ listen 127.0.0.1:{port}; ssl_preread on; proxy_pass $backend; proxy_connect_timeout 1s; }} }}",
-                closed = free_port(),
+                nowhere = pki.dir.path().join("nobody-listens.sock").display(),
                 good = ports.good
             ),
         ),
