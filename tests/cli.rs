@@ -210,3 +210,41 @@ async fn plan_with_an_unknown_kind_is_a_usage_error() {
         assert_has(&r.stderr, valid);
     }
 }
+
+/// Where UTF-8 would be garbled (redirected output on Windows, or WSUSPROBE_ASCII=1 anywhere) the
+/// text is ASCII: the tool's symbols spelled out, the JSON still valid and equal in meaning.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_output_is_ascii_and_json_stays_valid() {
+    let wine = crate::lab::report::wine_exe().is_some();
+    // Under Wine the output is a pipe: plain without asking (as PowerShell 5.1 would need).
+    let ask: &[(&str, &str)] = if wine {
+        &[]
+    } else {
+        &[("WSUSPROBE_ASCII", "1")]
+    };
+    let r = crate::lab::run_env(&["explain", "0x80072F8F"], ask).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.is_ascii(), "{}", r.stdout);
+    let utf8 = crate::lab::run_env(&["explain", "0x80072F8F"], &[("WSUSPROBE_UTF8", "1")]).await;
+    if !wine {
+        assert_eq!(
+            utf8.stdout,
+            crate::lab::run(&["explain", "0x80072F8F"]).await.stdout
+        );
+    }
+    assert!(
+        utf8.stdout.contains('—') || utf8.stdout.contains('…'),
+        "{}",
+        utf8.stdout
+    );
+    let json = crate::lab::run_env(&["explain", "--json", "0x80072F8F"], ask).await;
+    assert!(json.stdout.is_ascii());
+    let full = crate::lab::run_env(
+        &["explain", "--json", "0x80072F8F"],
+        &[("WSUSPROBE_UTF8", "1")],
+    )
+    .await;
+    // The same report, character for character, once the escapes are read.
+    assert_eq!(json.json, full.json);
+    assert!(full.stdout.contains('—'));
+}

@@ -1,5 +1,7 @@
-//! ASCII output for consoles that would garble UTF-8: the tool's own symbols become their ASCII
-//! spelling, anything else a `\uXXXX` escape (valid inside the JSON reports' strings).
+//! ASCII output for consoles that would garble UTF-8. Text gets the tool's own symbols spelled in
+//! ASCII (anything else as a `\uXXXX` escape); a JSON report (output starting with `{` or `[`)
+//! gets every non-ASCII character as a JSON escape and an XML one (`<`) as a character
+//! reference, so both mean exactly what the UTF-8 output means.
 
 use std::io::{self, Write};
 
@@ -27,6 +29,15 @@ const SPELLED: &[(char, &str)] = &[
 pub struct PlainWriter<W: Write> {
     inner: W,
     pending: Vec<u8>,
+    /// Decided by the first character that is not white space.
+    style: Option<Style>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Text,
+    Json,
+    Xml,
 }
 
 impl<W: Write> PlainWriter<W> {
@@ -34,22 +45,27 @@ impl<W: Write> PlainWriter<W> {
         PlainWriter {
             inner,
             pending: Vec::new(),
+            style: None,
         }
     }
 }
 
-/// `text` with its non-ASCII characters spelled or escaped.
-pub fn ascii(text: &str) -> String {
+/// `text` with its non-ASCII characters spelled or escaped as `style` allows.
+pub fn ascii(text: &str, style: Style) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
             out.push(c);
-        } else if let Some((_, s)) = SPELLED.iter().find(|(k, _)| *k == c) {
-            out.push_str(s);
-        } else {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{u:04x}"));
+            continue;
+        }
+        match (style, SPELLED.iter().find(|(k, _)| *k == c)) {
+            (Style::Text, Some((_, s))) => out.push_str(s),
+            (Style::Xml, _) => out.push_str(&format!("&#x{:x};", u32::from(c))),
+            _ => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
             }
         }
     }
@@ -70,7 +86,16 @@ impl<W: Write> Write for PlainWriter<W> {
             }
         };
         let text = std::str::from_utf8(&self.pending[..valid]).unwrap_or_default();
-        self.inner.write_all(ascii(text).as_bytes())?;
+        if self.style.is_none() {
+            self.style = match text.trim_start().chars().next() {
+                None => None,
+                Some('{' | '[') => Some(Style::Json),
+                Some('<') => Some(Style::Xml),
+                Some(_) => Some(Style::Text),
+            };
+        }
+        let style = self.style.unwrap_or(Style::Text);
+        self.inner.write_all(ascii(text, style).as_bytes())?;
         self.pending.drain(..valid);
         Ok(buf.len())
     }
@@ -90,12 +115,15 @@ mod tests {
 
     #[test]
     fn symbols_are_spelled_and_json_stays_valid() {
-        assert_eq!(ascii("✓ OK — a → b"), "+ OK - a -> b");
+        assert_eq!(ascii("✓ OK — a → b", Style::Text), "+ OK - a -> b");
         let json = serde_json::json!({"m": "Zürich — 😀"}).to_string();
-        let plain = ascii(&json);
+        let mut w = PlainWriter::new(Vec::new());
+        w.write_all(json.as_bytes()).unwrap();
+        let plain = String::from_utf8(w.inner).unwrap();
         assert!(plain.is_ascii());
         let back: serde_json::Value = serde_json::from_str(&plain).unwrap();
-        assert_eq!(back["m"], "Z\u{fc}rich - 😀");
+        assert_eq!(back["m"], "Zürich — 😀");
+        assert_eq!(ascii("<a>—</a>", Style::Xml), "<a>&#x2014;</a>");
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub fn text(r: &HostReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  {DIM}not read: {n}{DIM:#}")?;
     }
     writeln!(out)?;
+    findings(r, out)
+}
+
+/// Each finding with its evidence and fix, or the all-clear.
+fn findings(r: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     if r.findings.is_empty() {
         let g = style(Status::Pass);
         writeln!(
