@@ -5,7 +5,8 @@
 #
 #   bash .ci/windows.sh install   # apt packages + the web toolchain unpacked under target/wintool
 #   bash .ci/windows.sh clippy    # clippy for the Windows target, -D warnings
-#   bash .ci/windows.sh build     # target/x86_64-win7-windows-gnu/debug/wsusprobe.exe (release with WIN_PROFILE=release)
+#   bash .ci/windows.sh build     # target/x86_64-win7-windows-gnu/debug/wsusprobe.exe (release with WIN_PROFILE=release),
+#                                 # then checks the DLLs it imports against those Server 2012 has
 #   bash .ci/windows.sh env       # print the environment, to run cargo by hand: eval "$(bash .ci/windows.sh env)"
 #
 # The unpacked toolchain never replaces rustup's cargo: it is used only through the variables below.
@@ -15,8 +16,9 @@ root=$(pwd)
 tool=$root/target/wintool
 prefix=$tool/prefix
 triple=x86_64-win7-windows-gnu
-# Windows 7 / Server 2008 R2 and later: covers WSUS on Server 2012 and 2012 R2 (the
-# x86_64-pc-windows-gnu target needs Windows 10 / Server 2016).
+# The win7 target's std runs on Windows 7 and later; the x86_64-pc-windows-gnu one needs Windows
+# 10 / Server 2016 (ProcessPrng). With this crate's dependencies the exe needs Server 2012: WSUS
+# on 2012 and 2012 R2, where the seeds' TLS 1.2 problems live, is covered.
 web_version() { apt-cache policy rustc-web | awk '/Candidate:/ {print $2}'; }
 
 install() {
@@ -78,6 +80,23 @@ cargo_web() {
   "$prefix/usr/bin/cargo" "$sub" -Zbuild-std --target "$triple" --locked "$@"
 }
 
+# The DLLs the exe may import: all present on Windows Server 2012 and later. A new dependency
+# that imports more (bcryptprimitives.dll's ProcessPrng needs Windows 10 / Server 2016) fails
+# here. api-ms-win-core-winrt-error-l1-1-0 (RoOriginateErrorW, from the `windows` crates that
+# ntlmclient and hickory's ipconfig pull in) is why Windows 7 / Server 2008 R2 cannot run it.
+allowed_dlls="advapi32.dll api-ms-win-core-winrt-error-l1-1-0.dll bcrypt.dll crypt32.dll iphlpapi.dll kernel32.dll ktmw32.dll msvcrt.dll ncrypt.dll ntdll.dll ole32.dll oleaut32.dll propsys.dll secur32.dll userenv.dll ws2_32.dll"
+
+check_imports() {
+  local exe=$1 dll bad=0
+  for dll in $(x86_64-w64-mingw32-objdump -p "$exe" | awk '/DLL Name:/ {print tolower($3)}' | sort -u); do
+    if ! grep -qw -- "$dll" <<< "$allowed_dlls"; then
+      echo "windows: $exe imports $dll, which is not on the list of DLLs Server 2012 has" >&2
+      bad=1
+    fi
+  done
+  return $bad
+}
+
 case "${1:-}" in
   install) install ;;
   env) environment ;;
@@ -87,7 +106,9 @@ case "${1:-}" in
     cargo_web clippy --all-targets -- -D warnings
     ;;
   build)
-    if [ "${WIN_PROFILE:-debug}" = release ]; then cargo_web build --release --bin wsusprobe; else cargo_web build --bin wsusprobe; fi
+    profile=${WIN_PROFILE:-debug}
+    if [ "$profile" = release ]; then cargo_web build --release --bin wsusprobe; else cargo_web build --bin wsusprobe; fi
+    check_imports "$root/target/$triple/$profile/wsusprobe.exe"
     ;;
   *)
     echo "usage: bash .ci/windows.sh install|clippy|build|env" >&2

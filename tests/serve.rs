@@ -357,3 +357,37 @@ fn broken_configs_are_one_line_errors() {
         assert!(out.stdout.is_empty(), "{text}: listened anyway");
     }
 }
+
+/// The shipped example (testdata/prometheus/serve.toml) loads as documented, with its password
+/// variable set; its modules are the ones a scrape may name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_example_config_loads() {
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/prometheus/serve.toml"
+    );
+    let (_child, addr) = serve(
+        &["--config", config],
+        &[("WSUSPROBE_SITE_PROXY_PASSWORD", SECRET)],
+    )
+    .await;
+    let (status, body) = get(
+        &addr,
+        "/probe?target=https://sws.update.microsoft.com/&module=none",
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_has(
+        &body,
+        "known modules are site_proxy, upstream, win2012r2_direct",
+    );
+    // Its allow_targets admit the branch hosts (refused only for the module name here).
+    let (status, _) = get(
+        &addr,
+        "/probe?target=https://wsus9.branch.contoso.test/&module=none",
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = get(&addr, "/probe?target=https://other.contoso.test/").await;
+    assert_eq!(status, 403);
+}
