@@ -954,13 +954,7 @@ impl Exporter {
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
             .unwrap();
-        let addr = first
-            .trim()
-            .rsplit("http://")
-            .next()
-            .unwrap_or_default()
-            .trim_end_matches('/')
-            .to_string();
+        let addr = report::exporter_address(&first);
         Exporter {
             _child: Killed(child),
             addr,

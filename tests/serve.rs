@@ -27,14 +27,7 @@ async fn serve(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     let mut first = String::new();
     let stdout = child.stdout.take().unwrap();
     BufReader::new(stdout).read_line(&mut first).await.unwrap();
-    let addr = first
-        .trim()
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    (child, addr)
+    (child, crate::lab::report::exporter_address(&first))
 }
 
 /// GET `path`: (status, body).

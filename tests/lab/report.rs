@@ -41,6 +41,17 @@ pub fn skip_under_wine(why: &str) -> bool {
     false
 }
 
+/// The address `wsusprobe serve` announces on its first line ("… listening on http://ADDR/").
+pub fn exporter_address(first_line: &str) -> String {
+    first_line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string()
+}
+
 pub struct Run {
     pub code: i32,
     /// The output as JSON (`Null` when it is not JSON): for the reports of other commands.

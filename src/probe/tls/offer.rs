@@ -315,19 +315,28 @@ impl FollowUp {
         self
     }
 
-    fn new(verdict: Option<(Kind, String)>, evidence: Vec<Value>) -> FollowUp {
-        // The evidence's answers are `describe`d outcomes.
-        let answered = evidence.iter().any(|e| {
-            e["answer"]
-                .as_str()
-                .is_some_and(|a| a.starts_with("ServerHello"))
-        });
+    fn new(verdict: Option<(Kind, String)>, trail: Trail) -> FollowUp {
         FollowUp {
             verdict,
-            evidence,
-            answered,
+            evidence: trail.evidence,
+            answered: trail.answered,
             idle_reset: None,
         }
+    }
+}
+
+/// The follow-up hellos sent and what each got, as evidence, and whether any got a ServerHello.
+#[derive(Default)]
+struct Trail {
+    evidence: Vec<Value>,
+    answered: bool,
+}
+
+impl Trail {
+    fn hello(&mut self, offer: &str, answer: &HelloOutcome) {
+        self.answered |= matches!(answer, HelloOutcome::ServerHello { .. });
+        self.evidence
+            .push(json!({"offer": offer, "answer": describe(answer)}));
     }
 }
 
@@ -363,7 +372,7 @@ async fn probe_once(peer: Peer<'_>, version: u16, suites: &[u16]) -> Option<Hell
 /// and a suite. A TLS 1.3 answer is followed by a broad TLS 1.2 offer (does it speak 1.2 at all?);
 /// no answer at all, by a TLS 1.0 offer. At most two connections.
 pub(super) async fn follow_up(offered: &[u16], peer: Peer<'_>) -> FollowUp {
-    let mut evidence = Vec::new();
+    let mut trail = Trail::default();
     let broad12 = with_broad(offered, &[suites::BROAD_TLS12]);
     let every = with_broad(suites::TLS13_SUITES, &[&broad12, suites::BROAD_TLS10]);
     let spec = HelloSpec {
@@ -375,14 +384,14 @@ pub(super) async fn follow_up(offered: &[u16], peer: Peer<'_>) -> FollowUp {
     };
     let first = scan::offer_fresh(peer.dialer, &spec, peer.deadline, FOLLOW_UP_CAP).await;
     let Some(first) = first else {
-        return FollowUp::new(None, evidence);
+        return FollowUp::new(None, trail);
     };
-    evidence.push(json!({"offer": "TLS 1.0 to 1.3, broad suite list", "answer": describe(&first)}));
+    trail.hello("TLS 1.0 to 1.3, broad suite list", &first);
     let verdict = match first {
         HelloOutcome::ServerHello { version, .. } if version >= hello::TLS13 => {
             let second = probe_once(peer, hello::TLS12, &broad12).await;
             if let Some(a) = &second {
-                evidence.push(json!({"offer": "TLS 1.2, broad suite list", "answer": describe(a)}));
+                trail.hello("TLS 1.2, broad suite list", a);
             }
             match second {
                 Some(HelloOutcome::ServerHello { version, suite, .. })
@@ -406,7 +415,7 @@ pub(super) async fn follow_up(offered: &[u16], peer: Peer<'_>) -> FollowUp {
         _ => {
             let old = probe_once(peer, hello::TLS10, suites::BROAD_TLS10).await;
             if let Some(a) = &old {
-                evidence.push(json!({"offer": "TLS 1.0, CBC suites", "answer": describe(a)}));
+                trail.hello("TLS 1.0, CBC suites", a);
             }
             match old {
                 Some(HelloOutcome::ServerHello { version, .. }) => Some(too_old(version)),
@@ -414,7 +423,7 @@ pub(super) async fn follow_up(offered: &[u16], peer: Peer<'_>) -> FollowUp {
             }
         }
     };
-    FollowUp::new(verdict, evidence)
+    FollowUp::new(verdict, trail)
 }
 
 /// The handshake was cut off (`kind`: reset or closed) before the server sent a byte, with a
@@ -429,7 +438,7 @@ pub(super) async fn name_or_address(
     peer: Peer<'_>,
     kind: Kind,
 ) -> FollowUp {
-    let mut evidence = Vec::new();
+    let mut trail = Trail::default();
     let what = if kind == Kind::Reset {
         "reset"
     } else {
@@ -453,7 +462,7 @@ pub(super) async fn name_or_address(
     };
     let d = peer.deadline;
     let Some(mut stream) = peer.dialer.dial(d).await else {
-        return FollowUp::new(None, evidence);
+        return FollowUp::new(None, trail);
     };
     // Direct, the same connection first shows whether the peer kills even an idle connection
     // (then the verdict is the tcp stage's), before it carries the hello.
@@ -462,27 +471,27 @@ pub(super) async fn name_or_address(
         let reset = tcp::idle_reset(&stream, d).await;
         idle_reset = Some(reset);
         if reset {
-            evidence.push(json!({"offer": "nothing (an idle connection)", "answer": "reset"}));
-            return FollowUp::new(None, evidence).with_idle(idle_reset);
+            trail
+                .evidence
+                .push(json!({"offer": "nothing (an idle connection)", "answer": "reset"}));
+            return FollowUp::new(None, trail).with_idle(idle_reset);
         }
     }
     let answer = hello::offer(&mut stream, &same_without_name, d, FOLLOW_UP_CAP).await;
     drop(stream);
-    evidence
-        .push(json!({"offer": format!("the same hello {unnamed}"), "answer": describe(&answer)}));
+    trail.hello(&format!("the same hello {unnamed}"), &answer);
     if let HelloOutcome::ServerHello { version, .. } = answer {
         let msg = format!(
             "the connection was {what} as soon as the ClientHello named {host}, but the same hello {unnamed} is answered ({}): a filter blocks by name (SNI) — look for an SNI, URL-category or application rule for {host} on the firewall or proxy, not an address rule",
             hello::version_name(version)
         );
-        return FollowUp::new(Some((kind, msg)), evidence).with_idle(idle_reset);
+        return FollowUp::new(Some((kind, msg)), trail).with_idle(idle_reset);
     }
     let broad = with_broad(offered, &[suites::BROAD_TLS12, suites::BROAD_TLS10]);
     let Some(answer) = probe_once(peer, hello::TLS12, &broad).await else {
-        return FollowUp::new(None, evidence).with_idle(idle_reset);
+        return FollowUp::new(None, trail).with_idle(idle_reset);
     };
-    evidence
-        .push(json!({"offer": "TLS 1.0 to 1.2, broad suite list", "answer": describe(&answer)}));
+    trail.hello("TLS 1.0 to 1.2, broad suite list", &answer);
     let verdict = match answer {
         HelloOutcome::ServerHello { version, .. } if version < hello::TLS12 => {
             Some(too_old(version))
@@ -495,7 +504,7 @@ pub(super) async fn name_or_address(
             ),
         )),
     };
-    FollowUp::new(verdict, evidence).with_idle(idle_reset)
+    FollowUp::new(verdict, trail).with_idle(idle_reset)
 }
 
 /// The name a follow-up hello gives through a proxy instead of the target's (RFC 6761 reserves
