@@ -263,7 +263,7 @@ async fn broken_inputs_are_one_line_errors() {
         c.push((vec!["host"], "the live registry exists only on Windows"));
         c.push((
             vec!["check", "--client-profile", "host", "https://127.0.0.1:1/"],
-            "the live registry exists only on Windows",
+            "elsewhere give the exports with --client-profile-from-reg FILE",
         ));
         c
     };

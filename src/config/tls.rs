@@ -117,7 +117,17 @@ fn host_offer(args: &OfferArgs, ciphers: bool) -> Result<Option<ClientOffer>, Us
             "--ciphers replaces the host's own order: give --ciphers or --client-profile host, not both",
         );
     }
-    let host = hostpolicy::load(&args.client_profile_from_reg, None)?;
+    let host = hostpolicy::load(&args.client_profile_from_reg, None).map_err(|e| {
+        if args.client_profile_from_reg.is_empty() && !cfg!(windows) {
+            UsageError(
+                "--client-profile host reads this host's registry: the live registry exists only on \
+                 Windows; elsewhere give the exports with --client-profile-from-reg FILE"
+                    .into(),
+            )
+        } else {
+            e
+        }
+    })?;
     crate::host::offer(&host).map(Some).ok_or_else(|| {
         UsageError(
             "--client-profile host: this host's policy turns every TLS version off for clients; \
