@@ -30,6 +30,18 @@ async fn serve(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
     (child, crate::lab::report::exporter_address(&first))
 }
 
+/// An HTTP server, and a proxy in front of it that wants Basic `wsus` / `SECRET`.
+async fn behind_basic_proxy() -> (std::net::SocketAddr, std::net::SocketAddr) {
+    let up = servers::http(servers::Reply::ok()).await;
+    let px = proxy::start(proxy::Mode::Basic {
+        user: "wsus".into(),
+        pass: SECRET.into(),
+        upstream: up,
+    })
+    .await;
+    (up, px)
+}
+
 /// GET `path`: (status, body).
 async fn get(addr: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).await.unwrap();
@@ -104,13 +116,7 @@ async fn scrapes_carry_the_verdict_and_refusals_are_clear() {
 /// variable: the scrape, the page and the counters never show the password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_never_shows() {
-    let up = servers::http(servers::Reply::ok()).await;
-    let px = proxy::start(proxy::Mode::Basic {
-        user: "wsus".into(),
-        pass: SECRET.into(),
-        upstream: up,
-    })
-    .await;
+    let (up, px) = behind_basic_proxy().await;
     let proxy_url = format!("http://{px}");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("serve.toml");
@@ -231,13 +237,7 @@ async fn modules_replace_the_command_line_for_their_scrapes() {
     spec.provider.cipher_suites =
         vec![rustls::crypto::ring::cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256];
     let tls = servers::tls(spec).await;
-    let up = servers::http(servers::Reply::ok()).await;
-    let px = proxy::start(proxy::Mode::Basic {
-        user: "wsus".into(),
-        pass: SECRET.into(),
-        upstream: up,
-    })
-    .await;
+    let (up, px) = behind_basic_proxy().await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(p.root_pem.path(), dir.path().join("root.pem")).unwrap();
     std::fs::write(dir.path().join("proxy.pass"), format!("{SECRET}\n")).unwrap();

@@ -355,7 +355,7 @@ impl Served {
             ));
         }
         let mut cfg = profile.cfg.clone();
-        let proxied = cfg.route.proxies.proxy.is_some() || cfg.route.proxies.ssl_proxy.is_some();
+        let proxied = cfg.route.proxies.any();
         cfg.route.mode = match query.get("route").map(String::as_str) {
             None | Some("auto") => cfg.route.mode,
             Some("direct") => RouteMode::Direct,

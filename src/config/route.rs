@@ -28,7 +28,8 @@ pub struct Proxies {
 }
 
 impl Proxies {
-    fn any(&self) -> bool {
+    /// Whether any proxy is set.
+    pub fn any(&self) -> bool {
         self.proxy.is_some() || self.ssl_proxy.is_some()
     }
 }

@@ -49,7 +49,7 @@ pub fn judge(inputs: &HostInputs) -> HostReport {
     dotnet_findings(&policy, &mut findings);
     cipher_findings(&policy, &mut findings);
     w3wp_findings(&policy, inputs.w3wp_switch, &mut findings);
-    let offer = offer(inputs).map(|o| HostOffer {
+    let offer = offer_of(&policy).map(|o| HostOffer {
         versions: o
             .versions
             .iter()
@@ -91,7 +91,11 @@ pub fn judge(inputs: &HostInputs) -> HostReport {
 /// The hello this host's policy makes Schannel send: the OS default order (or the cipher order
 /// policy's), restricted to the client protocols it enables. `None` when it enables none.
 pub fn offer(inputs: &HostInputs) -> Option<ClientOffer> {
-    let policy = read(&inputs.registry);
+    offer_of(&read(&inputs.registry))
+}
+
+/// The offer of a policy already read.
+fn offer_of(policy: &Policy) -> Option<ClientOffer> {
     let profile = suites::profile(policy.build.map_or("win2019", |b| b.profile));
     let entries: Option<Vec<(u16, Option<u16>)>> = policy
         .order
