@@ -10,6 +10,8 @@ use std::time::Duration;
 
 #[path = "lab/measure.rs"]
 mod measure;
+#[path = "lab/ports.rs"]
+mod ports;
 #[path = "lab/report.rs"]
 mod report;
 
@@ -849,10 +851,7 @@ fn prometheus_stores_what_check_says() {
     }
     let config = dir.path().join("prometheus.yml");
     std::fs::write(&config, format!("scrape_configs:\n{jobs}")).unwrap();
-    let web = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let web = std::net::SocketAddr::from(([127, 0, 0, 1], ports::daemon_port()));
     let _prometheus = Killed(
         Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))

@@ -4,11 +4,13 @@
 //! them (outside CI) the tests say so and pass.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "lab/ports.rs"]
+mod ports;
 #[path = "lab/report.rs"]
 mod report;
 
@@ -64,13 +66,7 @@ fn sh(dir: &Path, cmd: &str) {
     );
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use ports::daemon_port;
 
 /// An RSA chain made the way administrators make one: root → "Microsoft Update Secure Server
 /// CA 2.1" (a lab CA with Microsoft's name) → leaf for sws.update.microsoft.com.
@@ -229,16 +225,16 @@ impl Nginx {
 
 fn nginx(pki: &Pki) -> (Guard, Ports) {
     let ports = Ports {
-        modern: free_port(),
-        good: free_port(),
-        leaf_only: free_port(),
-        private_leaf_only: free_port(),
-        expired_inter: free_port(),
-        cbc_only: free_port(),
-        tls10: free_port(),
-        tls13: free_port(),
-        plain: free_port(),
-        sni_filter: Path::new(STREAM_MODULE).exists().then(free_port),
+        modern: daemon_port(),
+        good: daemon_port(),
+        leaf_only: daemon_port(),
+        private_leaf_only: daemon_port(),
+        expired_inter: daemon_port(),
+        cbc_only: daemon_port(),
+        tls10: daemon_port(),
+        tls13: daemon_port(),
+        plain: daemon_port(),
+        sni_filter: Path::new(STREAM_MODULE).exists().then(daemon_port),
     };
     // Hellos naming sws.update.microsoft.com go nowhere (a socket file nobody listens on, so no
     // other test's server can take its place: the connection is closed); any other name, or none,
@@ -352,6 +348,7 @@ http {{
         .expect("start nginx");
     let mut g = Guard(child, "nginx", pki.path("nginx-error.log"));
     for p in [
+        ports.modern,
         ports.good,
         ports.leaf_only,
         ports.private_leaf_only,
@@ -371,7 +368,7 @@ http {{
 
 /// dnsmasq answering sws.update.microsoft.com → 127.0.0.1, NXDOMAIN inside lab.test, REFUSED elsewhere.
 fn dnsmasq(dir: &Path) -> (Guard, SocketAddr) {
-    let port = free_port();
+    let port = daemon_port();
     let log = dir.join("dnsmasq.log");
     let child = Command::new(sbin("dnsmasq"))
         .args([
