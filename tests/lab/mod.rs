@@ -4,6 +4,7 @@
 pub mod dns;
 pub mod measure;
 pub mod pki;
+pub mod ports;
 pub mod proxy;
 pub mod report;
 pub mod servers;

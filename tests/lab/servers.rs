@@ -409,8 +409,8 @@ pub fn black_hole() -> (std::net::TcpListener, Vec<std::net::TcpStream>, SocketA
     (l, fillers, a)
 }
 
-/// A port with nothing listening on it.
+/// A port with nothing listening on it: one no listener bound to port 0 can be given, and no
+/// other test of this process is handed (see `ports`).
 pub fn closed_port() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap()
+    SocketAddr::from(([127, 0, 0, 1], super::ports::daemon_port()))
 }
