@@ -72,6 +72,39 @@ async fn scrapes_carry_the_verdict_and_refusals_are_clear() {
     assert_has(&body, "\nprobe_success 1\n");
     assert_has(&body, "wsusprobe_stage_ok{stage=\"http\"} 1");
     assert!(!body.contains("wsusprobe_failure_info{"), "{body}");
+    // The page reads like the report: DESIGN.md's families in its order, stages in pipeline order.
+    let names: Vec<&str> = body
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split([' ', '{']).next().unwrap_or_default())
+        .collect();
+    let families: Vec<&str> = names.iter().fold(Vec::new(), |mut v, n| {
+        if v.last() != Some(n) {
+            v.push(*n);
+        }
+        v
+    });
+    assert_eq!(
+        families,
+        [
+            "probe_success",
+            "probe_duration_seconds",
+            "wsusprobe_stage_ok",
+            "wsusprobe_stage_duration_seconds",
+            "wsusprobe_clock_skew_seconds"
+        ],
+        "{body}"
+    );
+    let stages: Vec<&str> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("wsusprobe_stage_ok{stage=\""))
+        .map(|l| l.split('"').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        stages,
+        ["endpoint", "dns", "tcp", "clock", "http"],
+        "{body}"
+    );
 
     let (status, body) = get(&addr, &format!("/probe?target=http://{dead}/")).await;
     assert_eq!(status, 200, "{body}");

@@ -1,41 +1,104 @@
 //! One probe's report as a Prometheus scrape (text exposition 0.0.4, through prometheus-client):
-//! the series of DESIGN.md's "Monitoring" table.
+//! the series of DESIGN.md's "Monitoring" table, in that table's order, and each family's series
+//! in pipeline order — so a page read with `curl` reads like the report (prometheus-client's own
+//! `Family` keeps its series in hash order; a `Collector` keeps ours).
 
-use std::sync::atomic::AtomicU64;
-
-use prometheus_client::encoding::prometheus_text;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, prometheus_text};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use serde_json::Value;
 
 use crate::model::{PathReport, Report, Stage, Status};
 
-type Labels = Vec<(String, String)>;
-type FloatGauge = Gauge<f64, AtomicU64>;
+/// The families a probe page may hold, in the order it shows them: (name, help).
+const FAMILIES: [(&str, &str); 8] = [
+    ("probe_success", "1 when the path has no verdict"),
+    ("probe_duration_seconds", "the whole probe"),
+    (
+        "wsusprobe_stage_ok",
+        "1 pass or warn, 0 fail, per stage that ran",
+    ),
+    ("wsusprobe_stage_duration_seconds", "per stage"),
+    (
+        "wsusprobe_failure_info",
+        "the verdict, present only when the path failed",
+    ),
+    ("wsusprobe_tls_info", "the negotiated TLS version and suite"),
+    (
+        "wsusprobe_certificate_not_after_timestamp_seconds",
+        "the leaf certificate's notAfter (Unix time)",
+    ),
+    (
+        "wsusprobe_clock_skew_seconds",
+        "local clock minus the server's Date",
+    ),
+];
 
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+type Labels = Vec<(String, String)>;
+
+#[derive(Debug, Clone, Copy)]
+enum Sample {
+    Int(i64),
+    Float(f64),
+}
+
+/// The samples of one page, per family of `FAMILIES`, in the order they were added. A family
+/// without samples is left off the page (no HELP/TYPE lines either).
+#[derive(Debug)]
+struct Page(Vec<Vec<(Labels, Sample)>>);
+
+impl Page {
+    fn new() -> Page {
+        Page(vec![Vec::new(); FAMILIES.len()])
+    }
+
+    fn add(&mut self, name: &str, labels: &[(&str, &str)], sample: Sample) {
+        let Some(i) = FAMILIES.iter().position(|(n, _)| *n == name) else {
+            debug_assert!(false, "{name} is not in FAMILIES");
+            return;
+        };
+        let labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.0[i].push((labels, sample));
+    }
+}
+
+fn encode_sample(m: &mut MetricEncoder<'_>, sample: Sample) -> std::fmt::Result {
+    match sample {
+        Sample::Int(v) => m.encode_gauge(&v),
+        Sample::Float(v) => m.encode_gauge(&v),
+    }
+}
+
+impl Collector for Page {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        for ((name, help), samples) in FAMILIES.iter().zip(&self.0) {
+            if samples.is_empty() {
+                continue;
+            }
+            let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+            for (labels, sample) in samples {
+                if labels.is_empty() {
+                    encode_sample(&mut family, *sample)?;
+                } else {
+                    encode_sample(&mut family.encode_family(labels)?, *sample)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The exposition of one path's probe that took `seconds`.
 pub fn probe(report: &Report, seconds: f64, out: &mut String) -> std::fmt::Result {
-    let mut registry = Registry::default();
-    let success = Gauge::<i64>::default();
-    let duration = FloatGauge::default();
-    let stage_ok = Family::<Labels, Gauge>::default();
-    let stage_seconds = Family::<Labels, FloatGauge>::default();
-    let failure = Family::<Labels, Gauge>::default();
-    let tls = Family::<Labels, Gauge>::default();
-    let not_after = FloatGauge::default();
-    let skew = FloatGauge::default();
-    duration.set(seconds);
+    let mut page = Page::new();
+    page.add("probe_duration_seconds", &[], Sample::Float(seconds));
     if let Some(p) = report.paths.first() {
-        success.set(i64::from(p.ok));
-        stages(p, &stage_ok, &stage_seconds);
+        page.add("probe_success", &[], Sample::Int(i64::from(p.ok)));
+        stages(p, &mut page);
         if let Some(v) = &p.verdict {
             let code = v.windows_error.as_deref().unwrap_or("");
             let l = [
@@ -43,52 +106,29 @@ pub fn probe(report: &Report, seconds: f64, out: &mut String) -> std::fmt::Resul
                 ("kind", v.kind.as_str()),
                 ("windows_error", code),
             ];
-            failure.get_or_create(&labels(&l)).set(1);
+            page.add("wsusprobe_failure_info", &l, Sample::Int(1));
         }
-        evidence(p, &tls, &not_after, &skew, &mut registry);
+        evidence(p, &mut page);
     }
-    registry.register("probe_success", "1 when the path has no verdict", success);
-    registry.register("probe_duration_seconds", "the whole probe", duration);
-    registry.register(
-        "wsusprobe_stage_ok",
-        "1 pass or warn, 0 fail, per stage that ran",
-        stage_ok,
-    );
-    registry.register(
-        "wsusprobe_stage_duration_seconds",
-        "per stage",
-        stage_seconds,
-    );
-    registry.register(
-        "wsusprobe_failure_info",
-        "the verdict, present only when the path failed",
-        failure,
-    );
-    registry.register(
-        "wsusprobe_tls_info",
-        "the negotiated TLS version and suite",
-        tls,
-    );
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(page));
     prometheus_text::encode(out, &registry)
 }
 
-/// Per-stage series; skipped stages are absent.
-fn stages(p: &PathReport, ok: &Family<Labels, Gauge>, seconds: &Family<Labels, FloatGauge>) {
+/// Per-stage series, in pipeline order; skipped stages are absent.
+fn stages(p: &PathReport, page: &mut Page) {
     for s in p.stages.iter().filter(|s| s.status != Status::Skip) {
-        let l = labels(&[("stage", s.stage.as_str())]);
-        ok.get_or_create(&l).set(i64::from(!s.failed()));
-        seconds.get_or_create(&l).set(s.elapsed_ms / 1000.0);
+        let l = [("stage", s.stage.as_str())];
+        let ok = i64::from(!s.failed());
+        page.add("wsusprobe_stage_ok", &l, Sample::Int(ok));
+        // Whole microseconds divided by 10^6: 0.0021, not 0.0021000000000000005.
+        let secs = Sample::Float((s.elapsed_ms * 1000.0).round() / 1_000_000.0);
+        page.add("wsusprobe_stage_duration_seconds", &l, secs);
     }
 }
 
-/// The TLS, certificate and clock evidence, registered only when the stages produced it.
-fn evidence(
-    p: &PathReport,
-    tls: &Family<Labels, Gauge>,
-    not_after: &FloatGauge,
-    skew: &FloatGauge,
-    registry: &mut Registry,
-) {
+/// The TLS, certificate and clock evidence, present only when the stages produced it.
+fn evidence(p: &PathReport, page: &mut Page) {
     let detail = |stage: Stage| -> Option<&Value> {
         p.stages
             .iter()
@@ -98,8 +138,8 @@ fn evidence(
     if let Some(d) = detail(Stage::Tls)
         && let (Some(v), Some(s)) = (d["version"].as_str(), d["suite"].as_str())
     {
-        tls.get_or_create(&labels(&[("version", v), ("suite", s)]))
-            .set(1);
+        let l = [("version", v), ("suite", s)];
+        page.add("wsusprobe_tls_info", &l, Sample::Int(1));
     }
     let expiry = detail(Stage::Certificate)
         .and_then(|d| d["leaf"]["not_after"].as_str())
@@ -107,19 +147,10 @@ fn evidence(
             time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
         });
     if let Some(t) = expiry {
-        not_after.set(t.unix_timestamp() as f64);
-        registry.register(
-            "wsusprobe_certificate_not_after_timestamp_seconds",
-            "the leaf certificate's notAfter (Unix time)",
-            not_after.clone(),
-        );
+        let at = Sample::Float(t.unix_timestamp() as f64);
+        page.add("wsusprobe_certificate_not_after_timestamp_seconds", &[], at);
     }
     if let Some(s) = detail(Stage::Clock).and_then(|d| d["skew_seconds"].as_f64()) {
-        skew.set(s);
-        registry.register(
-            "wsusprobe_clock_skew_seconds",
-            "local clock minus the server's Date",
-            skew.clone(),
-        );
+        page.add("wsusprobe_clock_skew_seconds", &[], Sample::Float(s));
     }
 }
