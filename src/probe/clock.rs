@@ -20,6 +20,21 @@ fn signed_secs(a: SystemTime, b: SystemTime) -> f64 {
     }
 }
 
+/// How far the local clock is from the server's, in seconds (positive: ahead), read at
+/// `received_at`. An HTTP date names a whole second, so a reading anywhere inside
+/// [Date, Date + 1 s) is no skew at all; only what lies outside that second counts (a server with
+/// the same clock reads 0, not a steady half second).
+fn skew_secs(received_at: SystemTime, server: SystemTime) -> f64 {
+    let d = signed_secs(received_at, server);
+    if d > 1.0 {
+        d - 1.0
+    } else if d < 0.0 {
+        d
+    } else {
+        0.0
+    }
+}
+
 fn human(secs: f64) -> String {
     let a = secs.abs();
     let dir = if secs >= 0.0 { "ahead of" } else { "behind" };
@@ -59,7 +74,7 @@ pub fn judge(
         );
     };
     // Positive: the local clock is ahead. The Date was read at `received_at` by the local clock.
-    let skew = signed_secs(date.received_at, server);
+    let skew = skew_secs(date.received_at, server);
     let server_at_judging = if skew >= 0.0 {
         local_now.checked_sub(Duration::from_secs_f64(skew))
     } else {
@@ -146,5 +161,16 @@ mod tests {
             received_at: now,
         };
         assert_eq!(judge(now, Some(&bad), None).status, Status::Warn);
+    }
+
+    #[test]
+    fn the_date_headers_second_is_not_skew() {
+        let server = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let at = |ms: u64| server + Duration::from_millis(ms);
+        assert_eq!(skew_secs(at(0), server), 0.0);
+        assert_eq!(skew_secs(at(800), server), 0.0);
+        assert!((skew_secs(at(3500), server) - 2.5).abs() < 1e-9);
+        let behind = server - Duration::from_millis(2000);
+        assert!((skew_secs(behind, server) + 2.0).abs() < 1e-9);
     }
 }
