@@ -124,7 +124,12 @@ pub fn judge(
     } else if skew.abs() >= WARN_AT.as_secs_f64() {
         StageResult::warn(Stage::Clock, Some(Kind::Skew), text, detail)
     } else {
-        StageResult::pass(Stage::Clock, format!("{text} (within 2 min)"), detail)
+        let text = if skew.abs() < 0.5 {
+            "the local clock agrees with the server's Date".to_string()
+        } else {
+            format!("{text} (within 2 min)")
+        };
+        StageResult::pass(Stage::Clock, text, detail)
     }
 }
 
@@ -151,6 +156,11 @@ mod tests {
     fn thresholds() {
         let now = SystemTime::now();
         assert_eq!(judge(now, Some(&date(5)), None).status, Status::Pass);
+        let same = judge(now, Some(&date(0)), None);
+        assert_eq!(
+            same.message,
+            "the local clock agrees with the server's Date"
+        );
         assert_eq!(judge(now, Some(&date(-300)), None).status, Status::Warn);
         let r = judge(now, Some(&date(7200)), None);
         assert_eq!((r.status, r.kind), (Status::Fail, Some(Kind::Skew)));
