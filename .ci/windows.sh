@@ -6,7 +6,7 @@
 #   bash .ci/windows.sh install   # apt packages + the web toolchain unpacked under target/wintool
 #   bash .ci/windows.sh clippy    # clippy for the Windows target, -D warnings
 #   bash .ci/windows.sh build     # target/x86_64-win7-windows-gnu/debug/wsusprobe.exe (release with WIN_PROFILE=release),
-#                                 # then checks the DLLs it imports against those Server 2012 has
+#                                 # then checks what it imports against .ci/windows-imports.txt
 #   bash .ci/windows.sh env       # print the environment, to run cargo by hand: eval "$(bash .ci/windows.sh env)"
 #
 # The unpacked toolchain never replaces rustup's cargo: it is used only through the variables below.
@@ -16,9 +16,9 @@ root=$(pwd)
 tool=$root/target/wintool
 prefix=$tool/prefix
 triple=x86_64-win7-windows-gnu
-# The win7 target's std runs on Windows 7 and later; the x86_64-pc-windows-gnu one needs Windows
-# 10 / Server 2016 (ProcessPrng). With this crate's dependencies the exe needs Server 2012: WSUS
-# on 2012 and 2012 R2, where the seeds' TLS 1.2 problems live, is covered.
+# The win7 target's std runs on Windows 7 / Server 2008 R2 and later; the x86_64-pc-windows-gnu
+# one needs Windows 10 / Server 2016 (ProcessPrng), which would leave out WSUS on 2008 R2, 2012
+# and 2012 R2 — where the seeds' TLS 1.2 problems live.
 web_version() { apt-cache policy rustc-web | awk '/Candidate:/ {print $2}'; }
 
 install() {
@@ -67,6 +67,7 @@ export CARGO="$prefix/usr/bin/cargo"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="$root/target"
 export CARGO_TARGET_${T}_LINKER=x86_64-w64-mingw32-gcc
+export CARGO_TARGET_${T}_RUSTFLAGS="--cfg windows_slim_errors"
 export CC_${t}=x86_64-w64-mingw32-gcc AR_${t}=x86_64-w64-mingw32-ar
 export WINEDEBUG=-all
 EOF
@@ -80,21 +81,23 @@ cargo_web() {
   "$prefix/usr/bin/cargo" "$sub" -Zbuild-std --target "$triple" --locked "$@"
 }
 
-# The DLLs the exe may import: all present on Windows Server 2012 and later. A new dependency
-# that imports more (bcryptprimitives.dll's ProcessPrng needs Windows 10 / Server 2016) fails
-# here. api-ms-win-core-winrt-error-l1-1-0 (RoOriginateErrorW, from the `windows` crates that
-# ntlmclient and hickory's ipconfig pull in) is why Windows 7 / Server 2008 R2 cannot run it.
-allowed_dlls="advapi32.dll api-ms-win-core-winrt-error-l1-1-0.dll bcrypt.dll crypt32.dll iphlpapi.dll kernel32.dll ktmw32.dll msvcrt.dll ncrypt.dll ntdll.dll ole32.dll oleaut32.dll propsys.dll secur32.dll userenv.dll ws2_32.dll"
-
+# The functions the exe may import, per DLL (.ci/windows-imports.txt): each one checked against
+# Microsoft's documented minimum (Windows 7 / Server 2008 R2 SP1 or older). A dependency that
+# brings a new import — say ProcessPrng (Windows 10) or RoOriginateErrorW (Windows 8) — fails
+# here until someone checks its minimum and adds it. `--cfg windows_slim_errors` (above) is the
+# windows-result crate's switch that keeps RoOriginateErrorW out of the `windows` crates ntlmclient
+# and hickory's ipconfig pull in.
 check_imports() {
-  local exe=$1 dll bad=0
-  for dll in $(x86_64-w64-mingw32-objdump -p "$exe" | awk '/DLL Name:/ {print tolower($3)}' | sort -u); do
-    if ! grep -qw -- "$dll" <<< "$allowed_dlls"; then
-      echo "windows: $exe imports $dll, which is not on the list of DLLs Server 2012 has" >&2
-      bad=1
-    fi
-  done
-  return $bad
+  local exe=$1 new
+  new=$(x86_64-w64-mingw32-objdump -p "$exe" \
+    | sed -n '/The Import Tables/,/^The /p' \
+    | awk '/DLL Name:/ {dll=tolower($3)} $1 ~ /^[0-9a-f]+$/ && NF==3 {print dll": "$3}' \
+    | LC_ALL=C sort -u | LC_ALL=C comm -23 - <(sed -e 's/ *#.*//' -e '/^$/d' "$root/.ci/windows-imports.txt" | LC_ALL=C sort -u))
+  if [ -n "$new" ]; then
+    echo "windows: $exe imports functions not on .ci/windows-imports.txt (check each one's minimum Windows version, then add it):" >&2
+    echo "$new" >&2
+    return 1
+  fi
 }
 
 case "${1:-}" in
