@@ -14,6 +14,7 @@ mod ports;
 #[path = "lab/report.rs"]
 mod report;
 
+use ports::daemon_port;
 use report::{Run, assert_has};
 use wsusprobe::model::ciphers::CiphersReport;
 
@@ -65,8 +66,6 @@ fn sh(dir: &Path, cmd: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
-
-use ports::daemon_port;
 
 /// An RSA chain made the way administrators make one: root → "Microsoft Update Secure Server
 /// CA 2.1" (a lab CA with Microsoft's name) → leaf for sws.update.microsoft.com.

@@ -73,17 +73,12 @@ async fn scrapes_carry_the_verdict_and_refusals_are_clear() {
     assert_has(&body, "wsusprobe_stage_ok{stage=\"http\"} 1");
     assert!(!body.contains("wsusprobe_failure_info{"), "{body}");
     // The page reads like the report: DESIGN.md's families in its order, stages in pipeline order.
-    let names: Vec<&str> = body
+    let mut families: Vec<&str> = body
         .lines()
         .filter(|l| !l.starts_with('#'))
         .map(|l| l.split([' ', '{']).next().unwrap_or_default())
         .collect();
-    let families: Vec<&str> = names.iter().fold(Vec::new(), |mut v, n| {
-        if v.last() != Some(n) {
-            v.push(*n);
-        }
-        v
-    });
+    families.dedup();
     assert_eq!(
         families,
         [

@@ -11,7 +11,20 @@ use serde_json::Value;
 
 use crate::model::{PathReport, Report, Stage, Status};
 
-/// The families a probe page may hold, in the order it shows them: (name, help).
+/// The families a probe page may hold, in the order it shows them.
+#[derive(Debug, Clone, Copy)]
+enum Series {
+    Success,
+    Duration,
+    StageOk,
+    StageSeconds,
+    Failure,
+    Tls,
+    NotAfter,
+    Skew,
+}
+
+/// (name, help) of each `Series`, in the same order.
 const FAMILIES: [(&str, &str); 8] = [
     ("probe_success", "1 when the path has no verdict"),
     ("probe_duration_seconds", "the whole probe"),
@@ -53,16 +66,12 @@ impl Page {
         Page(vec![Vec::new(); FAMILIES.len()])
     }
 
-    fn add(&mut self, name: &str, labels: &[(&str, &str)], sample: Sample) {
-        let Some(i) = FAMILIES.iter().position(|(n, _)| *n == name) else {
-            debug_assert!(false, "{name} is not in FAMILIES");
-            return;
-        };
+    fn add(&mut self, series: Series, labels: &[(&str, &str)], sample: Sample) {
         let labels = labels
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        self.0[i].push((labels, sample));
+        self.0[series as usize].push((labels, sample));
     }
 }
 
@@ -95,9 +104,9 @@ impl Collector for Page {
 /// The exposition of one path's probe that took `seconds`.
 pub fn probe(report: &Report, seconds: f64, out: &mut String) -> std::fmt::Result {
     let mut page = Page::new();
-    page.add("probe_duration_seconds", &[], Sample::Float(seconds));
+    page.add(Series::Duration, &[], Sample::Float(seconds));
     if let Some(p) = report.paths.first() {
-        page.add("probe_success", &[], Sample::Int(i64::from(p.ok)));
+        page.add(Series::Success, &[], Sample::Int(i64::from(p.ok)));
         stages(p, &mut page);
         if let Some(v) = &p.verdict {
             let code = v.windows_error.as_deref().unwrap_or("");
@@ -106,7 +115,7 @@ pub fn probe(report: &Report, seconds: f64, out: &mut String) -> std::fmt::Resul
                 ("kind", v.kind.as_str()),
                 ("windows_error", code),
             ];
-            page.add("wsusprobe_failure_info", &l, Sample::Int(1));
+            page.add(Series::Failure, &l, Sample::Int(1));
         }
         evidence(p, &mut page);
     }
@@ -120,10 +129,10 @@ fn stages(p: &PathReport, page: &mut Page) {
     for s in p.stages.iter().filter(|s| s.status != Status::Skip) {
         let l = [("stage", s.stage.as_str())];
         let ok = i64::from(!s.failed());
-        page.add("wsusprobe_stage_ok", &l, Sample::Int(ok));
+        page.add(Series::StageOk, &l, Sample::Int(ok));
         // Whole microseconds divided by 10^6: 0.0021, not 0.0021000000000000005.
         let secs = Sample::Float((s.elapsed_ms * 1000.0).round() / 1_000_000.0);
-        page.add("wsusprobe_stage_duration_seconds", &l, secs);
+        page.add(Series::StageSeconds, &l, secs);
     }
 }
 
@@ -139,7 +148,7 @@ fn evidence(p: &PathReport, page: &mut Page) {
         && let (Some(v), Some(s)) = (d["version"].as_str(), d["suite"].as_str())
     {
         let l = [("version", v), ("suite", s)];
-        page.add("wsusprobe_tls_info", &l, Sample::Int(1));
+        page.add(Series::Tls, &l, Sample::Int(1));
     }
     let expiry = detail(Stage::Certificate)
         .and_then(|d| d["leaf"]["not_after"].as_str())
@@ -148,9 +157,9 @@ fn evidence(p: &PathReport, page: &mut Page) {
         });
     if let Some(t) = expiry {
         let at = Sample::Float(t.unix_timestamp() as f64);
-        page.add("wsusprobe_certificate_not_after_timestamp_seconds", &[], at);
+        page.add(Series::NotAfter, &[], at);
     }
     if let Some(s) = detail(Stage::Clock).and_then(|d| d["skew_seconds"].as_f64()) {
-        page.add("wsusprobe_clock_skew_seconds", &[], Sample::Float(s));
+        page.add(Series::Skew, &[], Sample::Float(s));
     }
 }
