@@ -111,7 +111,7 @@ fn every_output_uses_the_serde_names() {
     for (stage, kind) in pairs {
         let (stage_name, kind_name) = (serde_name(&stage), serde_name(&kind));
         assert_eq!((stage.as_str(), kind.as_str()), (&*stage_name, &*kind_name));
-        let failed = StageResult::fail(stage, kind, "it broke", serde_json::json!({}));
+        let failed = StageResult::fail(stage, kind, "it broke", wsusprobe::model::Detail::None);
         let report = Report {
             tool: "wsusprobe".into(),
             version: "0".into(),

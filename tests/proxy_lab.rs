@@ -17,6 +17,7 @@ mod report;
 
 use report::{Run, assert_has};
 use wsusprobe::model::ciphers::CiphersReport;
+use wsusprobe::model::detail::Leg;
 use wsusprobe::model::plan::PlanReport;
 use wsusprobe::model::{Kind, RouteKind, Stage, Status};
 
@@ -124,8 +125,8 @@ fn domain_outside_the_allowlist_is_forbidden() {
     );
     r.expect("proxy", "forbidden");
     assert_eq!(
-        r.stage("proxy").detail["legs"][0]["x_squid_error"],
-        "ERR_ACCESS_DENIED 0"
+        r.tunnel().legs[0].x_squid_error(),
+        Some("ERR_ACCESS_DENIED 0")
     );
     assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80244018");
 }
@@ -146,14 +147,14 @@ fn port_rule_and_domain_rule_are_told_apart() {
         &format!("rule is about port {port}, not the domain"),
     );
     assert_has(&r.v().message, &format!("acl SSL_ports port {port}"));
-    let check = &r.stage("proxy").detail["port_check"];
-    assert_eq!(check["request"], format!("CONNECT {SWS}:443"));
+    let check = r.tunnel().port_check.expect("a port check");
+    assert_eq!(check.request, format!("CONNECT {SWS}:443"));
 
     let url = format!("https://download.microsoft.com:{port}/");
     let r = wsusprobe(&[&url, "--proxy", lab.get("LAB_PROXY_OPEN")], None);
     r.expect("proxy", "forbidden");
     assert_has(&r.v().message, "rule is about the name");
-    assert_eq!(r.stage("proxy").detail["port_check"]["status"], 403);
+    assert_eq!(r.tunnel().port_check.and_then(|c| c.status), Some(403));
 }
 
 /// Squid peeking at the TLS hello through the tunnel and cutting it when its SNI names sws (as
@@ -249,8 +250,8 @@ fn upstream_failures_are_told_apart() {
     );
     r.expect("proxy", "upstream_unreachable");
     assert_eq!(
-        r.stage("proxy").detail["legs"][0]["x_squid_error"],
-        "ERR_CONNECT_FAIL 111"
+        r.tunnel().legs[0].x_squid_error(),
+        Some("ERR_CONNECT_FAIL 111")
     );
     // The name resolves and SYNs are dropped: Squid's connect_timeout (3 s in the lab) expires.
     let hole = black_hole();
@@ -419,10 +420,10 @@ fn ntlm_port_with_squid_ntlm_fake_auth() {
     let ca = lab.get("LAB_ROOT_CA");
     let r = wsusprobe(&[&url, "--proxy", ntlm, "--ca-file", ca], None);
     r.expect("proxy", "auth_required");
-    assert_eq!(
-        r.stage("proxy").detail["legs"][0]["proxy_authenticate"][0],
-        "NTLM"
-    );
+    let Leg::Answered(first) = &r.tunnel().legs[0] else {
+        panic!("the first CONNECT got no answer: {}", r.stdout)
+    };
+    assert_eq!(first.proxy_authenticate, ["NTLM"]);
     assert!(r.v().message.contains("NTLM"));
     let secret = "Ntlm-Lab-Secret-91";
     let r = wsusprobe(
@@ -438,8 +439,9 @@ fn ntlm_port_with_squid_ntlm_fake_auth() {
         Some(secret),
     );
     r.expect_ok();
-    assert_eq!(r.stage("proxy").detail["scheme"], "NTLM");
-    assert_eq!(r.stage("proxy").detail["round_trips"], 3);
+    let t = r.tunnel();
+    assert_eq!(t.scheme.as_deref(), Some("NTLM"));
+    assert_eq!(t.round_trips, 3);
     assert!(!r.stdout.contains(secret) && !r.stderr.contains(secret));
 }
 
@@ -462,9 +464,9 @@ fn basic_and_ntlm_offered_together_is_answered_with_ntlm() {
         Some("any"),
     );
     r.expect_ok();
-    let d = &r.stage("proxy").detail;
-    assert_eq!(d["offered_schemes"], serde_json::json!(["Basic", "NTLM"]));
-    assert_eq!(d["scheme"], "NTLM");
+    let t = r.tunnel();
+    assert_eq!(t.offered_schemes, ["Basic", "NTLM"]);
+    assert_eq!(t.scheme.as_deref(), Some("NTLM"));
     // --proxy-auth basic takes Basic instead: the lab's Basic user then needs its real password.
     let r = wsusprobe(
         &[
@@ -481,7 +483,7 @@ fn basic_and_ntlm_offered_together_is_answered_with_ntlm() {
         Some(lab.get("LAB_PASSWORD")),
     );
     r.expect_ok();
-    assert_eq!(r.stage("proxy").detail["scheme"], "Basic");
+    assert_eq!(r.tunnel().scheme.as_deref(), Some("Basic"));
 }
 
 fn cipher_set(report: &CiphersReport) -> std::collections::BTreeSet<(String, String)> {

@@ -17,9 +17,12 @@ async fn resolves_through_a_cname_and_passes() {
     let url = lab::url("https", "good.lab.test", addr, "/");
     let r = ask(dns, &url, &["--ca-file", &pki::path(&p.root_pem)]).await;
     r.expect_ok();
-    let d = &r.stage("dns").detail;
-    assert_eq!(d["addresses"][0], "127.0.0.1");
-    assert_eq!(d["cnames"].as_array().unwrap().len(), 1, "{d}");
+    let d = r.dns();
+    assert_eq!(
+        d.addresses.as_deref().unwrap_or_default()[..1],
+        ["127.0.0.1"]
+    );
+    assert_eq!(d.cnames.as_ref().map(Vec::len), Some(1), "{d:?}");
 }
 
 /// `check URL --dns-server DNS …`

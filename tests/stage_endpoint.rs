@@ -58,8 +58,11 @@ async fn healthy_sync_service_passes_every_stage() {
         assert_eq!(r.status(s), Status::Pass, "{s}: {}", r.stdout);
     }
     assert_eq!(r.status("proxy"), Status::Skip);
-    assert_eq!(r.stage("tls").detail["version"], "TLS 1.2");
-    assert_eq!(r.stage("http").detail["request"], "POST GetAuthConfig");
+    assert_eq!(
+        r.tls().agreed().map(|(v, _)| v.to_string()).as_deref(),
+        Some("TLS 1.2")
+    );
+    assert_eq!(r.http().request, "POST GetAuthConfig");
     assert!(r.stage("http").message.contains("DssTargeting"));
     assert!(r.stage("dns").message.contains("--resolve"));
     assert!(r.report().ok);

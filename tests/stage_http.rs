@@ -16,7 +16,7 @@ async fn selfupdate_over_http_passes_and_skips_tls() {
     assert_eq!(r.status("tls"), Status::Skip);
     assert_eq!(r.status("certificate"), Status::Skip);
     assert_eq!(r.status("clock"), Status::Pass);
-    assert_eq!(r.stage("http").detail["status"], 200);
+    assert_eq!(r.http().status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,12 +91,12 @@ async fn soap_fault_records_the_error_code() {
     };
     let r = sync_service(reply).await;
     r.expect("http", "soap_fault");
-    assert_eq!(r.stage("http").detail["soap_error"], "InternalServerError");
+    assert_eq!(r.http().soap_error.as_deref(), Some("InternalServerError"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_service_when_a_web_page_answers_the_sync_call() {
     let r = sync_service(Reply::ok()).await;
     r.expect("http", "not_service");
-    assert_eq!(r.stage("http").detail["title"], "200 OK");
+    assert_eq!(r.http().title.as_deref(), Some("200 OK"));
 }

@@ -1,6 +1,7 @@
 //! Stage `tcp`.
 
 use crate::lab::{self, check, servers};
+use wsusprobe::model::detail::{DnsSource, IdleWatch};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused() {
@@ -8,7 +9,7 @@ async fn refused() {
     let r = check(&[&lab::url("https", "127.0.0.1", addr, "/")]).await;
     r.expect("tcp", "refused");
     assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072EFD");
-    assert_eq!(r.stage("dns").detail["source"], "literal");
+    assert_eq!(r.dns().source, Some(DnsSource::Literal));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,11 +34,10 @@ async fn reset_right_after_accept() {
         let r = check(&[&lab::url(scheme, "127.0.0.1", addr, "/")]).await;
         r.expect("tcp", "reset");
         // Either connect() itself saw the reset, or the idle connection did.
-        let tcp = r.stage("tcp");
-        let idle = &tcp.detail["idle_connection"];
+        let idle = r.tcp().idle_connection;
         assert!(
-            idle.is_null() || idle == "reset at once, with nothing sent",
-            "{scheme}: {idle}"
+            matches!(idle, None | Some(IdleWatch::ResetAtOnce)),
+            "{scheme}: {idle:?}"
         );
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::lab::report::assert_has;
 use crate::lab::{self, pki, servers};
+use wsusprobe::model::detail::IdleWatch;
 
 /// A server for good.lab.test with the lab chain, to restrict before starting it.
 fn good_spec(p: &pki::Pki) -> servers::TlsSpec {
@@ -39,7 +40,10 @@ async fn protocol_version_against_a_tls13_only_server() {
     // and with --tls-version 1.3 the same server passes
     let r = run_against(&p, addr, &["--tls-version", "1.3"]).await;
     r.expect_ok();
-    assert_eq!(r.stage("tls").detail["version"], "TLS 1.3");
+    assert_eq!(
+        r.tls().agreed().map(|(v, _)| v.to_string()).as_deref(),
+        Some("TLS 1.3")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,8 +76,8 @@ async fn no_common_cipher_names_what_the_server_would_take() {
         "{msg}"
     );
     assert_eq!(
-        r.stage("tls").detail["offered_suites"][0],
-        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+        r.tls().offered_suites()[..1],
+        ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]
     );
 }
 
@@ -84,15 +88,9 @@ async fn reset_after_client_hello() {
     let r = run_against(&p, addr, &[]).await;
     r.expect("tls", "reset");
     // An idle connection stays open: the reset answered the hello, so it is not a tcp verdict.
-    assert_eq!(
-        r.stage("tls").detail["idle_connection"],
-        "stays open: the peer reacted to what was sent"
-    );
-    assert!(
-        r.stage("tls").detail["follow_up"]
-            .as_array()
-            .is_some_and(|a| !a.is_empty())
-    );
+    let tls = r.tls();
+    assert_eq!(tls.idle_connection(), Some(IdleWatch::StaysOpen));
+    assert!(!tls.follow_up().is_empty(), "{tls:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,15 +5,18 @@
 //! imports nothing else of this crate. Nothing here does I/O.
 
 pub mod ciphers;
+pub mod detail;
 pub mod explain;
 pub mod host;
 pub mod lint;
 pub mod logs;
 pub mod plan;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use detail::Detail;
 pub use lint::{ConfigLint, Finding, Severity};
 
 /// An enum whose wire names are written once: serde reads and writes them, and `as_str`,
@@ -23,7 +26,7 @@ macro_rules! named {
         $($(#[$vmeta:meta])* $variant:ident = $text:literal,)*
     }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant,)*
         }
@@ -78,6 +81,20 @@ named! {
         /// The probing host's own TLS policy (`wsusprobe host`), not a network stage.
         Host = "host",
     }
+}
+
+impl Stage {
+    /// The stages a probed path walks, in order (`host` is not one of them).
+    pub const PATH: &'static [Stage] = &[
+        Stage::Endpoint,
+        Stage::Dns,
+        Stage::Tcp,
+        Stage::Proxy,
+        Stage::Tls,
+        Stage::Certificate,
+        Stage::Clock,
+        Stage::Http,
+    ];
 }
 
 named! {
@@ -162,18 +179,44 @@ named! {
 
 /// The result of one stage: data only, formatted by the renderers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "StageWire")]
 pub struct StageResult {
     pub stage: Stage,
     pub status: Status,
     pub kind: Option<Kind>,
     pub elapsed_ms: f64,
     pub message: String,
-    /// Stage-specific evidence (addresses, negotiated suite, chain summary, skew, status line…).
-    pub detail: Value,
-    /// The HTTP status a proxy answered with, when the verdict's Windows code follows it (also in
-    /// `detail.status`; kept typed here for the verdict, and not serialized twice).
-    #[serde(skip)]
-    pub answer_status: Option<u16>,
+    /// The stage's evidence (addresses, negotiated suite, chain summary, skew, status line…),
+    /// typed by the stage.
+    pub detail: Detail,
+}
+
+/// A stage as read from a report: the detail is typed once the stage beside it is known.
+#[derive(Deserialize)]
+struct StageWire {
+    stage: Stage,
+    status: Status,
+    kind: Option<Kind>,
+    elapsed_ms: f64,
+    message: String,
+    detail: Value,
+}
+
+impl TryFrom<StageWire> for StageResult {
+    type Error = String;
+
+    fn try_from(w: StageWire) -> Result<Self, String> {
+        let detail = Detail::read(w.stage, w.detail)
+            .map_err(|e| format!("the {} stage's detail: {e}", w.stage))?;
+        Ok(StageResult {
+            stage: w.stage,
+            status: w.status,
+            kind: w.kind,
+            elapsed_ms: w.elapsed_ms,
+            message: w.message,
+            detail,
+        })
+    }
 }
 
 impl StageResult {
@@ -182,7 +225,7 @@ impl StageResult {
         status: Status,
         kind: Option<Kind>,
         message: String,
-        detail: Value,
+        detail: impl Into<Detail>,
     ) -> Self {
         Self {
             stage,
@@ -190,16 +233,20 @@ impl StageResult {
             kind,
             elapsed_ms: 0.0,
             message,
-            detail,
-            answer_status: None,
+            detail: detail.into(),
         }
     }
 
-    pub fn pass(stage: Stage, message: impl Into<String>, detail: Value) -> Self {
+    pub fn pass(stage: Stage, message: impl Into<String>, detail: impl Into<Detail>) -> Self {
         Self::new(stage, Status::Pass, None, message.into(), detail)
     }
 
-    pub fn fail(stage: Stage, kind: Kind, message: impl Into<String>, detail: Value) -> Self {
+    pub fn fail(
+        stage: Stage,
+        kind: Kind,
+        message: impl Into<String>,
+        detail: impl Into<Detail>,
+    ) -> Self {
         Self::new(stage, Status::Fail, Some(kind), message.into(), detail)
     }
 
@@ -207,21 +254,19 @@ impl StageResult {
         stage: Stage,
         kind: Option<Kind>,
         message: impl Into<String>,
-        detail: Value,
+        detail: impl Into<Detail>,
     ) -> Self {
         Self::new(stage, Status::Warn, kind, message.into(), detail)
     }
 
     pub fn skip(stage: Stage, message: impl Into<String>) -> Self {
-        let empty = Value::Object(Default::default());
-        Self::new(stage, Status::Skip, None, message.into(), empty)
+        Self::new(stage, Status::Skip, None, message.into(), Detail::None)
     }
 
-    /// Record the HTTP status the peer answered with, in the detail and typed.
-    pub fn with_answer_status(mut self, status: u16) -> Self {
-        self.detail["status"] = serde_json::json!(status);
-        self.answer_status = Some(status);
-        self
+    /// The HTTP status the proxy answered with, when the stage failed on it (the verdict's
+    /// Windows code follows it).
+    pub fn answer_status(&self) -> Option<u16> {
+        self.detail.proxy().and_then(detail::ProxyDetail::status)
     }
 
     pub fn with_elapsed(mut self, elapsed: std::time::Duration) -> Self {
@@ -239,7 +284,7 @@ impl StageResult {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Route {
     pub kind: RouteKind,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -263,7 +308,7 @@ impl Route {
 }
 
 /// The first failing stage of a path, with what Windows would say and what to do.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Verdict {
     pub stage: Stage,
     pub kind: Kind,
@@ -277,7 +322,7 @@ pub struct Verdict {
     pub advice: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PathReport {
     pub target: String,
     pub route: Route,
@@ -293,7 +338,7 @@ impl PathReport {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub tool: String,
     pub version: String,
@@ -309,8 +354,18 @@ pub struct Report {
     pub paths: Vec<PathReport>,
 }
 
+/// The JSON Schema of the report as wsusprobe writes it (`--format json`): every field it always
+/// writes is required (`null` where the type says so), every field it may leave out is optional,
+/// and no other field is allowed. Published as `testdata/schema/report.schema.json`.
+pub fn report_schema() -> schemars::Schema {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<Report>()
+}
+
 /// How far an interrupted run got.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, JsonSchema)]
 pub struct Interrupted {
     pub finished: usize,
     pub planned: usize,

@@ -3,10 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
-
 use super::cert::CertOutcome;
 use super::http::ServerDate;
+use crate::model::detail::ClockDetail;
 use crate::model::{Kind, Stage, StageResult};
 use crate::timefmt::system_rfc3339;
 
@@ -70,7 +69,12 @@ pub fn judge(
                 "the server's Date header \"{}\" is not a valid HTTP date",
                 date.raw
             ),
-            json!({"server_date": date.raw}),
+            ClockDetail {
+                local_time: None,
+                server_date: date.raw.clone(),
+                server_time: None,
+                skew_seconds: None,
+            },
         );
     };
     // Positive: the local clock is ahead. The Date was read at `received_at` by the local clock.
@@ -81,12 +85,12 @@ pub fn judge(
         local_now.checked_add(Duration::from_secs_f64(-skew))
     }
     .unwrap_or(server);
-    let detail = json!({
-        "local_time": system_rfc3339(date.received_at),
-        "server_time": system_rfc3339(server),
-        "server_date": date.raw,
-        "skew_seconds": (skew * 10.0).round() / 10.0,
-    });
+    let detail = ClockDetail {
+        local_time: Some(system_rfc3339(date.received_at)),
+        server_date: date.raw.clone(),
+        server_time: Some(system_rfc3339(server)),
+        skew_seconds: Some((skew * 10.0).round() / 10.0),
+    };
     let text = human(skew);
 
     // Does the server's time explain a certificate time failure?

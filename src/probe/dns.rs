@@ -12,12 +12,17 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
-use serde_json::json;
 
 use crate::config::Network;
 use crate::deadline::Deadline;
-use crate::model::{Kind, Stage, StageResult};
+use crate::model::detail::{DnsDetail, DnsSource, Hop, LocalLookup};
+use crate::model::{Detail, Kind, Stage, StageResult};
+use crate::probe::stage::timed;
 use crate::target::DnsChoice;
+use crate::target::{ProxySpec, Target};
+
+/// How long the information-only local lookup of the target may take on the proxy route.
+const LOCAL_LOOKUP_CAP: Duration = Duration::from_secs(3);
 
 /// Per-query budget inside the path deadline.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,7 +32,7 @@ pub struct DnsOutcome {
     pub addrs: Vec<SocketAddr>,
 }
 
-impl super::Outcome for DnsOutcome {
+impl crate::probe::stage::Outcome for DnsOutcome {
     fn result_mut(&mut self) -> &mut StageResult {
         &mut self.result
     }
@@ -41,7 +46,11 @@ pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) 
             result: StageResult::pass(
                 Stage::Dns,
                 format!("{ip} is an address literal: nothing to resolve"),
-                json!({"source": "literal", "addresses": [ip.to_string()]}),
+                DnsDetail {
+                    source: Some(DnsSource::Literal),
+                    addresses: Some(vec![ip.to_string()]),
+                    ..DnsDetail::default()
+                },
             ),
             addrs: vec![SocketAddr::new(ip, port)],
         };
@@ -55,7 +64,11 @@ pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) 
                     "{host} → {} from --resolve (DNS not asked)",
                     list.join(", ")
                 ),
-                json!({"source": "--resolve", "addresses": list}),
+                DnsDetail {
+                    source: Some(DnsSource::Resolve),
+                    addresses: Some(list),
+                    ..DnsDetail::default()
+                },
             ),
             addrs: with_port(o.addrs.iter().copied(), port),
         };
@@ -67,7 +80,10 @@ pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) 
                 Stage::Dns,
                 Kind::Unreachable,
                 msg,
-                json!({"source": "system"}),
+                DnsDetail {
+                    source: Some(DnsSource::System),
+                    ..DnsDetail::default()
+                },
             ));
         }
     };
@@ -78,12 +94,15 @@ pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) 
             Stage::Dns,
             Kind::Timeout,
             format!("no answer for {host} from {server_label} before the deadline"),
-            json!({"server": server_label, "name": host}),
+            asked(&server_label, host),
         )),
         Some(Ok(found)) => answered(&found, &server_label, host, port),
         Some(Err(e)) => {
             let (kind, what) = classify(&e);
-            let mut detail = json!({"server": server_label, "name": host, "error": e.to_string()});
+            let mut detail = DnsDetail {
+                error: Some(e.to_string()),
+                ..asked(&server_label, host)
+            };
             let mut msg = format!("{server_label} {what} for {host}");
             if kind == Kind::NoRecords
                 && let Some(chain) = cname_loop(&resolver, &fqdn, deadline).await
@@ -92,10 +111,67 @@ pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) 
                     "{server_label} answers {host} with a CNAME chain that loops: {}",
                     chain.join(" → ")
                 );
-                detail["cname_loop"] = json!(chain);
+                detail.cname_loop = Some(chain);
             }
             failed(StageResult::fail(Stage::Dns, kind, msg, detail))
         }
+    }
+}
+
+/// The detail of a question put to `server_label`.
+fn asked(server_label: &str, host: &str) -> DnsDetail {
+    DnsDetail {
+        server: Some(server_label.to_string()),
+        name: Some(host.to_string()),
+        ..DnsDetail::default()
+    }
+}
+
+/// The dns stage for a path's first hop: the target, or the proxy. Through a proxy the target
+/// is also resolved locally, as information only.
+pub async fn first_hop(
+    net: &Network,
+    target: &Target,
+    proxy: Option<&ProxySpec>,
+    deadline: &Deadline,
+) -> DnsOutcome {
+    let Some(p) = proxy else {
+        let out = timed(resolve(net, &target.host, target.port, deadline)).await;
+        return out.note(|d| d.hop = Some(Hop::Target));
+    };
+    let local_deadline = Deadline::after(deadline.remaining().min(LOCAL_LOOKUP_CAP));
+    let (mut hop, local) = tokio::join!(
+        timed(resolve(net, &p.host, p.port, deadline)),
+        resolve(net, &target.host, target.port, &local_deadline)
+    );
+    hop.result.message = format!("proxy {}", hop.result.message);
+    let note = if local.result.kind == Some(Kind::Sinkholed) {
+        "the local resolver blocks this name (sinkholed); the proxy resolves the target with its own DNS, so only a direct route would break on it"
+    } else {
+        "local resolution only: the proxy resolves the target with its own DNS, so this proves nothing about the proxy's view"
+    };
+    let seen = LocalLookup {
+        kind: Some(local.result.kind),
+        message: local.result.message,
+        note: note.to_string(),
+        status: local.result.status,
+    };
+    hop.note(|d| {
+        d.target_local = Some(seen);
+        d.hop = Some(Hop::Proxy);
+    })
+}
+
+impl DnsOutcome {
+    /// Add to this stage's own detail (every result `resolve` builds carries one).
+    fn note(mut self, f: impl FnOnce(&mut DnsDetail)) -> DnsOutcome {
+        let mut d = match std::mem::take(&mut self.result.detail) {
+            Detail::Dns(d) => d,
+            _ => DnsDetail::default(),
+        };
+        f(&mut d);
+        self.result.detail = Detail::Dns(d);
+        self
     }
 }
 
@@ -121,7 +197,10 @@ fn sinkholed(ips: &[IpAddr], server_label: &str, host: &str) -> DnsOutcome {
             "{server_label} answers {host} with {} only: a DNS filter blocks this name (the address is a blackhole, not the server)",
             list.join(", ")
         ),
-        json!({"server": server_label, "name": host, "addresses": list}),
+        DnsDetail {
+            addresses: Some(list),
+            ..asked(server_label, host)
+        },
     ))
 }
 
@@ -150,7 +229,7 @@ fn answered(found: &LookupIp, server_label: &str, host: &str, port: u16) -> DnsO
             Stage::Dns,
             Kind::NoRecords,
             format!("{server_label} answered for {host} without any address"),
-            json!({"server": server_label, "name": host}),
+            asked(server_label, host),
         ));
     }
     if ips.iter().all(IpAddr::is_unspecified) {
@@ -182,7 +261,13 @@ fn answered(found: &LookupIp, server_label: &str, host: &str, port: u16) -> DnsO
         result: StageResult::pass(
             Stage::Dns,
             format!("{host} → {shown}{via}"),
-            json!({"server": server_label, "name": host, "addresses": list, "address_count": ips.len(), "cnames": cnames, "ttl": ttl}),
+            DnsDetail {
+                addresses: Some(list),
+                address_count: Some(ips.len()),
+                cnames: Some(cnames),
+                ttl: Some(ttl),
+                ..asked(server_label, host)
+            },
         ),
         addrs: with_port(ips.iter().copied(), port),
     }

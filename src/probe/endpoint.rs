@@ -1,8 +1,7 @@
 //! Stage `endpoint`: lint the target against what is known about Microsoft Update endpoints.
 
-use serde_json::json;
-
 use crate::knowledge::endpoints::{self, EndpointStatus};
+use crate::model::detail::EndpointDetail;
 use crate::model::{Kind, Stage, StageResult};
 use crate::target::Target;
 
@@ -12,23 +11,29 @@ pub fn lint(target: &Target) -> StageResult {
     } else {
         "plain GET"
     };
+    let detail = |rule: Option<&str>| EndpointDetail {
+        host: target.host.clone(),
+        port: rule.is_none().then_some(target.port),
+        role: role.to_string(),
+        rule: rule.map(str::to_string),
+    };
     match endpoints::rule_for(&target.host, &target.path) {
         Some(rule) if rule.status == EndpointStatus::Decommissioned => StageResult::fail(
             Stage::Endpoint,
             Kind::DecommissionedEndpoint,
             rule.note,
-            json!({"host": target.host, "rule": rule.host, "role": role}),
+            detail(Some(rule.host)),
         ),
         Some(rule) => StageResult::warn(
             Stage::Endpoint,
             Some(Kind::LegacyEndpoint),
             rule.note,
-            json!({"host": target.host, "rule": rule.host, "role": role}),
+            detail(Some(rule.host)),
         ),
         None => StageResult::pass(
             Stage::Endpoint,
             format!("{}:{} — {role}", target.host, target.port),
-            json!({"host": target.host, "port": target.port, "role": role}),
+            detail(None),
         ),
     }
 }

@@ -5,14 +5,14 @@
 
 use std::time::{Duration, SystemTime};
 
-use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::proxy::{self, ProxyHead};
+use super::wire::{Head, head_of, redact_authorization};
 use crate::auth::ProxyAuth;
 use crate::deadline::Deadline;
 use crate::hello::first_line;
 use crate::knowledge::endpoints;
+use crate::model::detail::{HttpAnswer, NoAnswer};
 use crate::model::{Kind, Stage, StageResult};
 use crate::target::{Scheme, Target};
 
@@ -27,7 +27,7 @@ const SOAP_BODY: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
 <soap:Body><GetAuthConfig xmlns=\"http://www.microsoft.com/SoftwareDistribution\" /></soap:Body>\
 </soap:Envelope>";
 
-impl super::Outcome for HttpOutcome {
+impl crate::probe::stage::Outcome for HttpOutcome {
     fn result_mut(&mut self) -> &mut StageResult {
         &mut self.result
     }
@@ -36,7 +36,7 @@ impl super::Outcome for HttpOutcome {
 pub struct HttpOutcome {
     pub result: StageResult,
     /// The answer's status line and headers, when one was read.
-    pub head: Option<ProxyHead>,
+    pub head: Option<Head>,
     /// The server's `Date` header: parsed time (if valid), raw text, and when it was read.
     pub date: Option<ServerDate>,
 }
@@ -95,7 +95,7 @@ pub fn request(target: &Target, via: Via<'_>) -> (Vec<u8>, bool) {
 
 enum HeadRead {
     /// The header and its length in bytes.
-    Done(ProxyHead, usize),
+    Done(Head, usize),
     Fail(Kind, String),
 }
 
@@ -110,9 +110,7 @@ fn parse_head(buf: &[u8]) -> Option<HeadRead> {
     let mut headers = [httparse::EMPTY_HEADER; 100];
     let mut resp = httparse::Response::new(&mut headers);
     match resp.parse(buf) {
-        Ok(httparse::Status::Complete(len)) => {
-            Some(HeadRead::Done(proxy::wire::head_of(&resp), len))
-        }
+        Ok(httparse::Status::Complete(len)) => Some(HeadRead::Done(head_of(&resp), len)),
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => Some(HeadRead::Fail(
             Kind::NotHttp,
             format!("the response header is larger than {} KiB", MAX_HEAD / 1024),
@@ -155,7 +153,7 @@ async fn read_answer_head<S>(
     stream: &mut S,
     buf: &mut Vec<u8>,
     deadline: &Deadline,
-) -> Result<(ProxyHead, usize), (Kind, String)>
+) -> Result<(Head, usize), (Kind, String)>
 where
     S: AsyncRead + Unpin,
 {
@@ -215,20 +213,16 @@ where
     log::trace!(
         "http request to {}: {}",
         target.url,
-        proxy::redact_authorization(&String::from_utf8_lossy(&req)).escape_debug()
+        redact_authorization(&String::from_utf8_lossy(&req)).escape_debug()
     );
-    let fail = |(kind, msg): (Kind, String), detail| HttpOutcome {
-        result: StageResult::fail(Stage::Http, kind, msg, detail),
-        head: None,
-        date: None,
-    };
+    let fail = |(kind, msg): (Kind, String), bytes| unanswered(kind, msg, method, bytes);
     if let Err(e) = send(stream, &req, deadline).await {
-        return fail(e, json!({"request": method}));
+        return fail(e, None);
     }
     let mut buf = Vec::with_capacity(8192);
     let (head, head_len) = match read_answer_head(stream, &mut buf, deadline).await {
         Ok(h) => h,
-        Err(e) => return fail(e, json!({"request": method, "bytes": buf.len()})),
+        Err(e) => return fail(e, Some(buf.len())),
     };
     let received_at = SystemTime::now();
     let date = server_date(&head, received_at);
@@ -240,6 +234,20 @@ where
         complete = read_body(stream, &head, &mut body, deadline).await;
     }
     conclude(head, date, &body, soap, complete)
+}
+
+/// A failure before any answer header: what was sent, and how many bytes came back.
+fn unanswered(kind: Kind, msg: String, request: &str, bytes: Option<usize>) -> HttpOutcome {
+    let detail = NoAnswer {
+        bytes,
+        idle_connection: None,
+        request: request.to_string(),
+    };
+    HttpOutcome {
+        result: StageResult::fail(Stage::Http, kind, msg, detail),
+        head: None,
+        date: None,
+    }
 }
 
 /// How the report names the request sent.
@@ -255,7 +263,7 @@ fn closed_mid_header(buf: &[u8]) -> String {
     )
 }
 
-fn server_date(head: &ProxyHead, received_at: SystemTime) -> Option<ServerDate> {
+fn server_date(head: &Head, received_at: SystemTime) -> Option<ServerDate> {
     head.header("date").map(|raw| ServerDate {
         parsed: httpdate::parse_http_date(raw.trim()).ok(),
         raw: raw.chars().take(200).collect(),
@@ -267,16 +275,7 @@ fn server_date(head: &ProxyHead, received_at: SystemTime) -> Option<ServerDate> 
 /// the stage, also what the `http_answer` fuzz target drives.
 pub fn judge_bytes(buf: &[u8], soap: bool, received_at: SystemTime) -> HttpOutcome {
     let method = method_name(soap);
-    let fail = |kind, msg: String| HttpOutcome {
-        result: StageResult::fail(
-            Stage::Http,
-            kind,
-            msg,
-            json!({"request": method, "bytes": buf.len()}),
-        ),
-        head: None,
-        date: None,
-    };
+    let fail = |kind, msg: String| unanswered(kind, msg, method, Some(buf.len()));
     match parse_head(buf) {
         None => fail(Kind::Closed, closed_mid_header(buf)),
         Some(HeadRead::Fail(kind, msg)) => fail(kind, msg),
@@ -290,7 +289,7 @@ pub fn judge_bytes(buf: &[u8], soap: bool, received_at: SystemTime) -> HttpOutco
 /// From a parsed header and the body read after it to the stage result. `complete` is false when
 /// the body was still coming at the size or time cap.
 fn conclude(
-    head: ProxyHead,
+    head: Head,
     date: Option<ServerDate>,
     body: &[u8],
     soap: bool,
@@ -303,37 +302,28 @@ fn conclude(
         extract(&body_text, "ErrorCode").or_else(|| extract(&body_text, "faultstring"));
     let title = extract(&body_text, "title");
 
-    let mut detail = json!({
-        "request": method,
-        "status": head.status,
-        "status_line": format!("{} {}", head.status, head.reason),
-        "server": head.header("server"),
-        "content_type": head.header("content-type"),
-        "location": head.header("location"),
-        "x_squid_error": head.header("x-squid-error"),
-        "date": date.as_ref().map(|d| d.raw.clone()),
-        "body_bytes": body.len(),
-        "body_complete": complete,
-    });
-    if let Some(t) = &title {
-        detail["title"] = json!(t);
-    }
-    if let Some(e) = &soap_error {
-        detail["soap_error"] = json!(e);
-    }
-    let status_line = format!("{} {}", head.status, head.reason)
-        .trim()
-        .to_string();
-    let mut result = classify(
-        &head,
+    let header = |name: &str| head.header(name).map(str::to_string);
+    let answer = HttpAnswer {
+        body_bytes: body.len(),
+        body_complete: complete,
+        content_type: header("content-type"),
+        date: date.as_ref().map(|d| d.raw.clone()),
+        idle_connection: None,
+        location: header("location"),
+        request: method.to_string(),
+        server: header("server"),
+        soap_error,
+        status: head.status,
+        status_line: format!("{} {}", head.status, head.reason),
+        title,
+        x_squid_error: header("x-squid-error"),
+    };
+    let read = Body {
+        text: &body_text,
         soap,
         soap_fault,
-        soap_error.as_deref(),
-        &body_text,
-        title.as_deref(),
-        &status_line,
-        detail,
-    );
+    };
+    let mut result = judge_answer(answer, &read);
     if !complete && result.failed() {
         result.message.push_str(&format!(
             " (the body was still coming when reading stopped after {} KiB)",
@@ -347,70 +337,64 @@ fn conclude(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn classify(
-    head: &ProxyHead,
+/// What the body of an answer says, beside its header.
+struct Body<'a> {
+    text: &'a str,
+    /// The request was the SOAP GetAuthConfig call.
     soap: bool,
     soap_fault: bool,
-    soap_error: Option<&str>,
-    body: &str,
-    title: Option<&str>,
-    status_line: &str,
-    detail: Value,
-) -> StageResult {
-    let from = head
-        .header("server")
+}
+
+/// The http stage's result for a parsed answer: a pass, or the failure its status and body name.
+fn judge_answer(answer: HttpAnswer, body: &Body<'_>) -> StageResult {
+    let status_line = answer.status_line.trim().to_string();
+    let from = answer
+        .server
+        .as_ref()
         .map(|s| format!(" (Server: {s})"))
         .unwrap_or_default();
-    let titled = title.map(|t| format!(" \"{t}\"")).unwrap_or_default();
-    if soap_fault {
-        return StageResult::fail(
-            Stage::Http,
-            Kind::SoapFault,
-            format!(
-                "the service answered {status_line} with a SOAP fault{}",
-                soap_error.map(|e| format!(": {e}")).unwrap_or_default()
-            ),
-            detail,
+    let titled = answer
+        .title
+        .as_ref()
+        .map(|t| format!(" \"{t}\""))
+        .unwrap_or_default();
+    if body.soap_fault {
+        let msg = format!(
+            "the service answered {status_line} with a SOAP fault{}",
+            answer
+                .soap_error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
         );
+        return StageResult::fail(Stage::Http, Kind::SoapFault, msg, answer);
     }
-    let s = head.status;
-    if soap {
+    let s = answer.status;
+    if body.soap {
         if (200..300).contains(&s) {
-            if body.contains("GetAuthConfigResponse") {
-                let plugin = if body.contains("DssTargeting") {
+            if body.text.contains("GetAuthConfigResponse") {
+                let plugin = if body.text.contains("DssTargeting") {
                     " (plug-in DssTargeting)"
                 } else {
                     ""
                 };
-                return StageResult::pass(
-                    Stage::Http,
-                    format!("{status_line}: GetAuthConfig answered{plugin}"),
-                    detail,
-                );
+                let msg = format!("{status_line}: GetAuthConfig answered{plugin}");
+                return StageResult::pass(Stage::Http, msg, answer);
             }
-            return StageResult::fail(
-                Stage::Http,
-                Kind::NotService,
-                format!(
-                    "{status_line}{from}, but the body is not a GetAuthConfig answer{titled}: something other than the sync service answered"
-                ),
-                detail,
+            let msg = format!(
+                "{status_line}{from}, but the body is not a GetAuthConfig answer{titled}: something other than the sync service answered"
             );
+            return StageResult::fail(Stage::Http, Kind::NotService, msg, answer);
         }
         if (300..400).contains(&s) {
-            return StageResult::fail(
-                Stage::Http,
-                Kind::NotService,
-                format!(
-                    "{status_line}{from}: the sync service call was redirected to {}",
-                    head.header("location").unwrap_or("?")
-                ),
-                detail,
+            let msg = format!(
+                "{status_line}{from}: the sync service call was redirected to {}",
+                answer.location.as_deref().unwrap_or("?")
             );
+            return StageResult::fail(Stage::Http, Kind::NotService, msg, answer);
         }
     } else if (200..400).contains(&s) || s == 405 {
-        return StageResult::pass(Stage::Http, format!("{status_line}{from}"), detail);
+        return StageResult::pass(Stage::Http, format!("{status_line}{from}"), answer);
     }
     let kind = match s {
         401 => Kind::Unauthorized,
@@ -421,17 +405,13 @@ fn classify(
         503 => Kind::ServiceUnavailable,
         _ => Kind::UnexpectedStatus,
     };
-    StageResult::fail(
-        Stage::Http,
-        kind,
-        format!("the server answered {status_line}{from}{titled}"),
-        detail,
-    )
+    let msg = format!("the server answered {status_line}{from}{titled}");
+    StageResult::fail(Stage::Http, kind, msg, answer)
 }
 
 async fn read_body<S: AsyncRead + Unpin>(
     stream: &mut S,
-    head: &ProxyHead,
+    head: &Head,
     body: &mut Vec<u8>,
     deadline: &Deadline,
 ) -> bool {

@@ -6,13 +6,16 @@ pub mod clock;
 pub mod dial;
 pub mod dns;
 pub mod endpoint;
+mod forward;
 pub mod http;
 mod path;
 pub mod proxy;
 pub mod route;
+mod stage;
 pub mod tcp;
 pub mod tls;
 mod verdict;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -23,22 +26,9 @@ pub use path::probe_path;
 pub use verdict::verdict;
 
 use crate::config::Config;
-use crate::model::{Interrupted, PathReport, Report, StageResult};
+use crate::model::{Interrupted, PathReport, Report};
 use crate::target::{ProxySpec, Scheme, Target};
 use crate::timefmt::system_rfc3339;
-
-/// A stage's outcome: its result, and what the next stages need from it.
-pub(crate) trait Outcome {
-    fn result_mut(&mut self) -> &mut StageResult;
-}
-
-/// Run a stage and record in its result how long it took.
-pub(crate) async fn timed<T: Outcome>(stage: impl Future<Output = T>) -> T {
-    let started = std::time::Instant::now();
-    let mut out = stage.await;
-    out.result_mut().record_elapsed(started.elapsed());
-    out
-}
 
 /// Called after each finished path with (done, total).
 pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;

@@ -4,19 +4,18 @@
 use std::time::Instant;
 
 use rustls::pki_types::CertificateDer;
-use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::dial::{Dialer, Tunnel};
-use super::{cert, clock, dns, endpoint, http, proxy, route, tcp, timed, tls};
-use crate::config::{Config, Network};
+use super::stage::timed;
+use super::{cert, clock, dns, endpoint, forward, http, proxy, route, tcp, tls, verdict};
+use crate::config::Config;
 use crate::deadline::Deadline;
+use crate::model::detail::IdleWatch;
 use crate::model::{Kind, PathReport, Stage, StageResult, Status};
 use crate::target::{ProxySpec, Scheme, Target};
-
-/// How long the information-only local lookup of the target may take on the proxy route.
-const LOCAL_LOOKUP_CAP: std::time::Duration = std::time::Duration::from_secs(3);
+use tls::PeerSeen;
 
 /// Why the stages after a failure did not run.
 type Stop = &'static str;
@@ -41,13 +40,13 @@ impl Stages {
 
     fn skip_rest(&mut self, why: &str) {
         let done: Vec<Stage> = self.list.iter().map(|s| s.stage).collect();
-        for st in Stage::ALL {
+        for st in Stage::PATH {
             if !done.contains(st) {
                 self.list.push(StageResult::skip(*st, why));
             }
         }
         self.list
-            .sort_by_key(|s| Stage::ALL.iter().position(|o| *o == s.stage));
+            .sort_by_key(|s| Stage::PATH.iter().position(|o| *o == s.stage));
     }
 }
 
@@ -59,10 +58,8 @@ struct Walk<'a> {
     proxy: Option<&'a ProxySpec>,
     deadline: Deadline,
     st: Stages,
-    /// A tls follow-up was answered: the peer does not reset every connection.
-    peer_answered: bool,
-    /// Whether the peer reset an idle connection, when a tls follow-up already watched one.
-    idle_reset: Option<bool>,
+    /// What the tls stage learnt about the peer (an answered follow-up, an idle connection).
+    seen: PeerSeen,
 }
 
 /// Probe `target` over one route (`proxy` = `None` is direct).
@@ -80,8 +77,7 @@ pub async fn probe_path(
         proxy,
         deadline: Deadline::after(cfg.net.timeout),
         st: Stages::default(),
-        peer_answered: false,
-        idle_reset: None,
+        seen: PeerSeen::Nothing,
     };
     if let Err(why) = walk.stages().await {
         walk.st.skip_rest(why);
@@ -96,7 +92,7 @@ impl Walk<'_> {
             endpoint::lint(target),
             "not run: the endpoint is decommissioned",
         )?;
-        let dns = first_hop(&self.cfg.net, target, proxy, &deadline).await;
+        let dns = dns::first_hop(&self.cfg.net, target, proxy, &deadline).await;
         self.st
             .pass(dns.result, "not run: name resolution failed")?;
         let connect_timeout = self.cfg.net.connect_timeout;
@@ -136,7 +132,8 @@ impl Walk<'_> {
 
     /// When the first stage on the new connection ended in a reset or close: does the peer reset
     /// an idle connection too? Then the reset is the tcp stage's (a firewall or IPS killing every
-    /// connection), and the stages after tcp are dropped; otherwise the evidence is noted.
+    /// connection: `tcp::reset_at_once`), and the stages after tcp are dropped; otherwise what the
+    /// idle connection showed is noted on the stage that failed.
     async fn reset_at_once(&mut self, peer: std::net::SocketAddr) -> bool {
         let Some(tcp_at) = self.st.list.iter().position(|s| s.stage == Stage::Tcp) else {
             return false;
@@ -146,33 +143,26 @@ impl Walk<'_> {
             return false;
         };
         // A follow-up hello already answered: the peer does not kill every connection.
-        if self.peer_answered || !matches!(self.st.list[i].kind, Some(Kind::Reset | Kind::Closed)) {
+        let cut_off = matches!(self.st.list[i].kind, Some(Kind::Reset | Kind::Closed));
+        if self.seen == PeerSeen::AnswersHellos || !cut_off {
             return false;
         }
-        let timeout = self.cfg.net.connect_timeout;
-        let idle = match self.idle_reset {
-            Some(seen) => Some(seen),
-            None => tcp::resets_idle(peer, timeout, &self.deadline).await,
+        let idle = match self.seen {
+            PeerSeen::Idle(w) => Some(w),
+            _ => {
+                let timeout = self.cfg.net.connect_timeout;
+                tcp::watch_new_idle(peer, timeout, &self.deadline).await
+            }
         };
         match idle {
-            Some(true) => {
+            Some(IdleWatch::ResetAtOnce) => {
                 let connected = self.st.list[tcp_at].clone();
                 self.st.list.truncate(tcp_at);
-                let mut detail = connected.detail;
-                detail["idle_connection"] = json!("reset at once, with nothing sent");
-                let mut tcp = StageResult::fail(
-                    Stage::Tcp,
-                    Kind::Reset,
-                    format!("{peer} accepted the connection and reset it at once"),
-                    detail,
-                );
-                tcp.elapsed_ms = connected.elapsed_ms;
-                self.st.list.push(tcp);
+                self.st.list.push(tcp::reset_at_once(connected, peer));
                 true
             }
-            Some(false) => {
-                self.st.list[i].detail["idle_connection"] =
-                    json!("stays open: the peer reacted to what was sent");
+            Some(IdleWatch::StaysOpen) => {
+                self.st.list[i].detail.note_idle(IdleWatch::StaysOpen);
                 false
             }
             None => false,
@@ -212,7 +202,7 @@ impl Walk<'_> {
         };
         let auth = self.cfg.route.auth.as_deref();
         let (result, http) =
-            proxy::forward(p, stream, self.target, auth, &hop_only, &self.deadline).await;
+            forward::forward(p, stream, self.target, auth, &hop_only, &self.deadline).await;
         self.st
             .pass(result, "not run: the proxy refused the request")?;
         self.st
@@ -261,10 +251,9 @@ impl Walk<'_> {
             deadline: &self.deadline,
         };
         let tls = timed(tls::handshake(&self.cfg.tls, stream, peer)).await;
-        self.peer_answered = tls.peer_answered;
-        self.idle_reset = tls.idle_reset;
+        self.seen = tls.seen;
         let ok = self.st.push(tls.result);
-        if ok && tls.flight_only {
+        if ok && tls.seen == PeerSeen::FlightOnly {
             let judged = if tls.chain.is_empty() {
                 None
             } else {
@@ -304,40 +293,6 @@ fn no_tls() -> [StageResult; 2] {
     ]
 }
 
-/// The dns stage for the first hop: the target, or the proxy. Through a proxy the target is
-/// also resolved locally, as information only.
-async fn first_hop(
-    net: &Network,
-    target: &Target,
-    proxy: Option<&ProxySpec>,
-    deadline: &Deadline,
-) -> dns::DnsOutcome {
-    let Some(p) = proxy else {
-        let mut out = timed(dns::resolve(net, &target.host, target.port, deadline)).await;
-        out.result.detail["hop"] = json!("target");
-        return out;
-    };
-    let local_deadline = Deadline::after(deadline.remaining().min(LOCAL_LOOKUP_CAP));
-    let (mut hop, local) = tokio::join!(
-        timed(dns::resolve(net, &p.host, p.port, deadline)),
-        dns::resolve(net, &target.host, target.port, &local_deadline)
-    );
-    hop.result.message = format!("proxy {}", hop.result.message);
-    let note = if local.result.kind == Some(Kind::Sinkholed) {
-        "the local resolver blocks this name (sinkholed); the proxy resolves the target with its own DNS, so only a direct route would break on it"
-    } else {
-        "local resolution only: the proxy resolves the target with its own DNS, so this proves nothing about the proxy's view"
-    };
-    hop.result.detail["target_local"] = json!({
-        "status": local.result.status.as_str(),
-        "kind": local.result.kind,
-        "message": local.result.message,
-        "note": note,
-    });
-    hop.result.detail["hop"] = json!("proxy");
-    hop
-}
-
 fn build_report(
     cfg: &Config,
     target: &Target,
@@ -356,7 +311,7 @@ fn build_report(
             s.message
         );
     }
-    let verdict = super::verdict(&stages);
+    let verdict = verdict::verdict(&stages);
     let strict_fail = cfg.strict && stages.iter().any(|s| s.status == Status::Warn);
     PathReport {
         target: target.url.clone(),

@@ -4,11 +4,11 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use tokio::net::TcpStream;
 
 use crate::deadline::Deadline;
-use crate::model::{Kind, Stage, StageResult};
+use crate::model::detail::{Attempt, AttemptResult, IdleWatch, TcpDetail};
+use crate::model::{Detail, Kind, Stage, StageResult};
 
 /// How long a fresh, idle connection is watched when the stage after tcp ended in a reset: a
 /// firewall or IPS that accepts and then kills every connection resets it within this time; a
@@ -21,7 +21,7 @@ pub struct TcpOutcome {
     pub peer: Option<SocketAddr>,
 }
 
-impl super::Outcome for TcpOutcome {
+impl crate::probe::stage::Outcome for TcpOutcome {
     fn result_mut(&mut self) -> &mut StageResult {
         &mut self.result
     }
@@ -31,32 +31,51 @@ impl super::Outcome for TcpOutcome {
 /// hold hundreds).
 const MAX_ATTEMPTS: usize = 16;
 
-/// Whether `addr` resets a new connection on which nothing is sent: `None` when no connection
+/// Open a new connection to `addr`, send nothing, and watch it: `None` when no connection
 /// opens. Tells a peer that kills every connection (a tcp verdict) from one that reacted to what
 /// the next stage sent.
-pub async fn resets_idle(
+pub async fn watch_new_idle(
     addr: SocketAddr,
     connect_timeout: Duration,
     deadline: &Deadline,
-) -> Option<bool> {
+) -> Option<IdleWatch> {
     // On a short path the reset can beat the end of connect() itself.
     let stream = match deadline
         .run(Some(connect_timeout), TcpStream::connect(addr))
         .await?
     {
         Ok(s) => s,
-        Err(e) => return is_reset(&e).then_some(true),
+        Err(e) => return is_reset(&e).then_some(IdleWatch::ResetAtOnce),
     };
-    Some(idle_reset(&stream, deadline).await)
+    Some(watch_idle(&stream, deadline).await)
 }
 
 /// Whether the peer resets `stream`, on which nothing was sent, within a short watch.
-pub async fn idle_reset(stream: &TcpStream, deadline: &Deadline) -> bool {
+pub async fn watch_idle(stream: &TcpStream, deadline: &Deadline) -> IdleWatch {
     let mut probe = [0u8; 1];
     let watched = deadline
         .run(Some(IDLE_WATCH), stream.peek(&mut probe))
         .await;
-    matches!(watched, Some(Err(e)) if is_reset(&e))
+    if matches!(watched, Some(Err(e)) if is_reset(&e)) {
+        IdleWatch::ResetAtOnce
+    } else {
+        IdleWatch::StaysOpen
+    }
+}
+
+/// The tcp stage judged again once the peer was seen resetting an idle connection: the
+/// connection `connected` reported is a reset at once, and the reset is this stage's.
+pub fn reset_at_once(connected: StageResult, peer: SocketAddr) -> StageResult {
+    let mut detail = connected.detail;
+    detail.note_idle(IdleWatch::ResetAtOnce);
+    let mut tcp = StageResult::fail(
+        Stage::Tcp,
+        Kind::Reset,
+        format!("{peer} accepted the connection and reset it at once"),
+        detail,
+    );
+    tcp.elapsed_ms = connected.elapsed_ms;
+    tcp
 }
 
 fn is_reset(e: &io::Error) -> bool {
@@ -66,7 +85,16 @@ fn is_reset(e: &io::Error) -> bool {
     )
 }
 
-fn connected(stream: TcpStream, addr: SocketAddr, attempts: Vec<Value>) -> TcpOutcome {
+fn attempt(addr: &SocketAddr, result: AttemptResult, error: Option<String>, ms: f64) -> Attempt {
+    Attempt {
+        address: addr.to_string(),
+        error,
+        ms,
+        result,
+    }
+}
+
+fn connected(stream: TcpStream, addr: SocketAddr, attempts: Vec<Attempt>) -> TcpOutcome {
     let local = stream.local_addr().ok().map(|a| a.to_string());
     let msg = if attempts.len() > 1 {
         format!(
@@ -80,7 +108,12 @@ fn connected(stream: TcpStream, addr: SocketAddr, attempts: Vec<Value>) -> TcpOu
         result: StageResult::pass(
             Stage::Tcp,
             msg,
-            json!({"address": addr.to_string(), "local": local, "attempts": attempts}),
+            Detail::Tcp(TcpDetail {
+                address: Some(addr.to_string()),
+                attempts,
+                idle_connection: None,
+                local: Some(local),
+            }),
         ),
         stream: Some(stream),
         peer: Some(addr),
@@ -106,17 +139,16 @@ pub async fn connect(
                 // Small handshake writes must not wait for delayed ACKs (Nagle): timings would
                 // show 40 ms stalls that are the tool's, not the network's.
                 let _ = stream.set_nodelay(true);
-                attempts
-                    .push(json!({"address": addr.to_string(), "result": "connected", "ms": ms}));
+                attempts.push(attempt(addr, AttemptResult::Connected, None, ms));
                 return connected(stream, *addr, attempts);
             }
             Some(Err(e)) => {
-                let (kind, what) = classify(&e);
-                attempts.push(json!({"address": addr.to_string(), "result": kind.as_str(), "error": e.to_string(), "ms": ms}));
+                let (kind, result, what) = classify(&e);
+                attempts.push(attempt(addr, result, Some(e.to_string()), ms));
                 last = Some((kind, format!("{addr}: {what}")));
             }
             None => {
-                attempts.push(json!({"address": addr.to_string(), "result": "timeout", "ms": ms}));
+                attempts.push(attempt(addr, AttemptResult::Timeout, None, ms));
                 last = Some((
                     Kind::Timeout,
                     format!("{addr}: no answer to the connection attempt within {ms:.0} ms"),
@@ -140,26 +172,50 @@ pub async fn connect(
         msg
     };
     TcpOutcome {
-        result: StageResult::fail(Stage::Tcp, kind, msg, json!({"attempts": attempts})),
+        result: StageResult::fail(
+            Stage::Tcp,
+            kind,
+            msg,
+            Detail::Tcp(TcpDetail {
+                address: None,
+                attempts,
+                idle_connection: None,
+                local: None,
+            }),
+        ),
         stream: None,
         peer: None,
     }
 }
 
-fn classify(e: &io::Error) -> (Kind, &'static str) {
+/// The kind a failed connect() names, the attempt's result, and the words for it.
+fn classify(e: &io::Error) -> (Kind, AttemptResult, &'static str) {
     use io::ErrorKind as E;
     match e.kind() {
         E::ConnectionRefused => (
             Kind::Refused,
+            AttemptResult::Refused,
             "connection refused (nothing listening, or a firewall rejects it)",
         ),
-        E::TimedOut => (Kind::Timeout, "the connection attempt timed out"),
-        E::HostUnreachable | E::NetworkUnreachable | E::AddrNotAvailable => {
-            (Kind::Unreachable, "no route to the address")
-        }
-        E::ConnectionReset | E::ConnectionAborted => {
-            (Kind::Reset, "connection reset during the handshake")
-        }
-        _ => (Kind::Unreachable, "the connection attempt failed"),
+        E::TimedOut => (
+            Kind::Timeout,
+            AttemptResult::Timeout,
+            "the connection attempt timed out",
+        ),
+        E::HostUnreachable | E::NetworkUnreachable | E::AddrNotAvailable => (
+            Kind::Unreachable,
+            AttemptResult::Unreachable,
+            "no route to the address",
+        ),
+        E::ConnectionReset | E::ConnectionAborted => (
+            Kind::Reset,
+            AttemptResult::Reset,
+            "connection reset during the handshake",
+        ),
+        _ => (
+            Kind::Unreachable,
+            AttemptResult::Unreachable,
+            "the connection attempt failed",
+        ),
     }
 }

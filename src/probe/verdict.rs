@@ -23,7 +23,7 @@ pub fn verdict(stages: &[StageResult]) -> Option<Verdict> {
         .filter(|f| !f.code.is_empty())
         .map(|f| (f.code, f.name));
     if winerr::code_follows_status(chosen.stage, kind)
-        && let Some(status) = chosen.answer_status
+        && let Some(status) = chosen.answer_status()
     {
         code = Some(winerr::for_http_status(status));
     }

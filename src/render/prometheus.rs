@@ -7,9 +7,8 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, prometheus_text};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
-use serde_json::Value;
 
-use crate::model::{PathReport, Report, Stage, Status};
+use crate::model::{Detail, PathReport, Report, Stage, Status};
 
 /// The families a probe page may hold, in the order it shows them.
 #[derive(Debug, Clone, Copy)]
@@ -138,28 +137,36 @@ fn stages(p: &PathReport, page: &mut Page) {
 
 /// The TLS, certificate and clock evidence, present only when the stages produced it.
 fn evidence(p: &PathReport, page: &mut Page) {
-    let detail = |stage: Stage| -> Option<&Value> {
+    let detail = |stage: Stage| -> Option<&Detail> {
         p.stages
             .iter()
             .find(|s| s.stage == stage && s.status != Status::Skip)
             .map(|s| &s.detail)
     };
-    if let Some(d) = detail(Stage::Tls)
-        && let (Some(v), Some(s)) = (d["version"].as_str(), d["suite"].as_str())
+    if let Some((v, s)) = detail(Stage::Tls)
+        .and_then(Detail::tls)
+        .and_then(|t| t.agreed())
     {
         let l = [("version", v), ("suite", s)];
         page.add(Series::Tls, &l, Sample::Int(1));
     }
     let expiry = detail(Stage::Certificate)
-        .and_then(|d| d["leaf"]["not_after"].as_str())
-        .and_then(|t| {
-            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        .and_then(Detail::certificate)
+        .and_then(|c| {
+            time::OffsetDateTime::parse(
+                &c.leaf.not_after,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok()
         });
     if let Some(t) = expiry {
         let at = Sample::Float(t.unix_timestamp() as f64);
         page.add(Series::NotAfter, &[], at);
     }
-    if let Some(s) = detail(Stage::Clock).and_then(|d| d["skew_seconds"].as_f64()) {
+    if let Some(s) = detail(Stage::Clock)
+        .and_then(Detail::clock)
+        .and_then(|c| c.skew_seconds)
+    {
         page.add(Series::Skew, &[], Sample::Float(s));
     }
 }

@@ -1,14 +1,57 @@
 //! One harness for every test binary: a run of the wsusprobe binary, with its report decoded into
-//! the model types. Assertions read fields (`path().verdict`, `stage("tls").status`); only a
-//! stage's free-form `detail` is indexed by name. Stage and kind names given as text are checked
-//! against the model's own names, so a misspelt one fails the test instead of never matching.
+//! the model types. Assertions read fields (`path().verdict`, `stage("tls").status`, and each
+//! stage's typed evidence through `dns()`, `tunnel()`, `tls()`…). Stage and kind names given as
+//! text are checked against the model's own names, so a misspelt one fails the test instead of
+//! never matching.
+//!
+//! Every check report decoded here is also held to the contract: it must validate against the
+//! published JSON Schema (`testdata/schema/report.schema.json`), and the model must write it back
+//! to the same JSON (nothing dropped, no `null` where a field was absent).
 #![allow(dead_code)]
 
 use std::process::{Command, Output};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use wsusprobe::model::detail::{
+    ChainAnalysis, ClockDetail, Detail, DnsDetail, ForwardDetail, HttpAnswer, ProxyDetail,
+    TcpDetail, TlsDetail, TunnelDetail,
+};
 use wsusprobe::model::{Kind, PathReport, Report, Stage, StageResult, Status, Verdict};
+
+/// The published schema of the check report, compiled once per test binary.
+fn schema() -> &'static jsonschema::Validator {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/schema/report.schema.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{path}: {e}"))
+    })
+}
+
+/// Hold a check report to the contract: valid against the schema, and written back by the model
+/// exactly as read.
+pub fn assert_contract(json: &Value, report: &Report) {
+    let errors: Vec<String> = schema()
+        .iter_errors(json)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the report breaks its JSON Schema:\n{}\nreport:\n{json:#}",
+        errors.join("\n")
+    );
+    let again = serde_json::to_value(report).unwrap_or(Value::Null);
+    assert!(
+        &again == json,
+        "the model does not write the report back as read:\nread:\n{json:#}\nwritten:\n{again:#}"
+    );
+}
 
 /// The variable naming a Windows build of wsusprobe to test instead of this one, under Wine
 /// (`.ci/run` sets it for the Wine suite). Unix paths in arguments reach the exe through Wine's
@@ -95,11 +138,20 @@ impl Run {
     }
 
     pub fn report(&self) -> Report {
-        self.decoded.get_or_init(|| self.decode()).clone()
+        self.checked().clone()
+    }
+
+    /// The check report, decoded and held to the contract once.
+    fn checked(&self) -> &Report {
+        self.decoded.get_or_init(|| {
+            let report: Report = self.decode();
+            assert_contract(&self.json, &report);
+            report
+        })
     }
 
     pub fn path_at(&self, i: usize) -> PathReport {
-        let report = self.decoded.get_or_init(|| self.decode());
+        let report = self.checked();
         report
             .paths
             .get(i)
@@ -143,6 +195,59 @@ impl Run {
 
     pub fn status(&self, stage: &str) -> Status {
         self.stage(stage).status
+    }
+
+    /// The first path's evidence for `name`, as the type `pick` expects.
+    fn evidence<T: Clone>(&self, name: &str, pick: impl Fn(&Detail) -> Option<&T>) -> T {
+        let detail = self.stage(name).detail;
+        pick(&detail).cloned().unwrap_or_else(|| {
+            panic!(
+                "the {name} stage carries other evidence: {detail:?}\nreport:\n{}",
+                self.stdout
+            )
+        })
+    }
+
+    pub fn dns(&self) -> DnsDetail {
+        self.evidence("dns", Detail::dns)
+    }
+
+    pub fn tcp(&self) -> TcpDetail {
+        self.evidence("tcp", Detail::tcp)
+    }
+
+    /// The proxy stage's CONNECT exchange.
+    pub fn tunnel(&self) -> TunnelDetail {
+        self.evidence("proxy", |d| match d.proxy() {
+            Some(ProxyDetail::Tunnel(t)) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The proxy stage's forwarded request (http://).
+    pub fn forwarded(&self) -> ForwardDetail {
+        self.evidence("proxy", |d| match d.proxy() {
+            Some(ProxyDetail::Forward(f)) => Some(f),
+            _ => None,
+        })
+    }
+
+    pub fn tls(&self) -> TlsDetail {
+        self.evidence("tls", Detail::tls)
+    }
+
+    /// The certificate stage's analysis of the chain.
+    pub fn chain(&self) -> ChainAnalysis {
+        self.evidence("certificate", Detail::certificate)
+    }
+
+    pub fn clock(&self) -> ClockDetail {
+        self.evidence("clock", Detail::clock)
+    }
+
+    /// The server's answer to the http stage's request.
+    pub fn http(&self) -> HttpAnswer {
+        self.evidence("http", Detail::http)
     }
 
     /// Assert the first path's verdict and the exit code 1, with the report on failure.

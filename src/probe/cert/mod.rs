@@ -16,11 +16,11 @@ use rustls::RootCertStore;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use serde_json::{Value, json};
 use x509_parser::certificate::X509Certificate;
 
 use crate::knowledge::anchors;
-use crate::model::{Kind, Stage, StageResult};
+use crate::model::detail::{self, CertificateDetail, ChainAnalysis, Leaf};
+use crate::model::{Detail, Kind, Stage, StageResult};
 use crate::timefmt::rfc3339;
 use chain::Problem;
 use parse::cn_or_dn;
@@ -130,7 +130,7 @@ impl CertOutcome {
         }
     }
 
-    fn failed(kind: Kind, msg: String, detail: Value) -> CertOutcome {
+    fn failed(kind: Kind, msg: String, detail: Detail) -> CertOutcome {
         let result = StageResult::fail(Stage::Certificate, kind, msg, detail);
         CertOutcome::new(result, vec![])
     }
@@ -147,7 +147,7 @@ pub fn analyse(
         return CertOutcome::failed(
             Kind::UnknownIssuer,
             "the server sent no certificate".into(),
-            json!({}),
+            Detail::None,
         );
     };
     let mut parsed = Vec::new();
@@ -158,7 +158,10 @@ pub fn analyse(
                 return CertOutcome::failed(
                     Kind::BadSignature,
                     format!("the server's certificate cannot be parsed: {e}"),
-                    json!({"sha256": anchors::sha256_hex(leaf_der)}),
+                    CertificateDetail::Unparsable {
+                        sha256: anchors::sha256_hex(leaf_der),
+                    }
+                    .into(),
                 );
             }
             // An unparsable extra certificate is left out of the path; it is noted in the chain.
@@ -186,18 +189,28 @@ pub fn analyse(
         }
         _ => Err("no verifier".to_string()),
     };
-    let mut detail = json!({
-        "leaf": leaf_detail(leaf, leaf_der, &names),
-        "chain": parsed.iter().map(parse::summary).collect::<Vec<_>>(),
-        "chain_sent": chain.len(),
-        "trusted_by": trusted_by,
-        "trust_stores": trust.stores,
-        "webpki": match &webpki { Ok(()) => "ok".to_string(), Err(e) => e.clone() },
-        "problems": problems.iter().map(|(k, m)| json!({"kind": k.as_str(), "message": m})).collect::<Vec<_>>(),
-    });
+    let mut detail = ChainAnalysis {
+        chain: parsed.iter().map(parse::summary).collect(),
+        chain_sent: chain.len(),
+        intercepted_by: None,
+        leaf: leaf_detail(leaf, leaf_der, &names),
+        problems: problems
+            .iter()
+            .map(|(kind, message)| detail::Problem {
+                kind: *kind,
+                message: message.clone(),
+            })
+            .collect(),
+        trust_stores: Some(trust.stores.clone()),
+        trusted_by: trusted_by.clone(),
+        webpki: match &webpki {
+            Ok(()) => "ok".to_string(),
+            Err(e) => e.clone(),
+        },
+    };
     let result = match name::interception(host, leaf) {
         Some(by) => {
-            detail["intercepted_by"] = json!(by);
+            detail.intercepted_by = Some(by);
             intercepted(host, leaf, webpki.is_ok(), trusted_by.as_deref(), detail)
         }
         None => conclude(leaf, webpki, trusted_by.as_deref(), &problems, detail),
@@ -206,20 +219,20 @@ pub fn analyse(
 }
 
 /// What the report shows of the leaf.
-fn leaf_detail(leaf: &X509Certificate<'_>, der: &CertificateDer<'_>, names: &[String]) -> Value {
+fn leaf_detail(leaf: &X509Certificate<'_>, der: &CertificateDer<'_>, names: &[String]) -> Leaf {
     let v = leaf.validity();
-    json!({
-        "subject": leaf.subject().to_string(),
-        "issuer": leaf.issuer().to_string(),
-        "names": names.iter().take(20).collect::<Vec<_>>(),
-        "names_total": names.len(),
-        "not_before": rfc3339(v.not_before.timestamp()),
-        "not_after": rfc3339(v.not_after.timestamp()),
-        "key": parse::key_desc(leaf),
-        "signature_algorithm": parse::sig_alg(leaf),
-        "sha256": anchors::sha256_hex(der),
-        "aia_ca_issuers": chain::ca_issuers_url(leaf),
-    })
+    Leaf {
+        aia_ca_issuers: Some(chain::ca_issuers_url(leaf)),
+        issuer: leaf.issuer().to_string(),
+        key: parse::key_desc(leaf),
+        names: names.iter().take(20).cloned().collect(),
+        names_total: names.len(),
+        not_after: rfc3339(v.not_after.timestamp()),
+        not_before: rfc3339(v.not_before.timestamp()),
+        sha256: anchors::sha256_hex(der),
+        signature_algorithm: parse::sig_alg(leaf),
+        subject: leaf.subject().to_string(),
+    }
 }
 
 /// A Microsoft host whose certificate Microsoft did not issue: a warning when the re-signing CA
@@ -229,7 +242,7 @@ fn intercepted(
     leaf: &X509Certificate<'_>,
     trusted: bool,
     trusted_by: Option<&str>,
-    detail: Value,
+    detail: ChainAnalysis,
 ) -> StageResult {
     let issuer = cn_or_dn(leaf.issuer());
     let msg = format!(
@@ -253,7 +266,7 @@ fn conclude(
     webpki: Result<(), String>,
     trusted_by: Option<&str>,
     problems: &[Problem],
-    detail: Value,
+    detail: ChainAnalysis,
 ) -> StageResult {
     if webpki.is_ok() {
         let until = rfc3339(leaf.validity().not_after.timestamp());

@@ -2,11 +2,11 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::X509Name;
 
+use crate::model::detail::CertSummary;
 use crate::timefmt::rfc3339;
 
 pub(super) fn cn_or_dn(name: &X509Name<'_>) -> String {
@@ -41,13 +41,13 @@ pub(super) fn sig_alg(c: &X509Certificate<'_>) -> String {
         .unwrap_or_else(|_| oid.to_id_string())
 }
 
-pub(super) fn summary(c: &X509Certificate<'_>) -> Value {
-    json!({
-        "subject": c.subject().to_string(),
-        "issuer": c.issuer().to_string(),
-        "not_before": rfc3339(c.validity().not_before.timestamp()),
-        "not_after": rfc3339(c.validity().not_after.timestamp()),
-    })
+pub(super) fn summary(c: &X509Certificate<'_>) -> CertSummary {
+    CertSummary {
+        issuer: c.issuer().to_string(),
+        not_after: rfc3339(c.validity().not_after.timestamp()),
+        not_before: rfc3339(c.validity().not_before.timestamp()),
+        subject: c.subject().to_string(),
+    }
 }
 
 pub(super) fn unix(t: SystemTime) -> i64 {

@@ -1,27 +1,26 @@
 //! Stage `proxy`: open a tunnel with `CONNECT host:port`, answer a 407 with Basic or NTLM
 //! credentials (see `auth`), and classify the proxy's answer by its own error marker and status.
-//! `wire` reads and writes the proxy's messages, `negotiate` runs the authentication legs, and
-//! `forward` sends an http:// request through the proxy as WinHTTP does (no tunnel).
+//! `wire` reads and writes the proxy's messages and `negotiate` runs the authentication legs.
+//! (`probe::forward`, above this and `http`, sends an http:// request through the proxy as
+//! WinHTTP does, with no tunnel.)
 //!
 //! Credentials only ever go into the `Proxy-Authorization` header: never into a message, a detail
 //! or a log.
 
-mod forward;
 mod negotiate;
 pub mod wire;
 
 use std::time::Instant;
 
-use serde_json::json;
 use tokio::net::TcpStream;
 
-pub use forward::forward;
-pub use wire::{Answer, MAX_HEAD, ProxyHead, parse_head, read_head, redact_authorization};
+pub use wire::{Answer, MAX_HEAD, parse_head, read_head};
 
 use crate::auth::ProxyAuth;
 use crate::deadline::Deadline;
 use crate::knowledge::proxies;
-use crate::model::{Kind, Stage, StageResult};
+use crate::model::detail::{PortCheck, ProxyDetail, TunnelDetail};
+use crate::model::{Detail, Kind, Stage, StageResult};
 use crate::target::{ProxySpec, authority};
 use negotiate::negotiate;
 
@@ -30,7 +29,7 @@ use negotiate::negotiate;
 pub fn classify(answer: &Answer, creds_sent: bool) -> (Kind, String) {
     match answer {
         Answer::Head(h) => {
-            let line = format!("{} {}", h.status, h.reason).trim().to_string();
+            let line = h.status_line();
             if h.status == 407 {
                 let schemes = h.schemes();
                 let offered = if schemes.is_empty() {
@@ -98,6 +97,10 @@ pub fn classify(answer: &Answer, creds_sent: bool) -> (Kind, String) {
     }
 }
 
+/// What the report says of a password sent with Basic.
+pub const BASIC_WARNING: &str =
+    "Basic authentication sends the password to the proxy in clear text (base64)";
+
 pub struct ProxyOutcome {
     pub result: StageResult,
     pub stream: Option<TcpStream>,
@@ -122,18 +125,18 @@ where
     let target = authority(host, port);
     let n = negotiate(stream, &target, auth, None, redial, deadline).await;
     let creds_sent = n.scheme.is_some();
-    let mut detail = json!({
-        "proxy": proxy.url,
-        "target": target,
-        "offered_schemes": n.offered,
-        "scheme": n.scheme,
-        "round_trips": n.legs.len(),
-        "legs": n.legs,
-    });
-    if n.scheme == Some("Basic") {
-        detail["warning"] =
-            json!("Basic authentication sends the password to the proxy in clear text (base64)");
-    }
+    let mut detail = TunnelDetail {
+        idle_connection: None,
+        round_trips: n.legs.len(),
+        legs: n.legs,
+        offered_schemes: n.offered,
+        port_check: None,
+        proxy: proxy.url.clone(),
+        scheme: n.scheme.map(str::to_string),
+        status: None,
+        target: target.clone(),
+        warning: (n.scheme == Some("Basic")).then(|| BASIC_WARNING.to_string()),
+    };
     let result = match (&n.early, &n.answer) {
         (None, Answer::Head(h)) if (200..300).contains(&h.status) => {
             let how = n
@@ -153,11 +156,10 @@ where
         (Some((kind, msg)), _) => StageResult::fail(Stage::Proxy, *kind, msg.clone(), detail),
         (None, other) => {
             let (kind, msg) = classify(other, creds_sent);
-            let failed = StageResult::fail(Stage::Proxy, kind, msg, detail);
-            match other {
-                Answer::Head(h) => failed.with_answer_status(h.status),
-                _ => failed,
+            if let Answer::Head(h) = other {
+                detail.status = Some(h.status);
             }
+            StageResult::fail(Stage::Proxy, kind, msg, detail)
         }
     };
     let ok = !result.failed();
@@ -195,7 +197,12 @@ pub async fn port_or_name<F, Fut>(
         (None, Answer::Head(h)) => Some(h.status),
         _ => None,
     };
-    result.detail["port_check"] = json!({"request": format!("CONNECT {probe}"), "status": status});
+    if let Detail::Proxy(ProxyDetail::Tunnel(d)) = &mut result.detail {
+        d.port_check = Some(PortCheck {
+            request: format!("CONNECT {probe}"),
+            status,
+        });
+    }
     let conclusion = match status {
         Some(403) => format!(
             "; the proxy refuses {host} on port 443 as well, so the rule is about the name (its domain allowlist), not the port"

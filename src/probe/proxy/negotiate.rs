@@ -2,7 +2,6 @@
 //! scheme chosen from what the proxy offers, answered on a new connection for as many legs as
 //! it takes.
 
-use serde_json::Value;
 use tokio::net::TcpStream;
 
 use super::classify;
@@ -15,7 +14,7 @@ use crate::model::Kind;
 pub(super) struct Negotiated {
     pub(super) answer: Answer,
     pub(super) stream: TcpStream,
-    pub(super) legs: Vec<Value>,
+    pub(super) legs: Vec<crate::model::detail::Leg>,
     /// The scheme credentials were sent with.
     pub(super) scheme: Option<&'static str>,
     pub(super) offered: Vec<String>,

@@ -1,12 +1,14 @@
 //! The proxy's side of the wire: answer headers read byte by byte (so no byte of a tunnel is
 //! consumed), one CONNECT, the body of a 407, and the per-leg trace for the report. Every read is
-//! bounded in bytes and by the path deadline.
+//! bounded in bytes and by the path deadline. The head itself is `probe::wire`'s, shared with
+//! the http stage.
 
-use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::deadline::Deadline;
 use crate::hello::first_line;
+use crate::model::detail::{AnsweredLeg, Leg, UnansweredLeg};
+use crate::probe::wire::{Head, head_of, redact_authorization};
 
 /// Most bytes of a proxy's answer header read before giving up on it.
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -14,44 +16,12 @@ pub const MAX_HEAD: usize = 64 * 1024;
 /// A proxy's answer, as far as it was read.
 #[derive(Debug, Clone)]
 pub enum Answer {
-    Head(ProxyHead),
+    Head(Head),
     Timeout { bytes: usize },
     Closed { bytes: usize },
     Reset,
     NotHttp(String),
     TooLarge,
-}
-
-#[derive(Debug, Clone)]
-pub struct ProxyHead {
-    pub status: u16,
-    pub reason: String,
-    pub headers: Vec<(String, String)>,
-}
-
-impl ProxyHead {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    /// The scheme names offered in `Proxy-Authenticate` (Basic, NTLM, Negotiate…).
-    pub fn schemes(&self) -> Vec<String> {
-        self.all("proxy-authenticate")
-            .iter()
-            .filter_map(|v| v.split_whitespace().next().map(str::to_string))
-            .collect()
-    }
 }
 
 /// Read an HTTP answer header byte by byte, so no byte of the tunnel is consumed.
@@ -81,24 +51,6 @@ pub async fn read_head<S: AsyncRead + Unpin>(stream: &mut S, deadline: &Deadline
         if buf.len() >= MAX_HEAD {
             return Answer::TooLarge;
         }
-    }
-}
-
-/// An answer header as parsed by httparse, owned (header values cut at 512 characters).
-pub(crate) fn head_of(resp: &httparse::Response<'_, '_>) -> ProxyHead {
-    ProxyHead {
-        status: resp.code.unwrap_or(0),
-        reason: resp.reason.unwrap_or("").to_string(),
-        headers: resp
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.name.to_string(),
-                    String::from_utf8_lossy(h.value).chars().take(512).collect(),
-                )
-            })
-            .collect(),
     }
 }
 
@@ -149,23 +101,6 @@ where
     answer
 }
 
-/// A request head for the trace log: the value of every Proxy-Authorization or Authorization
-/// header is replaced by its scheme and the word `<redacted>`.
-pub fn redact_authorization(head: &str) -> String {
-    head.split_inclusive("\r\n")
-        .map(|line| {
-            let lower = line.to_ascii_lowercase();
-            if lower.starts_with("proxy-authorization:") || lower.starts_with("authorization:") {
-                let (name, value) = line.split_once(':').unwrap_or((line, ""));
-                let scheme = value.split_whitespace().next().unwrap_or("");
-                format!("{name}: {scheme} <redacted>\r\n")
-            } else {
-                line.to_string()
-            }
-        })
-        .collect()
-}
-
 fn answer_summary(answer: &Answer) -> String {
     match answer {
         Answer::Head(h) => format!("{} {}", h.status, h.reason),
@@ -176,7 +111,7 @@ fn answer_summary(answer: &Answer) -> String {
 /// Read and discard the body of a 407 so the next leg can use the same connection.
 pub(super) async fn drain_body<S: AsyncRead + Unpin>(
     stream: &mut S,
-    head: &ProxyHead,
+    head: &Head,
     deadline: &Deadline,
 ) -> bool {
     let len: usize = head
@@ -193,29 +128,28 @@ pub(super) async fn drain_body<S: AsyncRead + Unpin>(
     )
 }
 
-pub(super) fn leg_detail(request: &str, auth_desc: Option<String>, answer: &Answer) -> Value {
+pub(super) fn leg_detail(request: &str, credentials: Option<String>, answer: &Answer) -> Leg {
+    let unanswered = |what: String| {
+        Leg::Unanswered(UnansweredLeg {
+            answer: what,
+            credentials: credentials.clone(),
+            request: request.to_string(),
+        })
+    };
     match answer {
-        Answer::Head(h) => json!({
-            "request": request,
-            "credentials": auth_desc,
-            "status_line": format!("{} {}", h.status, h.reason).trim().to_string(),
-            "x_squid_error": h.header("x-squid-error"),
-            "proxy_authenticate": h.all("proxy-authenticate"),
-            "server": h.header("server"),
-            "via": h.header("via"),
+        Answer::Head(h) => Leg::Answered(AnsweredLeg {
+            credentials: credentials.clone(),
+            proxy_authenticate: h.all("proxy-authenticate"),
+            request: request.to_string(),
+            server: h.header("server").map(str::to_string),
+            status_line: h.status_line(),
+            via: h.header("via").map(str::to_string),
+            x_squid_error: h.header("x-squid-error").map(str::to_string),
         }),
-        Answer::Timeout { bytes } => {
-            json!({"request": request, "credentials": auth_desc, "answer": format!("timeout after {bytes} bytes")})
-        }
-        Answer::Closed { bytes } => {
-            json!({"request": request, "credentials": auth_desc, "answer": format!("closed after {bytes} bytes")})
-        }
-        Answer::Reset => json!({"request": request, "credentials": auth_desc, "answer": "reset"}),
-        Answer::NotHttp(l) => {
-            json!({"request": request, "credentials": auth_desc, "answer": format!("not HTTP: {l}")})
-        }
-        Answer::TooLarge => {
-            json!({"request": request, "credentials": auth_desc, "answer": format!("header over {} KiB", MAX_HEAD / 1024)})
-        }
+        Answer::Timeout { bytes } => unanswered(format!("timeout after {bytes} bytes")),
+        Answer::Closed { bytes } => unanswered(format!("closed after {bytes} bytes")),
+        Answer::Reset => unanswered("reset".to_string()),
+        Answer::NotHttp(l) => unanswered(format!("not HTTP: {l}")),
+        Answer::TooLarge => unanswered(format!("header over {} KiB", MAX_HEAD / 1024)),
     }
 }

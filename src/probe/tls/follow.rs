@@ -1,183 +1,21 @@
-//! The raw-engine side of the tls stage: an offer rustls cannot make (`--client-profile`, a
-//! GPO-style `--ciphers` list), and the follow-up hellos that explain why a handshake failed —
-//! which versions the server speaks, and which suites it accepts.
+//! The follow-up hellos that explain a failed handshake — which versions the server speaks,
+//! which suites it accepts, whether a filter acts on the name — each on a fresh connection from
+//! the peer's dialer. Called by both handshake paths; calls neither.
 
-use rustls::pki_types::CertificateDer;
-use serde_json::{Value, json};
-use tokio::net::TcpStream;
-
-use super::{FOLLOW_UP_CAP, Peer, TlsOutcome, with_rustls};
-use crate::config::{TlsSettings, TlsVersion};
+use super::peer::{FOLLOW_UP_CAP, Peer};
 use crate::hello::{self, ClientOffer, HelloOutcome, HelloSpec, scan};
 use crate::knowledge::suites;
-use crate::model::{Kind, Stage, StageResult};
+use crate::model::Kind;
+use crate::model::detail::{FollowUpHello, IdleWatch};
 use crate::probe::tcp;
 
-/// `check --client-profile` / a GPO-style `--ciphers` list: the raw engine sends exactly that
-/// ClientHello. When the server picks a suite rustls speaks, the handshake is then done for real
-/// with that suite; otherwise it is judged from the server's flight.
-pub(super) async fn handshake(
-    offer: &ClientOffer,
-    mut tcp: TcpStream,
-    peer: Peer<'_>,
-) -> TlsOutcome {
-    let max = offer.max_version();
-    let also: Vec<u16> = offer
-        .versions
-        .iter()
-        .copied()
-        .filter(|v| *v != max)
-        .collect();
-    let spec = HelloSpec {
-        version: max,
-        also: &also,
-        suites: &offer.suites,
-        groups: &offer.groups,
-        sni: peer.sni(),
-    };
-    let answer = hello::offer_until(
-        &mut tcp,
-        &spec,
-        hello::Until::Flight,
-        peer.deadline,
-        peer.deadline.remaining(),
-    )
-    .await;
-    drop(tcp);
-    let base = offer_detail(offer);
-    let (kind, msg, evidence) = match answer {
-        HelloOutcome::ServerHello {
-            version,
-            suite,
-            group,
-            certificates,
-            ..
-        } if offer.versions.contains(&version) && offer.suites.contains(&suite) => {
-            let agreed = Agreed {
-                version,
-                suite,
-                group,
-                certificates,
-            };
-            return negotiated(offer, agreed, base, peer).await;
-        }
-        HelloOutcome::ServerHello { version, suite, .. } if !offer.versions.contains(&version) => (
-            Kind::ProtocolVersion,
-            format!(
-                "the server answered with {} ({}), a version {} does not offer",
-                hello::version_name(version),
-                suites::name(suite),
-                offer.name
-            ),
-            vec![],
-        ),
-        HelloOutcome::ServerHello { suite, .. } => (
-            Kind::Alert,
-            format!(
-                "the server chose {}, which was not offered",
-                suites::name(suite)
-            ),
-            vec![],
-        ),
-        HelloOutcome::Timeout => (
-            Kind::Timeout,
-            "the server did not answer the ClientHello before the deadline".into(),
-            vec![],
-        ),
-        HelloOutcome::NotTls { first_line } => (
-            Kind::NotTls,
-            format!("the server answered the TLS handshake in plaintext: \"{first_line}\""),
-            vec![],
-        ),
-        refused => explain_offer(offer, &refused, peer).await,
-    };
-    let mut detail = base;
-    detail["follow_up"] = Value::Array(evidence);
-    TlsOutcome::failed(kind, msg, detail)
-}
-
-/// What the report says was offered.
-fn offer_detail(offer: &ClientOffer) -> Value {
-    json!({
-        "offer": offer.name,
-        "offered_versions": offer.versions.iter().map(|v| hello::version_name(*v)).collect::<Vec<_>>(),
-        "offered_suites": offer.suites.iter().map(|s| suites::name(*s)).collect::<Vec<_>>(),
-        "offered_groups": offer.groups.iter().map(|g| suites::group_name(*g)).collect::<Vec<_>>(),
-    })
-}
-
-/// What the server picked from the offer.
-struct Agreed {
-    version: u16,
-    suite: u16,
-    group: Option<u16>,
-    certificates: Vec<Vec<u8>>,
-}
-
-/// The server accepted the offer. With a suite rustls speaks, the handshake is done again for
-/// real with that suite, so http and clock can run; otherwise it is judged from the flight.
-async fn negotiated(offer: &ClientOffer, a: Agreed, base: Value, peer: Peer<'_>) -> TlsOutcome {
-    let what = format!(
-        "{} negotiates {}, {}{}",
-        offer.name,
-        hello::version_name(a.version),
-        suites::name(a.suite),
-        a.group
-            .map(|g| format!(" with {}", suites::group_name(g)))
-            .unwrap_or_default()
-    );
-    let mut detail = base;
-    detail["version"] = json!(hello::version_name(a.version));
-    detail["suite"] = json!(suites::name(a.suite));
-    detail["group"] = json!(a.group.map(suites::group_name));
-    if suites::rustls_suite(a.suite).is_some()
-        && a.version >= hello::TLS12
-        && let Some(fresh) = peer.dialer.dial(peer.deadline).await
-    {
-        let narrowed = TlsSettings {
-            version: if a.version >= hello::TLS13 {
-                TlsVersion::V13
-            } else {
-                TlsVersion::V12
-            },
-            suites: Some(vec![a.suite]),
-            offer: None,
-            extra_roots: Vec::new(),
-        };
-        let mut out = with_rustls(&narrowed, fresh, peer).await;
-        if !out.result.failed() {
-            out.result.message = format!("{what} (completed: {})", out.result.message);
-        }
-        out.result.detail["offer"] = detail;
-        return out;
-    }
-    TlsOutcome {
-        result: StageResult::pass(
-            Stage::Tls,
-            format!(
-                "{what}; wsusprobe cannot finish this suite itself, so the certificate is judged from the server's flight and clock/http are not run"
-            ),
-            detail,
-        ),
-        stream: None,
-        chain: a
-            .certificates
-            .into_iter()
-            .map(CertificateDer::from)
-            .collect(),
-        flight_only: true,
-        peer_answered: true,
-        idle_reset: None,
-    }
-}
-
 /// Why the server refused the offer: which versions and (TLS 1.2) suites it does accept.
-async fn explain_offer(
+pub(super) async fn explain_offer(
     offer: &ClientOffer,
     refused: &HelloOutcome,
     peer: Peer<'_>,
-) -> (Kind, String, Vec<Value>) {
-    let mut evidence = vec![json!({"offer": offer.name, "answer": describe(refused)})];
+) -> (Kind, String, Vec<FollowUpHello>) {
+    let mut evidence = vec![FollowUpHello::answered(&offer.name, describe(refused))];
     let server_versions = server_versions(peer, &mut evidence).await;
     let names = |vs: &[u16]| {
         vs.iter()
@@ -226,7 +64,7 @@ async fn explain_offer(
 }
 
 /// Which versions the server speaks at all: a broad offer for each.
-async fn server_versions(peer: Peer<'_>, evidence: &mut Vec<Value>) -> Vec<u16> {
+async fn server_versions(peer: Peer<'_>, evidence: &mut Vec<FollowUpHello>) -> Vec<u16> {
     let mut found = Vec::new();
     for (v, suites_for) in [
         (hello::TLS13, suites::TLS13_SUITES),
@@ -237,9 +75,8 @@ async fn server_versions(peer: Peer<'_>, evidence: &mut Vec<Value>) -> Vec<u16> 
         let Some(a) = probe_once(peer, v, suites_for).await else {
             break;
         };
-        evidence.push(
-            json!({"offer": format!("{}, broad", hello::version_name(v)), "answer": describe(&a)}),
-        );
+        let offer = format!("{}, broad", hello::version_name(v));
+        evidence.push(FollowUpHello::answered(offer, describe(&a)));
         if matches!(a, HelloOutcome::ServerHello { version, .. } if version == v) {
             found.push(v);
         }
@@ -252,7 +89,7 @@ async fn compare_suites(
     offer: &ClientOffer,
     v: u16,
     peer: Peer<'_>,
-    evidence: &mut Vec<Value>,
+    evidence: &mut Vec<FollowUpHello>,
 ) -> (Kind, String) {
     let label = scan::VERSIONS
         .iter()
@@ -260,7 +97,11 @@ async fn compare_suites(
         .map_or("TLS", |(_, l)| *l);
     let accepted = scan::scan_version(peer.dialer, v, label, peer.sni(), peer.deadline).await;
     let accepted_ids: Vec<u16> = accepted.suites.iter().map(|s| s.id).collect();
-    evidence.push(json!({"offer": format!("{label}, every suite"), "accepted": accepted.suites.iter().map(|s| s.name.clone()).collect::<Vec<_>>()}));
+    evidence.push(FollowUpHello {
+        accepted: Some(accepted.suites.iter().map(|s| s.name.clone()).collect()),
+        answer: None,
+        offer: format!("{label}, every suite"),
+    });
     let shared: Vec<u16> = offer
         .suites
         .iter()
@@ -302,16 +143,16 @@ async fn compare_suites(
 
 pub(super) struct FollowUp {
     pub(super) verdict: Option<(Kind, String)>,
-    pub(super) evidence: Vec<Value>,
+    pub(super) evidence: Vec<FollowUpHello>,
     /// Some follow-up hello was answered with a ServerHello: the peer does speak TLS here.
     pub(super) answered: bool,
-    /// Whether the peer reset an idle connection (direct route only), when it was watched.
-    pub(super) idle_reset: Option<bool>,
+    /// What an idle connection showed (direct route only), when it was watched.
+    pub(super) idle: Option<IdleWatch>,
 }
 
 impl FollowUp {
-    fn with_idle(mut self, idle_reset: Option<bool>) -> FollowUp {
-        self.idle_reset = idle_reset;
+    fn with_idle(mut self, idle: Option<IdleWatch>) -> FollowUp {
+        self.idle = idle;
         self
     }
 
@@ -320,7 +161,18 @@ impl FollowUp {
             verdict,
             evidence: trail.evidence,
             answered: trail.answered,
-            idle_reset: None,
+            idle: None,
+        }
+    }
+
+    /// What the follow-ups showed about the peer, for the path: an answered hello says more
+    /// than an idle connection.
+    pub(super) fn seen(&self) -> super::peer::PeerSeen {
+        use super::peer::PeerSeen;
+        match (self.answered, self.idle) {
+            (true, _) => PeerSeen::AnswersHellos,
+            (false, Some(w)) => PeerSeen::Idle(w),
+            (false, None) => PeerSeen::Nothing,
         }
     }
 }
@@ -328,7 +180,7 @@ impl FollowUp {
 /// The follow-up hellos sent and what each got, as evidence, and whether any got a ServerHello.
 #[derive(Default)]
 struct Trail {
-    evidence: Vec<Value>,
+    evidence: Vec<FollowUpHello>,
     answered: bool,
 }
 
@@ -336,7 +188,7 @@ impl Trail {
     fn hello(&mut self, offer: &str, answer: &HelloOutcome) {
         self.answered |= matches!(answer, HelloOutcome::ServerHello { .. });
         self.evidence
-            .push(json!({"offer": offer, "answer": describe(answer)}));
+            .push(FollowUpHello::answered(offer, describe(answer)));
     }
 }
 
@@ -466,15 +318,16 @@ pub(super) async fn name_or_address(
     };
     // Direct, the same connection first shows whether the peer kills even an idle connection
     // (then the verdict is the tcp stage's), before it carries the hello.
-    let mut idle_reset = None;
+    let mut idle = None;
     if !through_proxy {
-        let reset = tcp::idle_reset(&stream, d).await;
-        idle_reset = Some(reset);
-        if reset {
-            trail
-                .evidence
-                .push(json!({"offer": "nothing (an idle connection)", "answer": "reset"}));
-            return FollowUp::new(None, trail).with_idle(idle_reset);
+        let seen = tcp::watch_idle(&stream, d).await;
+        idle = Some(seen);
+        if seen == IdleWatch::ResetAtOnce {
+            trail.evidence.push(FollowUpHello::answered(
+                "nothing (an idle connection)",
+                "reset",
+            ));
+            return FollowUp::new(None, trail).with_idle(idle);
         }
     }
     let answer = hello::offer(&mut stream, &same_without_name, d, FOLLOW_UP_CAP).await;
@@ -485,11 +338,11 @@ pub(super) async fn name_or_address(
             "the connection was {what} as soon as the ClientHello named {host}, but the same hello {unnamed} is answered ({}): a filter blocks by name (SNI) — look for an SNI, URL-category or application rule for {host} on the firewall or proxy, not an address rule",
             hello::version_name(version)
         );
-        return FollowUp::new(Some((kind, msg)), trail).with_idle(idle_reset);
+        return FollowUp::new(Some((kind, msg)), trail).with_idle(idle);
     }
     let broad = with_broad(offered, &[suites::BROAD_TLS12, suites::BROAD_TLS10]);
     let Some(answer) = probe_once(peer, hello::TLS12, &broad).await else {
-        return FollowUp::new(None, trail).with_idle(idle_reset);
+        return FollowUp::new(None, trail).with_idle(idle);
     };
     trail.hello("TLS 1.0 to 1.2, broad suite list", &answer);
     let verdict = match answer {
@@ -504,7 +357,7 @@ pub(super) async fn name_or_address(
             ),
         )),
     };
-    FollowUp::new(verdict, trail).with_idle(idle_reset)
+    FollowUp::new(verdict, trail).with_idle(idle)
 }
 
 /// The name a follow-up hello gives through a proxy instead of the target's (RFC 6761 reserves

@@ -4,15 +4,17 @@
 
 use std::time::Instant;
 
-use serde_json::json;
 use tokio::net::TcpStream;
 
-use super::{Answer, ProxyHead, classify};
+use super::dial::Dialer;
+use super::http;
+use super::proxy::{Answer, BASIC_WARNING, classify};
+use super::stage::timed;
+use super::wire::Head;
 use crate::auth::ProxyAuth;
 use crate::deadline::Deadline;
+use crate::model::detail::ForwardDetail;
 use crate::model::{Kind, Stage, StageResult};
-use crate::probe::dial::Dialer;
-use crate::probe::{http, timed};
 use crate::target::{ProxySpec, Target};
 
 /// An http:// URL through a forwarding proxy: the request goes to the proxy in absolute form, as
@@ -55,18 +57,22 @@ pub async fn forward(
             Err(why) => early = Some(why),
         }
     }
-    let mut detail = json!({"proxy": p.url, "mode": "forward (absolute-form request, no tunnel)"});
-    if creds_sent {
-        detail["warning"] =
-            json!("Basic authentication sends the password to the proxy in clear text (base64)");
-    }
+    let mut detail = ForwardDetail {
+        mode: "forward (absolute-form request, no tunnel)".to_string(),
+        proxy: p.url.clone(),
+        proxy_authenticate: None,
+        status: None,
+        status_line: None,
+        warning: creds_sent.then(|| BASIC_WARNING.to_string()),
+        x_squid_error: None,
+    };
     let from_proxy = out
         .head
         .as_ref()
         .filter(|h| h.status == 407 || h.header("x-squid-error").is_some());
     let result = match from_proxy {
         Some(h) if early.is_some() => {
-            detail["proxy_authenticate"] = json!(h.all("proxy-authenticate"));
+            detail.proxy_authenticate = Some(h.all("proxy-authenticate"));
             StageResult::fail(
                 Stage::Proxy,
                 Kind::AuthRequired,
@@ -76,10 +82,11 @@ pub async fn forward(
         }
         Some(h) => {
             let (kind, msg) = classify(&Answer::Head(h.clone()), creds_sent);
-            detail["status_line"] = json!(format!("{} {}", h.status, h.reason).trim().to_string());
-            detail["x_squid_error"] = json!(h.header("x-squid-error"));
-            detail["proxy_authenticate"] = json!(h.all("proxy-authenticate"));
-            StageResult::fail(Stage::Proxy, kind, msg, detail).with_answer_status(h.status)
+            detail.status_line = Some(h.status_line());
+            detail.x_squid_error = Some(h.header("x-squid-error").map(str::to_string));
+            detail.proxy_authenticate = Some(h.all("proxy-authenticate"));
+            detail.status = Some(h.status);
+            StageResult::fail(Stage::Proxy, kind, msg, detail)
         }
         None => StageResult::pass(
             Stage::Proxy,
@@ -92,7 +99,7 @@ pub async fn forward(
 
 /// Whether a 407 to a forwarded request can be answered: Basic can (again, with the header);
 /// a connection-bound scheme cannot yet, nor one wsusprobe does not speak.
-fn answer_407(h: &ProxyHead, a: &ProxyAuth) -> Result<(), String> {
+fn answer_407(h: &Head, a: &ProxyAuth) -> Result<(), String> {
     let offered = h.schemes();
     match crate::auth::choose(&offered, a.scheme, a) {
         Some(ex) if !ex.connection_bound() => Ok(()),
