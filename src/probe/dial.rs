@@ -2,36 +2,14 @@
 //! connection to the first hop, and through the proxy a CONNECT tunnel.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::TcpStream;
 
-use super::proxy;
-use crate::auth::ProxyAuth;
+pub use super::proxy::Tunnel;
 use crate::deadline::Deadline;
-
-/// The target behind a proxy.
-#[derive(Debug, Clone)]
-pub struct Tunnel {
-    pub host: String,
-    pub port: u16,
-    pub auth: Option<Arc<ProxyAuth>>,
-    /// The schemes the proxy offered on an earlier tunnel: later tunnels authenticate at once.
-    pub learned: Arc<Mutex<Option<Vec<String>>>>,
-}
-
-impl Tunnel {
-    pub fn new(host: &str, port: u16, auth: Option<Arc<ProxyAuth>>) -> Tunnel {
-        Tunnel {
-            host: host.to_string(),
-            port,
-            auth,
-            learned: Arc::default(),
-        }
-    }
-}
 
 /// What a dialer opened, for reports.
 #[derive(Debug, Default)]
@@ -67,26 +45,10 @@ impl Dialer {
         match &self.tunnel {
             None => Some(s),
             Some(t) => {
-                let known = t.learned.lock().ok().and_then(|l| l.clone());
-                let (stream, requests, offered) = proxy::open(
-                    s,
-                    &t.host,
-                    t.port,
-                    t.auth.as_deref(),
-                    known,
-                    || self.dial_hop(deadline),
-                    deadline,
-                )
-                .await;
+                let (stream, requests) = t.open(s, || self.dial_hop(deadline), deadline).await;
                 self.stats
                     .proxy_requests
                     .fetch_add(requests, Ordering::Relaxed);
-                if stream.is_some()
-                    && !offered.is_empty()
-                    && let Ok(mut l) = t.learned.lock()
-                {
-                    *l = Some(offered);
-                }
                 stream
             }
         }

@@ -101,12 +101,11 @@ impl Walk<'_> {
         let (Some(stream), Some(peer), true) = (tcp.stream, tcp.peer, ok) else {
             return Err("not run: no TCP connection");
         };
-        let auth = self.cfg.route.auth.clone();
         let dialer = Dialer {
             stats: Default::default(),
             peer,
             connect_timeout,
-            tunnel: proxy.map(|_| Tunnel::new(&target.host, target.port, auth)),
+            tunnel: proxy.map(|_| self.tunnel_to_target()),
         };
         let after_tcp = match (target.scheme, proxy) {
             (Scheme::Http, Some(p)) => self.forwarded(p, stream, &dialer).await,
@@ -169,6 +168,12 @@ impl Walk<'_> {
         }
     }
 
+    /// The target behind the proxy, with the route's credentials.
+    fn tunnel_to_target(&self) -> Tunnel {
+        let auth = self.cfg.route.auth.clone();
+        Tunnel::new(&self.target.host, self.target.port, auth)
+    }
+
     /// The request to the server on `stream` (http stage).
     async fn request(
         &self,
@@ -218,14 +223,13 @@ impl Walk<'_> {
         stream: TcpStream,
         dialer: &Dialer,
     ) -> Result<TcpStream, Stop> {
-        let (host, port, auth) = (
-            &self.target.host,
-            self.target.port,
-            self.cfg.route.auth.as_deref(),
-        );
+        let tunnel = dialer
+            .tunnel
+            .clone()
+            .unwrap_or_else(|| self.tunnel_to_target());
         let dial = || dialer.dial_hop(&self.deadline);
-        let mut t = proxy::tunnel(p, stream, host, port, auth, dial, &self.deadline).await;
-        proxy::port_or_name(&mut t.result, host, port, auth, dial, &self.deadline).await;
+        let mut t = proxy::tunnel(p, stream, &tunnel, dial, &self.deadline).await;
+        proxy::port_or_name(&mut t.result, &tunnel, dial, &self.deadline).await;
         let ok = self.st.push(t.result);
         match (t.stream, ok) {
             (Some(s), true) => Ok(s),

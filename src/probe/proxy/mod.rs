@@ -10,6 +10,7 @@
 mod negotiate;
 pub mod wire;
 
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::net::TcpStream;
@@ -101,19 +102,38 @@ pub fn classify(answer: &Answer, creds_sent: bool) -> (Kind, String) {
 pub const BASIC_WARNING: &str =
     "Basic authentication sends the password to the proxy in clear text (base64)";
 
+/// The target behind a proxy.
+#[derive(Debug, Clone)]
+pub struct Tunnel {
+    pub host: String,
+    pub port: u16,
+    pub auth: Option<Arc<ProxyAuth>>,
+    /// The schemes the proxy offered on an earlier tunnel: later tunnels authenticate at once.
+    pub learned: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+impl Tunnel {
+    pub fn new(host: &str, port: u16, auth: Option<Arc<ProxyAuth>>) -> Tunnel {
+        Tunnel {
+            host: host.to_string(),
+            port,
+            auth,
+            learned: Arc::default(),
+        }
+    }
+}
+
 pub struct ProxyOutcome {
     pub result: StageResult,
     pub stream: Option<TcpStream>,
 }
 
-/// Open a tunnel to `host:port` through the proxy on `stream`. A 407 is answered, on a new
+/// Open the tunnel `t` through `proxy` on `stream`: the proxy stage. A 407 is answered, on a new
 /// connection from `redial`, when credentials are configured.
 pub async fn tunnel<F, Fut>(
     proxy: &ProxySpec,
     stream: TcpStream,
-    host: &str,
-    port: u16,
-    auth: Option<&ProxyAuth>,
+    t: &Tunnel,
     redial: F,
     deadline: &Deadline,
 ) -> ProxyOutcome
@@ -122,7 +142,8 @@ where
     Fut: std::future::Future<Output = Option<TcpStream>>,
 {
     let started = Instant::now();
-    let target = authority(host, port);
+    let target = authority(&t.host, t.port);
+    let auth = t.auth.as_deref();
     let n = negotiate(stream, &target, auth, None, redial, deadline).await;
     let creds_sent = n.scheme.is_some();
     let mut detail = TunnelDetail {
@@ -176,15 +197,14 @@ where
 /// with credentials; the answer goes in the detail and the conclusion in the message.
 pub async fn port_or_name<F, Fut>(
     result: &mut StageResult,
-    host: &str,
-    port: u16,
-    auth: Option<&ProxyAuth>,
+    t: &Tunnel,
     dial: F,
     deadline: &Deadline,
 ) where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Option<TcpStream>>,
 {
+    let (host, port, auth) = (&t.host, t.port, t.auth.as_deref());
     if result.kind != Some(Kind::Forbidden) || port == 443 {
         return;
     }
@@ -215,36 +235,34 @@ pub async fn port_or_name<F, Fut>(
     result.message.push_str(&conclusion);
 }
 
-/// A tunnel for follow-up probes, authenticated the same way, with the CONNECTs it took.
-pub async fn open<F, Fut>(
-    stream: TcpStream,
-    host: &str,
-    port: u16,
-    auth: Option<&ProxyAuth>,
-    known: Option<Vec<String>>,
-    redial: F,
-    deadline: &Deadline,
-) -> (Option<TcpStream>, usize, Vec<String>)
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Option<TcpStream>>,
-{
-    let n = negotiate(
-        stream,
-        &authority(host, port),
-        auth,
-        known,
-        redial,
-        deadline,
-    )
-    .await;
-    let requests = n.legs.len();
-    let offered = n.offered.clone();
-    match (&n.early, &n.answer) {
-        (None, Answer::Head(h)) if (200..300).contains(&h.status) => {
-            (Some(n.stream), requests, offered)
+impl Tunnel {
+    /// A tunnel for follow-up probes on `stream`, authenticated as the first one was (at once,
+    /// with the schemes learnt then), and how many CONNECTs it took.
+    pub async fn open<F, Fut>(
+        &self,
+        stream: TcpStream,
+        redial: F,
+        deadline: &Deadline,
+    ) -> (Option<TcpStream>, usize)
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Option<TcpStream>>,
+    {
+        let known = self.learned.lock().ok().and_then(|l| l.clone());
+        let target = authority(&self.host, self.port);
+        let auth = self.auth.as_deref();
+        let n = negotiate(stream, &target, auth, known, redial, deadline).await;
+        let requests = n.legs.len();
+        let open = matches!((&n.early, &n.answer), (None, Answer::Head(h)) if (200..300).contains(&h.status));
+        if !open {
+            return (None, requests);
         }
-        _ => (None, requests, offered),
+        if !n.offered.is_empty()
+            && let Ok(mut l) = self.learned.lock()
+        {
+            *l = Some(n.offered.clone());
+        }
+        (Some(n.stream), requests)
     }
 }
 
