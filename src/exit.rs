@@ -14,6 +14,11 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// 0 when the command's answer is good, 1 when it found something wrong.
+    pub fn from_ok(ok: bool) -> Exit {
+        if ok { Exit::Ok } else { Exit::Verdict }
+    }
+
     pub fn from_report(report: &Report) -> Exit {
         if report.interrupted.is_some() {
             Exit::Interrupted

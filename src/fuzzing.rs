@@ -7,11 +7,11 @@ use std::time::SystemTime;
 
 use rustls::pki_types::CertificateDer;
 
-use crate::commands::run::Plan;
 use crate::config::network::parse_duration;
 use crate::config::tls::parse_cipher_entries;
 use crate::config::wsus;
 use crate::hello::{Until, parse_flight};
+use crate::plan::Plan;
 use crate::probe::cert::{Trust, analyse};
 use crate::probe::proxy::{Answer, classify, parse_head};
 use crate::probe::{clock, http};

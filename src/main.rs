@@ -1,25 +1,20 @@
-//! Thin: parse the command line, validate the job, run it, and exit with its code.
+//! Thin: parse the command line, validate the job, run it, and exit with its code (printing the
+//! one line that says why, when a command stopped on a failure).
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use wsusprobe::cli::{Cli, Command};
-use wsusprobe::commands::{self, Out, complain};
-use wsusprobe::exit::Exit;
+use wsusprobe::commands::{self, Out};
+use wsusprobe::error::{Done, Failure, UsageError};
 use wsusprobe::platform;
 
-/// Run `then` on a validated job, or report the usage error (exit 2, nothing probed).
-fn validated<T, E: std::fmt::Display>(job: Result<T, E>, then: impl FnOnce(T) -> Exit) -> Exit {
-    match job {
-        Ok(j) => then(j),
-        Err(e) => {
-            complain(format_args!("error: {e}"));
-            Exit::Usage
-        }
-    }
+/// Run `then` on a validated job (a usage error stops here: exit 2, nothing probed).
+fn validated<T>(job: Result<T, UsageError>, then: impl FnOnce(T) -> Done) -> Done {
+    then(job?)
 }
 
-fn dispatch(command: Command, out: Out<'_>) -> Exit {
+fn dispatch(command: Command, out: Out<'_>) -> Done {
     use commands::{allowlist, check, ciphers, explain, host, logs, run, serve, upstream};
     match command {
         Command::Check(a) => validated(check::CheckJob::from_args(&a), |j| check::run(j, out)),
@@ -40,6 +35,8 @@ fn dispatch(command: Command, out: Out<'_>) -> Exit {
     }
 }
 
+/// The one place that prints a failure: a line on stderr, after the program name.
+#[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // RUST_LOG=debug|trace shows what each stage did, on stderr. Secrets are redacted where
@@ -49,11 +46,15 @@ fn main() -> ExitCode {
         .init();
     // anstream drops colours when stdout is not a terminal (or NO_COLOR is set).
     let mut stdout = anstream::stdout().lock();
-    let code = if platform::plain_output() {
+    let done = if platform::plain_output() {
         // ✓ ✗ → — spelled in ASCII where the reader would garble UTF-8 (see platform).
         dispatch(cli.command, &mut platform::PlainWriter::new(&mut stdout))
     } else {
         dispatch(cli.command, &mut stdout)
     };
+    let code = done.unwrap_or_else(|failure: Failure| {
+        eprintln!("wsusprobe: {failure}");
+        failure.exit()
+    });
     ExitCode::from(code as u8)
 }

@@ -1,26 +1,11 @@
 //! The shared vocabulary: what is probed (`Target`), through what (`ProxySpec`), resolved how
-//! (`DnsChoice`, `ResolveOverride`), and the usage error every parser of user input returns.
+//! (`DnsChoice`, `ResolveOverride`); its parsers return `error::UsageError`.
 //! The two rules every layer needs — IPv6 literals in brackets, no SNI for an address — live
 //! here once.
 
-use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
-/// A command line or input file the tool cannot use (exit 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-pub(crate) fn usage<T>(msg: impl Into<String>) -> Result<T, UsageError> {
-    Err(UsageError(msg.into()))
-}
+use crate::error::{UsageError, usage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {

@@ -2,13 +2,15 @@
 //! it stops at dns, tcp, proxy or tls. Legacy entries never fail the run on their own.
 
 use crate::cli::AllowlistArgs;
-use crate::commands::{Out, format_of, interrupted, probe, reported, write_out};
+use crate::commands::{Out, format_of, probe_then, write_out, write_report};
 use crate::config::{Config, Proxies, wsus};
+use crate::error::Done;
+use crate::error::{UsageError, usage};
 use crate::exit::Exit;
 use crate::knowledge::endpoints::{CATALOG, CatalogEntry, Role};
 use crate::model::{ConfigLint, Report};
 use crate::render::{self, Format};
-use crate::target::{Target, UsageError, usage};
+use crate::target::Target;
 
 #[derive(Debug)]
 pub struct AllowlistJob {
@@ -55,29 +57,27 @@ impl AllowlistJob {
     }
 }
 
-pub fn run(job: AllowlistJob, out: Out<'_>) -> Exit {
+pub fn run(job: AllowlistJob, out: Out<'_>) -> Done {
     if job.list_only {
-        let written = write_out(out, render::allowlist::list);
-        return if written { Exit::Ok } else { Exit::Internal };
+        write_out(out, render::allowlist::list)?;
+        return Ok(Exit::Ok);
     }
-    let Some(mut report) = probe(job.cfg, job.format) else {
-        return Exit::Internal;
-    };
-    report.config = job.lint;
-    if let Some(exit) = interrupted(&report, job.format, out) {
-        return exit;
-    }
-    judge(&mut report, &job.entries);
-    let written = write_out(out, |o| match job.format {
-        Format::Text => render::allowlist::table(&report, &job.entries, o),
-        other => render::render(&report, other, o),
-    });
-    reported(written, &report)
+    let (format, entries) = (job.format, job.entries);
+    probe_then(job.cfg, format, job.lint, out, |mut report, out| {
+        settle(&mut report, &entries);
+        match format {
+            Format::Text => {
+                write_out(out, |o| render::allowlist::table(&report, &entries, o))?;
+                Ok(Exit::from_report(&report))
+            }
+            other => write_report(&report, other, out),
+        }
+    })
 }
 
 /// The sweep probes each entry once (route `auto`), so `report.paths[i]` is `entries[i]`: the
 /// run is OK when every non-legacy path is.
-pub fn judge(report: &mut Report, entries: &[&CatalogEntry]) {
+pub fn settle(report: &mut Report, entries: &[&CatalogEntry]) {
     report.ok = report
         .paths
         .iter()

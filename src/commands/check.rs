@@ -2,13 +2,14 @@
 //! route a WSUS configuration export describes, and name the first stage that breaks.
 
 use crate::cli::CheckArgs;
-use crate::commands::{Out, format_of, probe, reported, write_out};
+use crate::commands::{Out, format_of, probe_then, write_report};
 use crate::config::{Config, Network, Proxies, Routing, TlsSettings, wsus};
-use crate::exit::Exit;
+use crate::error::Done;
+use crate::error::UsageError;
 use crate::knowledge::endpoints;
 use crate::model::ConfigLint;
-use crate::render::{self, Format};
-use crate::target::{Target, UsageError};
+use crate::render::Format;
+use crate::target::Target;
 
 #[derive(Debug)]
 pub struct CheckJob {
@@ -47,11 +48,9 @@ impl CheckJob {
     }
 }
 
-pub fn run(job: CheckJob, out: Out<'_>) -> Exit {
-    let Some(mut report) = probe(job.cfg, job.format) else {
-        return Exit::Internal;
-    };
-    report.config = job.lint;
-    let written = write_out(out, |o| render::render(&report, job.format, o));
-    reported(written, &report)
+pub fn run(job: CheckJob, out: Out<'_>) -> Done {
+    let format = job.format;
+    probe_then(job.cfg, format, job.lint, out, |report, out| {
+        write_report(&report, format, out)
+    })
 }

@@ -7,16 +7,17 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::cli::CiphersArgs;
-use crate::commands::{Out, outcome, runtime, write_out};
+use crate::commands::{Out, runtime, write_out};
 use crate::config::{Config, Proxies, RouteMode};
 use crate::deadline::Deadline;
+use crate::error::{Done, UsageError, usage};
 use crate::exit::Exit;
 use crate::hello::scan::{VERSIONS, scan_version};
 use crate::model::ciphers::{CiphersReport, VersionReport};
 use crate::probe::dial::{DialStats, Dialer, Tunnel};
 use crate::probe::{dns, route, tcp};
 use crate::render;
-use crate::target::{ProxySpec, Target, UsageError, authority, parse_host_port, sni_for, usage};
+use crate::target::{ProxySpec, Target, authority, parse_host_port, sni_for};
 use crate::timefmt::system_rfc3339;
 
 /// What `wsusprobe ciphers` scans.
@@ -50,19 +51,17 @@ impl CiphersJob {
 }
 
 /// Exit 0 when the server accepts some version, 1 when it accepts none.
-pub fn run(job: CiphersJob, out: Out<'_>) -> Exit {
-    let Some(runtime) = runtime() else {
-        return Exit::Internal;
-    };
+pub fn run(job: CiphersJob, out: Out<'_>) -> Done {
+    let runtime = runtime()?;
     let report = runtime.block_on(scan(&job.cfg, &job.host, job.port, job.sni.as_deref()));
-    let written = write_out(out, |o| {
+    write_out(out, |o| {
         if job.json {
             render::ciphers::json(&report, o)
         } else {
             render::ciphers::text(&report, o)
         }
-    });
-    outcome(written, report.any_supported())
+    })?;
+    Ok(Exit::from_ok(report.any_supported()))
 }
 
 /// Enumerate `host:port` over the route `cfg` gives it.

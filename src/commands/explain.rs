@@ -2,7 +2,8 @@
 //! reproduce it, and the command to run. Everything comes from the tables the verdicts use.
 
 use crate::cli::ExplainArgs;
-use crate::commands::{Out, outcome, write_out};
+use crate::commands::{Out, write_out};
+use crate::error::Done;
 use crate::exit::Exit;
 use crate::knowledge::{codes, winerr};
 use crate::model::explain::{CodeInfo, Explanation, Match};
@@ -25,16 +26,16 @@ impl ExplainJob {
 }
 
 /// Exit 0 when something matched, 1 when nothing did.
-pub fn run(job: ExplainJob, out: Out<'_>) -> Exit {
+pub fn run(job: ExplainJob, out: Out<'_>) -> Done {
     let e = explain(&job.query);
-    let written = write_out(out, |o| {
+    write_out(out, |o| {
         if job.json {
             render::explain::json(&e, o)
         } else {
             render::explain::text(&e, o)
         }
-    });
-    outcome(written, !e.matches.is_empty())
+    })?;
+    Ok(Exit::from_ok(!e.matches.is_empty()))
 }
 
 fn matched(f: &'static winerr::Fact) -> Match {

@@ -2,12 +2,13 @@
 //! export` files anywhere) and judged.
 
 use crate::cli::HostArgs;
-use crate::commands::{Out, outcome, write_out};
+use crate::commands::{Out, write_out};
 use crate::config::hostpolicy;
+use crate::error::Done;
+use crate::error::UsageError;
 use crate::exit::Exit;
 use crate::host::{self, HostInputs};
 use crate::render;
-use crate::target::UsageError;
 
 /// What `host` reads, and how to answer.
 #[derive(Debug)]
@@ -26,14 +27,14 @@ impl HostJob {
 }
 
 /// Exit 0 when no finding fails, 1 when one does.
-pub fn run(job: HostJob, out: Out<'_>) -> Exit {
+pub fn run(job: HostJob, out: Out<'_>) -> Done {
     let report = host::judge(&job.inputs);
-    let written = write_out(out, |o| {
+    write_out(out, |o| {
         if job.json {
             render::host::json(&report, o)
         } else {
             render::host::text(&report, o)
         }
-    });
-    outcome(written, report.ok)
+    })?;
+    Ok(Exit::from_ok(report.ok))
 }

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read};
 
 use crate::cli::LogsArgs;
-use crate::commands::{Out, complain, outcome, write_out};
+use crate::commands::{Out, write_out};
 use crate::config::inputs;
+use crate::error::{Done, UsageError};
 use crate::exit::Exit;
 use crate::knowledge::logpatterns::{LOG_PATTERNS, SCHANNEL_MARKER, TLS12_ENABLED};
 use crate::knowledge::winerr;
@@ -25,7 +26,7 @@ pub struct LogsJob {
 }
 
 impl LogsJob {
-    pub fn from_args(args: &LogsArgs) -> Result<LogsJob, crate::target::UsageError> {
+    pub fn from_args(args: &LogsArgs) -> Result<LogsJob, crate::error::UsageError> {
         Ok(LogsJob {
             files: inputs::expand_wildcards(&args.files, "logs")?,
             json: args.json,
@@ -34,22 +35,16 @@ impl LogsJob {
 }
 
 /// Exit 0 when no failure was found, 1 when some were, 2 when a file cannot be read.
-pub fn run(job: LogsJob, out: Out<'_>) -> Exit {
-    let report = match scan_files(&job.files) {
-        Ok(r) => r,
-        Err(e) => {
-            complain(format_args!("error: {e}"));
-            return Exit::Usage;
-        }
-    };
-    let written = write_out(out, |o| {
+pub fn run(job: LogsJob, out: Out<'_>) -> Done {
+    let report = scan_files(&job.files).map_err(UsageError)?;
+    write_out(out, |o| {
         if job.json {
             render::logs::json(&report, o)
         } else {
             render::logs::text(&report, o)
         }
-    });
-    outcome(written, report.groups.is_empty())
+    })?;
+    Ok(Exit::from_ok(report.groups.is_empty()))
 }
 
 /// Reads lines from UTF-8 or UTF-16 text, detecting the encoding from the first bytes.

@@ -1,6 +1,7 @@
 //! One module per subcommand: its job (validated from the arguments, exit 2 on a usage error)
-//! and its `run(job, out) -> Exit`. What the commands share — the async runtime, probing with
-//! progress and Ctrl-C, writing the output, the exit code — is here.
+//! and its `run(job, out) -> Done` (an exit code, or the `Failure` that `main` prints). What the
+//! commands share — the async runtime, probing with progress and Ctrl-C, writing the output —
+//! is here.
 
 pub mod allowlist;
 pub mod check;
@@ -18,18 +19,13 @@ use std::sync::Arc;
 
 use crate::cli::FormatArg;
 use crate::config::Config;
+use crate::error::{Done, InternalError};
 use crate::exit::Exit;
-use crate::model::Report;
+use crate::model::{ConfigLint, Report};
 use crate::render::{self, Format};
 
 /// Where a command writes its answer (stdout for the binary, a buffer in tests).
 pub type Out<'a> = &'a mut dyn Write;
-
-/// A one-line error on stderr (a usage error, or an internal one), after the program name.
-#[allow(clippy::print_stderr)]
-pub fn complain(msg: impl std::fmt::Display) {
-    eprintln!("wsusprobe: {msg}");
-}
 
 /// The report format from `--format` and `--json`.
 pub fn format_of(format: FormatArg, json: bool) -> Format {
@@ -44,69 +40,53 @@ pub fn format_of(format: FormatArg, json: bool) -> Format {
     }
 }
 
-/// Write with `f`; a closed pipe (`| head`) is not an error. False when the output failed.
-pub fn write_out(out: Out<'_>, f: impl FnOnce(Out<'_>) -> io::Result<()>) -> bool {
+/// Write with `f`; a closed pipe (`| head`) is not an error.
+pub fn write_out(
+    out: Out<'_>,
+    f: impl FnOnce(Out<'_>) -> io::Result<()>,
+) -> Result<(), InternalError> {
     match f(&mut *out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            complain(format_args!("internal error: cannot write the report: {e}"));
-            false
+            Err(InternalError(format!("cannot write the report: {e}")))
         }
-        _ => true,
+        _ => Ok(()),
     }
 }
 
-/// The exit code of a command whose output was `written` and whose answer was `ok`.
-pub fn outcome(written: bool, ok: bool) -> Exit {
-    match (written, ok) {
-        (false, _) => Exit::Internal,
-        (true, true) => Exit::Ok,
-        (true, false) => Exit::Verdict,
-    }
+/// Write a check report in `format`; the exit code follows it.
+pub(crate) fn write_report(report: &Report, format: Format, out: Out<'_>) -> Done {
+    write_out(out, |o| render::render(report, format, o))?;
+    Ok(Exit::from_report(report))
 }
 
-/// The exit code of a written report (`Exit::from_report`), or internal error.
-fn reported(written: bool, report: &Report) -> Exit {
-    if written {
-        Exit::from_report(report)
-    } else {
-        Exit::Internal
-    }
-}
-
-pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, InternalError> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => Some(r),
-        Err(e) => {
-            complain(format_args!(
-                "internal error: cannot start the async runtime: {e}"
-            ));
-            None
-        }
-    }
+        .map_err(|e| InternalError(format!("cannot start the async runtime: {e}")))
 }
 
-/// Probe every path of `cfg`, with progress on a terminal, until done or Ctrl-C. `None` when
-/// the runtime cannot start.
-fn probe(cfg: Config, format: Format) -> Option<Report> {
+/// What every probing command does first: probe each path of `cfg` (progress on a terminal,
+/// until done or Ctrl-C), with `lint` as the report's configuration findings. An interrupted
+/// run is written as the plain report it is, whatever the command; a finished one goes to
+/// `conclude`, which adds what only that command knows and writes it.
+pub(crate) fn probe_then(
+    cfg: Config,
+    format: Format,
+    lint: Option<ConfigLint>,
+    out: Out<'_>,
+    conclude: impl FnOnce(Report, Out<'_>) -> Done,
+) -> Done {
     let runtime = runtime()?;
-    Some(runtime.block_on(async {
+    let mut report = runtime.block_on(async {
         let stop = signals::Stop::install();
         crate::probe::check_until(Arc::new(cfg), progress(format), stop.wait()).await
-    }))
-}
-
-/// An interrupted run shows the paths it finished as a plain report, whatever the command.
-fn interrupted(report: &Report, format: Format, out: Out<'_>) -> Option<Exit> {
-    report.interrupted?;
-    let written = write_out(out, |o| render::render(report, format, o));
-    Some(if written {
-        Exit::Interrupted
-    } else {
-        Exit::Internal
-    })
+    });
+    report.config = lint;
+    if report.interrupted.is_some() {
+        return write_report(&report, format, out);
+    }
+    conclude(report, out)
 }
 
 /// Progress on stderr, only when it is a terminal and the output is text.

@@ -24,13 +24,14 @@ use tokio::sync::Semaphore;
 
 use crate::cli::RouteArg;
 use crate::cli::ServeArgs;
-use crate::commands::{Out, complain, runtime, write_out};
+use crate::commands::{Out, runtime, write_out};
 use crate::config::exporter::Exporter;
 use crate::config::{Config, Network, Proxies, RouteMode, Routing, TlsSettings};
+use crate::error::{Done, InternalError, UsageError, usage};
 use crate::exit::Exit;
 use crate::knowledge::endpoints::CATALOG;
 use crate::probe::cert::Trust;
-use crate::target::{Target, UsageError, usage};
+use crate::target::Target;
 
 /// What `wsusprobe serve` serves.
 #[derive(Debug)]
@@ -199,26 +200,18 @@ struct Served {
 }
 
 /// Serve until Ctrl-C or SIGTERM. The first line on `out` says where it listens.
-pub fn run(job: ServeJob, out: Out<'_>) -> Exit {
-    let Some(runtime) = runtime() else {
-        return Exit::Internal;
-    };
+pub fn run(job: ServeJob, out: Out<'_>) -> Done {
+    let runtime = runtime()?;
     runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(job.listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                complain(format_args!("error: cannot listen on {}: {e}", job.listen));
-                return Exit::Usage;
-            }
-        };
+        let listener = tokio::net::TcpListener::bind(job.listen)
+            .await
+            .map_err(|e| UsageError(format!("cannot listen on {}: {e}", job.listen)))?;
         // Handlers first: a SIGTERM sent as soon as the address is announced must stop it cleanly.
         let stop = super::signals::Stop::install();
         let bound = listener.local_addr().unwrap_or(job.listen);
-        if !write_out(out, |o| {
+        write_out(out, |o| {
             writeln!(o, "wsusprobe serve: listening on http://{bound}/")
-        }) {
-            return Exit::Internal;
-        }
+        })?;
         let state = Arc::new(Served {
             allow: job.allow,
             permits: Semaphore::new(job.base.net.concurrency.max(1)),
@@ -235,16 +228,11 @@ pub fn run(job: ServeJob, out: Out<'_>) -> Exit {
             .route("/probe", get(probe))
             .route("/metrics", get(metrics))
             .with_state(state);
-        match axum::serve(listener, app)
+        axum::serve(listener, app)
             .with_graceful_shutdown(stop.wait())
             .await
-        {
-            Ok(()) => Exit::Ok,
-            Err(e) => {
-                complain(format_args!("internal error: the server stopped: {e}"));
-                Exit::Internal
-            }
-        }
+            .map_err(|e| InternalError(format!("the server stopped: {e}")))?;
+        Ok(Exit::Ok)
     })
 }
 

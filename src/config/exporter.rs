@@ -23,7 +23,7 @@ use serde::Deserialize;
 use crate::cli::{NetArgs, OfferArgs, ProxyAuthArg, RouteArg, TlsVersionArg};
 use crate::config::inputs::{self, PasswordSource};
 use crate::config::{Config, Network, Proxies, Routing, TlsSettings};
-use crate::target::UsageError;
+use crate::error::UsageError;
 
 /// The file as written.
 #[derive(Debug, Default, Deserialize)]

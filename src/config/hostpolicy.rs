@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::inputs;
+use crate::error::{UsageError, usage};
 use crate::host::{HostInputs, live, registry::Registry, w3wp};
-use crate::target::{UsageError, usage};
 
 /// Read the registry exports (or, with none, the live registry) and the w3wp configuration.
 pub fn load(from_reg: &[PathBuf], w3wp_config: Option<&Path>) -> Result<HostInputs, UsageError> {

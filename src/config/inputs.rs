@@ -8,7 +8,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use secrecy::SecretString;
 
-use crate::target::{UsageError, usage};
+use crate::error::{UsageError, usage};
 
 /// The variable the proxy password is read from.
 pub const PASSWORD_ENV: &str = "WSUSPROBE_PROXY_PASSWORD";

@@ -20,7 +20,8 @@ pub use tls::{TlsSettings, TlsVersion};
 use std::path::PathBuf;
 
 use crate::cli::{NetArgs, RouteArg};
-use crate::target::{Target, UsageError};
+use crate::error::UsageError;
+use crate::target::Target;
 
 /// Everything a probe run needs, validated.
 #[derive(Debug, Clone)]

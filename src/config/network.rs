@@ -4,7 +4,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::cli::NetArgs;
-use crate::target::{DnsChoice, ResolveOverride, UsageError, usage};
+use crate::error::{UsageError, usage};
+use crate::target::{DnsChoice, ResolveOverride};
 
 #[derive(Debug, Clone)]
 pub struct Network {

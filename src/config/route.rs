@@ -7,7 +7,8 @@ use std::sync::Arc;
 use crate::auth::{ProxyAuth, SchemeChoice};
 use crate::cli::{NetArgs, ProxyAuthArg, RouteArg};
 use crate::config::inputs::{self, PasswordSource};
-use crate::target::{ProxySpec, UsageError, usage};
+use crate::error::{UsageError, usage};
+use crate::target::ProxySpec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteMode {

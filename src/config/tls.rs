@@ -5,9 +5,9 @@ use rustls::pki_types::CertificateDer;
 
 use crate::cli::{OfferArgs, TlsVersionArg};
 use crate::config::{hostpolicy, inputs};
+use crate::error::{UsageError, usage};
 use crate::hello::ClientOffer;
 use crate::knowledge::suites;
-use crate::target::{UsageError, usage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsVersion {

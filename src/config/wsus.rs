@@ -7,9 +7,10 @@ use serde::Deserialize;
 
 use crate::config::inputs;
 use crate::config::route::Proxies;
+use crate::error::UsageError;
 use crate::knowledge::endpoints::{self, EndpointStatus};
 use crate::model::{ConfigLint, Finding, Severity};
-use crate::target::{ProxySpec, Target, UsageError, authority};
+use crate::target::{ProxySpec, Target, authority};
 
 /// The PowerShell one-liner that writes the file (also in `--help` and the README).
 pub const EXPORT_COMMAND: &str = "(Get-WsusServer).GetConfiguration() | Select-Object SyncFromMicrosoftUpdate,IsReplicaServer,MUUrl,RedirectorChangeNumber,UpstreamWsusServerName,UpstreamWsusServerPortNumber,UpstreamWsusServerUseSsl,UseProxy,ProxyName,ProxyServerPort,AnonymousProxyAccess,HasProxyPassword,UseSeparateProxyForSsl,SslProxyName,SslProxyServerPort | ConvertTo-Json | Out-File wsus-config.json";
