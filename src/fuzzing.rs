@@ -88,7 +88,7 @@ pub fn wsus_config(data: &[u8]) {
 
 /// The log scanner (SoftwareDistribution.log, Change.log, event exports; UTF-8 or UTF-16).
 pub fn log_scanner(data: &[u8]) {
-    let _ = crate::commands::logs::scan_bytes("SoftwareDistribution.log", data);
+    let _ = crate::logscan::scan_bytes("SoftwareDistribution.log", data);
 }
 
 /// Every parser of typed values: URLs, proxy URLs, --resolve, HOST[:PORT], --ciphers, durations,

@@ -19,6 +19,7 @@ pub mod fuzzing;
 pub mod hello;
 pub mod host;
 pub mod knowledge;
+pub mod logscan;
 pub mod model;
 pub mod plan;
 pub mod platform;

@@ -165,3 +165,11 @@ pub static LOG_PATTERNS: &[LogPattern] = &[
 /// SCHANNEL startup lines WSUS writes when its TLS 1.2 fix is installed.
 pub const SCHANNEL_MARKER: &str = "schannel protocol";
 pub const TLS12_ENABLED: &str = "'tls 1.2' not found. protocol is enabled";
+
+/// What `logs` notes when SCHANNEL's startup lines say TLS 1.2 is enabled.
+pub const NOTE_TLS12_ENABLED: &str =
+    "SCHANNEL startup lines show TLS 1.2 enabled for the WSUS service";
+/// … when they are there but none says so.
+pub const NOTE_TLS12_NOT_SAID: &str = "SCHANNEL startup lines are present but none says TLS 1.2 is enabled: check the SCHANNEL\\Protocols\\TLS 1.2 registry keys";
+/// … when a WSUS log (or one with failures) has none at all.
+pub const NOTE_NO_SCHANNEL_LINES: &str = "no SCHANNEL startup lines: the TLS 1.2 fix for the WSUS sync service may be missing (Windows Server 2012/2012 R2: KB4022721/KB4022720 or a later Monthly Rollup), or the log does not cover a service start";
