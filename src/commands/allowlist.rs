@@ -3,7 +3,7 @@
 
 use crate::cli::AllowlistArgs;
 use crate::commands::{Out, format_of, probe_then, write_out, write_report};
-use crate::config::{Config, Proxies, wsus};
+use crate::config::{Config, wsus};
 use crate::error::Done;
 use crate::error::{UsageError, usage};
 use crate::exit::Exit;
@@ -38,14 +38,9 @@ impl AllowlistJob {
         }
         let urls: Vec<String> = entries.iter().map(|e| e.url()).collect();
         let targets = Target::parse_all(&urls)?;
-        let derived = match &args.wsus_config {
-            None => None,
-            Some(path) => Some(wsus::load(path, args.net.proxy_user.is_some())?),
-        };
-        let (configured, lint) = match derived {
-            Some(d) => (d.proxies, Some(d.lint)),
-            None => (Proxies::default(), None),
-        };
+        let has_user = args.net.proxy_user.is_some();
+        let from_export = wsus::load_flag(args.wsus_config.as_deref(), has_user)?;
+        let (configured, lint) = (from_export.proxies, from_export.lint);
         let cfg = Config::from_net_args(targets, &args.net, configured, &args.report.ca_file)?;
         Ok(AllowlistJob {
             cfg,

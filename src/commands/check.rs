@@ -3,7 +3,7 @@
 
 use crate::cli::CheckArgs;
 use crate::commands::{Out, format_of, probe_then, write_report};
-use crate::config::{Config, Network, Proxies, Routing, TlsSettings, wsus};
+use crate::config::{Config, Network, Routing, TlsSettings, wsus};
 use crate::error::Done;
 use crate::error::UsageError;
 use crate::knowledge::endpoints;
@@ -21,18 +21,16 @@ pub struct CheckJob {
 
 impl CheckJob {
     pub fn from_args(args: &CheckArgs) -> Result<CheckJob, UsageError> {
-        let derived = match &args.wsus_config {
-            None => None,
-            Some(path) => Some(wsus::load(path, args.net.proxy_user.is_some())?),
-        };
-        let (targets, configured, lint) = match derived {
-            Some(d) => (Target::parse_all(&d.urls)?, d.proxies, Some(d.lint)),
-            None if args.urls.is_empty() => (
-                Target::parse_all(&[endpoints::DEFAULT_TARGET])?,
-                Proxies::default(),
-                None,
-            ),
-            None => (Target::parse_all(&args.urls)?, Proxies::default(), None),
+        let has_user = args.net.proxy_user.is_some();
+        let wsus::FromFlag {
+            urls,
+            proxies: configured,
+            lint,
+        } = wsus::load_flag(args.wsus_config.as_deref(), has_user)?;
+        let targets = match urls {
+            Some(urls) => Target::parse_all(&urls)?,
+            None if args.urls.is_empty() => Target::parse_all(&[endpoints::DEFAULT_TARGET])?,
+            None => Target::parse_all(&args.urls)?,
         };
         // Credentials last: a bad flag elsewhere must not cost a password prompt.
         let tls = TlsSettings::from_args(&args.offer, &args.ca_file)?;

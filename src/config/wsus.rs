@@ -44,6 +44,28 @@ pub struct Derived {
     pub lint: ConfigLint,
 }
 
+/// What `--wsus-config` gives a command: the export's URLs, proxies and findings, or (without
+/// the flag) no URL, no configured proxy and no findings.
+#[derive(Debug, Default)]
+pub struct FromFlag {
+    pub urls: Option<Vec<String>>,
+    pub proxies: Proxies,
+    pub lint: Option<ConfigLint>,
+}
+
+/// `--wsus-config PATH` if given; `has_user`: `--proxy-user` was given too.
+pub fn load_flag(path: Option<&std::path::Path>, has_user: bool) -> Result<FromFlag, UsageError> {
+    let Some(p) = path else {
+        return Ok(FromFlag::default());
+    };
+    let d = load(p, has_user)?;
+    Ok(FromFlag {
+        urls: Some(d.urls),
+        proxies: d.proxies,
+        lint: Some(d.lint),
+    })
+}
+
 /// The `--wsus-config` export, read, parsed and turned into targets, proxies and findings.
 pub fn load(path: &std::path::Path, has_user: bool) -> Result<Derived, UsageError> {
     let shown = path.display().to_string();

@@ -2,14 +2,10 @@
 
 use std::io::{self, Write};
 
-use anstyle::{AnsiColor, Style};
-
+use super::style::{BAD, BOLD, DIM, DOUBT, GOOD};
 use crate::knowledge::endpoints::{CATALOG, CatalogEntry, Role};
 use crate::model::Report;
 use crate::render::csv::reach;
-
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
 
 pub fn list(out: &mut dyn Write) -> io::Result<()> {
     writeln!(
@@ -66,10 +62,10 @@ pub fn table(report: &Report, entries: &[&CatalogEntry], out: &mut dyn Write) ->
             _ => {}
         }
         let style = match (r, legacy) {
-            ("allowed", _) if p.ok => AnsiColor::Green.on_default(),
-            ("allowed", _) => AnsiColor::Yellow.on_default(),
-            (_, true) => AnsiColor::Yellow.on_default(),
-            _ => AnsiColor::Red.on_default().bold(),
+            ("allowed", _) if p.ok => GOOD,
+            ("allowed", _) => DOUBT,
+            (_, true) => DOUBT,
+            _ => BAD,
         };
         let why = p
             .verdict

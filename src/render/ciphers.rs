@@ -2,18 +2,12 @@
 
 use std::io::{self, Write};
 
-use anstyle::{AnsiColor, Style};
-
+use super::style::{BAD, BOLD, DIM, GOOD};
 use crate::model::RouteKind;
 use crate::model::ciphers::CiphersReport;
 
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
-
 pub fn json(report: &CiphersReport, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(report).map_err(io::Error::other)?;
-    out.write_all(text.as_bytes())?;
-    writeln!(out)
+    super::json::write(report, out)
 }
 
 pub fn text(r: &CiphersReport, out: &mut dyn Write) -> io::Result<()> {
@@ -28,11 +22,11 @@ pub fn text(r: &CiphersReport, out: &mut dyn Write) -> io::Result<()> {
         .unwrap_or_default();
     writeln!(out, "{BOLD}{}{BOLD:#} {DIM}({route}{sni}){DIM:#}", r.target)?;
     if let Some(e) = &r.error {
-        let red = AnsiColor::Red.on_default().bold();
+        let red = BAD;
         writeln!(out, "{red}✗{red:#} {e}")?;
         return Ok(());
     }
-    let green = AnsiColor::Green.on_default();
+    let green = GOOD;
     for v in &r.versions {
         if !v.supported {
             let note = v

@@ -2,12 +2,8 @@
 
 use std::io::{self, Write};
 
-use anstyle::Style;
-
+use super::style::{BOLD, DIM};
 use crate::model::explain::Explanation;
-
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
 
 pub fn text(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
     if let Some(c) = &e.code {
@@ -46,7 +42,5 @@ pub fn text(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn json(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(e).map_err(io::Error::other)?;
-    out.write_all(text.as_bytes())?;
-    writeln!(out)
+    super::json::write(e, out)
 }

@@ -2,15 +2,11 @@
 
 use std::io::{self, Write};
 
-use anstyle::Style;
-
 use super::text::status_style as style;
 
+use super::style::{BOLD, DIM};
 use crate::model::Status;
 use crate::model::host::HostReport;
-
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
 
 pub fn text(r: &HostReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
@@ -106,7 +102,5 @@ fn findings(r: &HostReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn json(r: &HostReport, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(r).map_err(io::Error::other)?;
-    out.write_all(text.as_bytes())?;
-    writeln!(out)
+    super::json::write(r, out)
 }

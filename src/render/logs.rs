@@ -2,12 +2,8 @@
 
 use std::io::{self, Write};
 
-use anstyle::Style;
-
+use super::style::{BOLD, DIM};
 use crate::model::logs::LogReport;
-
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
 
 pub fn text(r: &LogReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
@@ -44,7 +40,5 @@ pub fn text(r: &LogReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn json(r: &LogReport, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(r).map_err(io::Error::other)?;
-    out.write_all(text.as_bytes())?;
-    writeln!(out)
+    super::json::write(r, out)
 }

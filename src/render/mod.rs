@@ -10,6 +10,7 @@ pub mod junit;
 pub mod logs;
 pub mod plan;
 pub mod prometheus;
+pub mod style;
 pub mod text;
 
 use std::io::{self, Write};

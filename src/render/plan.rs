@@ -2,21 +2,18 @@
 
 use std::io::{self, Write};
 
-use anstyle::{AnsiColor, Style};
-
+use super::style::{BAD, BOLD, GOOD};
 use crate::model::plan::PlanReport;
 use crate::render::csv::field;
 use crate::render::junit::{Case, write_suite};
-
-const BOLD: Style = Style::new().bold();
 
 pub fn text(r: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{BOLD}plan {}{BOLD:#}", r.plan)?;
     for o in &r.results {
         let (mark, style) = if o.met {
-            ("✓ met  ", AnsiColor::Green.on_default())
+            ("✓ met  ", GOOD)
         } else {
-            ("✗ unmet", AnsiColor::Red.on_default().bold())
+            ("✗ unmet", BAD)
         };
         writeln!(
             out,
@@ -29,9 +26,7 @@ pub fn text(r: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn json(r: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(r).map_err(io::Error::other)?;
-    out.write_all(text.as_bytes())?;
-    writeln!(out)
+    super::json::write(r, out)
 }
 
 pub fn csv(r: &PlanReport, out: &mut dyn Write) -> io::Result<()> {

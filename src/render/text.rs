@@ -3,19 +3,17 @@
 
 use std::io::{self, Write};
 
-use anstyle::{AnsiColor, Style};
+use anstyle::Style;
 
+use super::style::{BAD, BOLD, DIM, DOUBT, GOOD};
 use crate::model::Severity;
 use crate::model::{PathReport, Report, RouteKind, Status};
 
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
-
 pub fn status_style(s: Status) -> Style {
     match s {
-        Status::Pass => AnsiColor::Green.on_default(),
-        Status::Warn => AnsiColor::Yellow.on_default(),
-        Status::Fail => AnsiColor::Red.on_default().bold(),
+        Status::Pass => GOOD,
+        Status::Warn => DOUBT,
+        Status::Fail => BAD,
         Status::Skip => DIM,
     }
 }
@@ -54,7 +52,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if let Some(i) = report.interrupted {
-        let y = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
+        let y = DOUBT.bold();
         writeln!(out)?;
         writeln!(
             out,
