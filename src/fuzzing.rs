@@ -13,7 +13,7 @@ use crate::config::wsus;
 use crate::hello::{Until, parse_flight};
 use crate::plan::Plan;
 use crate::probe::cert::{Trust, analyse};
-use crate::probe::proxy::{Answer, classify, parse_head};
+use crate::probe::proxy::{Answer, parse_head, refusal};
 use crate::probe::{clock, http};
 use crate::target::{ProxySpec, ResolveOverride, Target, parse_host_port};
 
@@ -54,8 +54,8 @@ pub fn proxy_answer(data: &[u8]) {
         let _ = h.schemes();
         let _ = h.all("proxy-authenticate");
     }
-    let _ = classify(&answer, false);
-    let _ = classify(&answer, true);
+    let _ = refusal(&answer, false);
+    let _ = refusal(&answer, true);
 }
 
 /// The NTLM CHALLENGE message a proxy sends in Proxy-Authenticate, and the response built on it.
@@ -74,8 +74,8 @@ pub fn http_answer(data: &[u8]) {
         return;
     };
     let now = SystemTime::now();
-    let out = http::judge_bytes(rest, mode & 1 == 1, now);
-    let _ = clock::judge(now, out.date.as_ref(), None);
+    let out = http::from_bytes(rest, mode & 1 == 1, now);
+    let _ = clock::compare(now, out.date.as_ref(), None);
 }
 
 /// A WSUS configuration export (UTF-8 or UTF-16) and everything derived from it.

@@ -28,7 +28,7 @@ impl HostJob {
 
 /// Exit 0 when no finding fails, 1 when one does.
 pub fn run(job: HostJob, out: Out<'_>) -> Done {
-    let report = host::judge(&job.inputs);
+    let report = host::assess(&job.inputs);
     write_out(out, |o| {
         if job.json {
             render::host::json(&report, o)

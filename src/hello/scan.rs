@@ -80,7 +80,8 @@ enum Round {
     Stop(Option<String>),
 }
 
-fn judge(answer: Option<HelloOutcome>, version: u16, offered: &[u16]) -> Round {
+/// What one round's answer means for the scan: a suite accepted, or the end of the scan.
+fn round_of(answer: Option<HelloOutcome>, version: u16, offered: &[u16]) -> Round {
     match answer {
         None => Round::Stop(Some("could not open a connection".into())),
         Some(HelloOutcome::ServerHello {
@@ -124,7 +125,7 @@ pub async fn scan_version<D: Dial>(
                 break;
             }
             let answer = offer(dialer, version, &remaining, sni, deadline).await;
-            match judge(answer, version, &remaining) {
+            match round_of(answer, version, &remaining) {
                 Round::Accepted(suite) => accepted.push(suite),
                 Round::Stop(n) => {
                     note = n.or(note);

@@ -41,8 +41,8 @@ struct Policy {
     not_read: Vec<String>,
 }
 
-/// Read and judge the host's policy.
-pub fn judge(inputs: &HostInputs) -> HostReport {
+/// The host's policy, read, and the findings it leads to.
+pub fn assess(inputs: &HostInputs) -> HostReport {
     let policy = read(&inputs.registry);
     let mut findings = Vec::new();
     protocol_findings(&policy, &mut findings);

@@ -49,8 +49,9 @@ fn human(secs: f64) -> String {
     format!("the local clock is {amount} {dir} the server's")
 }
 
-/// `local_now` is the clock certificates were judged with.
-pub fn judge(
+/// The clock stage: the local clock compared with the server's `Date` (and, when the certificate
+/// failed on time, with its validity). `local_now` is the clock certificates were judged with.
+pub fn compare(
     local_now: SystemTime,
     date: Option<&ServerDate>,
     cert: Option<&CertOutcome>,
@@ -159,22 +160,22 @@ mod tests {
     #[test]
     fn thresholds() {
         let now = SystemTime::now();
-        assert_eq!(judge(now, Some(&date(5)), None).status, Status::Pass);
-        let same = judge(now, Some(&date(0)), None);
+        assert_eq!(compare(now, Some(&date(5)), None).status, Status::Pass);
+        let same = compare(now, Some(&date(0)), None);
         assert_eq!(
             same.message,
             "the local clock agrees with the server's Date"
         );
-        assert_eq!(judge(now, Some(&date(-300)), None).status, Status::Warn);
-        let r = judge(now, Some(&date(7200)), None);
+        assert_eq!(compare(now, Some(&date(-300)), None).status, Status::Warn);
+        let r = compare(now, Some(&date(7200)), None);
         assert_eq!((r.status, r.kind), (Status::Fail, Some(Kind::Skew)));
-        assert_eq!(judge(now, None, None).status, Status::Skip);
+        assert_eq!(compare(now, None, None).status, Status::Skip);
         let bad = ServerDate {
             parsed: None,
             raw: "yesterday".into(),
             received_at: now,
         };
-        assert_eq!(judge(now, Some(&bad), None).status, Status::Warn);
+        assert_eq!(compare(now, Some(&bad), None).status, Status::Warn);
     }
 
     #[test]

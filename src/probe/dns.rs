@@ -98,7 +98,7 @@ pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) 
         )),
         Some(Ok(found)) => answered(&found, &server_label, host, port),
         Some(Err(e)) => {
-            let (kind, what) = classify(&e);
+            let (kind, what) = failure_of(&e);
             let mut detail = DnsDetail {
                 error: Some(e.to_string()),
                 ..asked(&server_label, host)
@@ -309,7 +309,8 @@ async fn cname_loop(
 const MAX_LISTED: usize = 32;
 const MAX_IN_MESSAGE: usize = 4;
 
-fn classify(e: &NetError) -> (Kind, String) {
+/// The kind a failed lookup names, and the words for it.
+fn failure_of(e: &NetError) -> (Kind, String) {
     match e {
         NetError::Dns(DnsError::NoRecordsFound(nr)) => {
             if nr.response_code == ResponseCode::NXDomain {

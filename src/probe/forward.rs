@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 
 use super::dial::Dialer;
 use super::http;
-use super::proxy::{Answer, BASIC_WARNING, classify};
+use super::proxy::{Answer, BASIC_WARNING, refusal};
 use super::stage::timed;
 use super::wire::Head;
 use crate::auth::ProxyAuth;
@@ -81,7 +81,7 @@ pub async fn forward(
             )
         }
         Some(h) => {
-            let (kind, msg) = classify(&Answer::Head(h.clone()), creds_sent);
+            let (kind, msg) = refusal(&Answer::Head(h.clone()), creds_sent);
             detail.status_line = Some(h.status_line());
             detail.x_squid_error = Some(h.header("x-squid-error").map(str::to_string));
             detail.proxy_authenticate = Some(h.all("proxy-authenticate"));

@@ -233,7 +233,7 @@ where
     if soap || head.status >= 400 || head.status == 200 {
         complete = read_body(stream, &head, &mut body, deadline).await;
     }
-    conclude(head, date, &body, soap, complete)
+    outcome_of(head, date, &body, soap, complete)
 }
 
 /// A failure before any answer header: what was sent, and how many bytes came back.
@@ -271,9 +271,9 @@ fn server_date(head: &Head, received_at: SystemTime) -> Option<ServerDate> {
     })
 }
 
-/// Judge a whole answer held in memory: header, then whatever body follows. The pure half of
+/// The http stage on a whole answer held in memory: header, then whatever body follows. The pure half of
 /// the stage, also what the `http_answer` fuzz target drives.
-pub fn judge_bytes(buf: &[u8], soap: bool, received_at: SystemTime) -> HttpOutcome {
+pub fn from_bytes(buf: &[u8], soap: bool, received_at: SystemTime) -> HttpOutcome {
     let method = method_name(soap);
     let fail = |kind, msg: String| unanswered(kind, msg, method, Some(buf.len()));
     match parse_head(buf) {
@@ -281,14 +281,14 @@ pub fn judge_bytes(buf: &[u8], soap: bool, received_at: SystemTime) -> HttpOutco
         Some(HeadRead::Fail(kind, msg)) => fail(kind, msg),
         Some(HeadRead::Done(head, len)) => {
             let date = server_date(&head, received_at);
-            conclude(head, date, &buf[len..], soap, true)
+            outcome_of(head, date, &buf[len..], soap, true)
         }
     }
 }
 
 /// From a parsed header and the body read after it to the stage result. `complete` is false when
 /// the body was still coming at the size or time cap.
-fn conclude(
+fn outcome_of(
     head: Head,
     date: Option<ServerDate>,
     body: &[u8],
@@ -323,7 +323,7 @@ fn conclude(
         soap,
         soap_fault,
     };
-    let mut result = judge_answer(answer, &read);
+    let mut result = result_of(answer, &read);
     if !complete && result.failed() {
         result.message.push_str(&format!(
             " (the body was still coming when reading stopped after {} KiB)",
@@ -346,7 +346,7 @@ struct Body<'a> {
 }
 
 /// The http stage's result for a parsed answer: a pass, or the failure its status and body name.
-fn judge_answer(answer: HttpAnswer, body: &Body<'_>) -> StageResult {
+fn result_of(answer: HttpAnswer, body: &Body<'_>) -> StageResult {
     let status_line = answer.status_line.trim().to_string();
     let from = answer
         .server

@@ -188,7 +188,7 @@ impl Walk<'_> {
         self.st.list.extend(no_tls());
         let http = self.request(&mut stream).await;
         self.st
-            .push(clock::judge(self.cfg.now, http.date.as_ref(), None));
+            .push(clock::compare(self.cfg.now, http.date.as_ref(), None));
         self.st.push(http.result);
     }
 
@@ -211,7 +211,7 @@ impl Walk<'_> {
         self.st
             .pass(result, "not run: the proxy refused the request")?;
         self.st
-            .push(clock::judge(self.cfg.now, http.date.as_ref(), None));
+            .push(clock::compare(self.cfg.now, http.date.as_ref(), None));
         self.st.push(http.result);
         Ok(())
     }
@@ -238,7 +238,7 @@ impl Walk<'_> {
     }
 
     /// The certificate stage on `chain`, timed; none without trust anchors (no https target).
-    fn judge(&self, chain: &[CertificateDer<'static>]) -> Option<cert::CertOutcome> {
+    fn certificate(&self, chain: &[CertificateDer<'static>]) -> Option<cert::CertOutcome> {
         let t = self.trust?;
         let t0 = Instant::now();
         let mut c = cert::analyse(t, &self.target.host, chain, self.cfg.now);
@@ -261,7 +261,7 @@ impl Walk<'_> {
             let judged = if tls.chain.is_empty() {
                 None
             } else {
-                self.judge(&tls.chain)
+                self.certificate(&tls.chain)
             };
             self.st.push(judged.map(|c| c.result).unwrap_or_else(|| {
                 StageResult::skip(
@@ -274,9 +274,9 @@ impl Walk<'_> {
         let (Some(mut stream), true) = (tls.stream, ok) else {
             return Err("not run: the TLS handshake failed");
         };
-        let cert = self.judge(&tls.chain);
+        let cert = self.certificate(&tls.chain);
         let http = self.request(&mut stream).await;
-        let clock = clock::judge(self.cfg.now, http.date.as_ref(), cert.as_ref());
+        let clock = clock::compare(self.cfg.now, http.date.as_ref(), cert.as_ref());
         if let Some(c) = cert {
             self.st.push(c.result);
         }

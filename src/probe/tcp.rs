@@ -143,7 +143,7 @@ pub async fn connect(
                 return connected(stream, *addr, attempts);
             }
             Some(Err(e)) => {
-                let (kind, result, what) = classify(&e);
+                let (kind, result, what) = failure_of(&e);
                 attempts.push(attempt(addr, result, Some(e.to_string()), ms));
                 last = Some((kind, format!("{addr}: {what}")));
             }
@@ -189,7 +189,7 @@ pub async fn connect(
 }
 
 /// The kind a failed connect() names, the attempt's result, and the words for it.
-fn classify(e: &io::Error) -> (Kind, AttemptResult, &'static str) {
+fn failure_of(e: &io::Error) -> (Kind, AttemptResult, &'static str) {
     use io::ErrorKind as E;
     match e.kind() {
         E::ConnectionRefused => (

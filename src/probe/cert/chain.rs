@@ -77,7 +77,7 @@ pub(super) fn walk(trust: &Trust, chain: &[X509Certificate<'_>], path: &mut Vec<
 }
 
 /// The walk's problem, if any; else the anchor's source, described.
-pub(super) fn judge_walk(
+pub(super) fn trust(
     walked: &Walk,
     leaf: &X509Certificate<'_>,
     problems: &mut Vec<Problem>,

@@ -174,7 +174,7 @@ pub fn analyse(
     let mut path = Vec::new();
     let walked = chain::walk(trust, &parsed, &mut path);
     let mut problems: Vec<Problem> = Vec::new();
-    let trusted_by = chain::judge_walk(&walked, leaf, &mut problems);
+    let trusted_by = chain::trust(&walked, leaf, &mut problems);
     problems.extend(chain::critical_extension(&parsed));
     let windows = chain::times(&parsed, &path, now_s, &mut problems);
     if !name_ok {
@@ -213,7 +213,7 @@ pub fn analyse(
             detail.intercepted_by = Some(by);
             intercepted(host, leaf, webpki.is_ok(), trusted_by.as_deref(), detail)
         }
-        None => conclude(leaf, webpki, trusted_by.as_deref(), &problems, detail),
+        None => result_of(leaf, webpki, trusted_by.as_deref(), &problems, detail),
     };
     CertOutcome::new(result, windows)
 }
@@ -261,7 +261,7 @@ fn intercepted(
 
 /// Pass when webpki accepts the chain; else the most fundamental problem found names the
 /// failure (webpki's own words when the walk found none).
-fn conclude(
+fn result_of(
     leaf: &X509Certificate<'_>,
     webpki: Result<(), String>,
     trusted_by: Option<&str>,

@@ -1,5 +1,5 @@
 //! Stage `proxy`: open a tunnel with `CONNECT host:port`, answer a 407 with Basic or NTLM
-//! credentials (see `auth`), and classify the proxy's answer by its own error marker and status.
+//! credentials (see `auth`), and refusal the proxy's answer by its own error marker and status.
 //! `wire` reads and writes the proxy's messages and `negotiate` runs the authentication legs.
 //! (`probe::forward`, above this and `http`, sends an http:// request through the proxy as
 //! WinHTTP does, with no tunnel.)
@@ -25,9 +25,9 @@ use crate::model::{Detail, Kind, Stage, StageResult};
 use crate::target::{ProxySpec, authority};
 use negotiate::negotiate;
 
-/// The proxy-stage verdict of an answer that is not a tunnel (or of a forwarded request's answer
+/// The kind and words of a proxy's refusal: an answer that is not a tunnel (or of a forwarded request's answer
 /// that came from the proxy itself). `creds_sent` turns a 407 into `auth_rejected`.
-pub fn classify(answer: &Answer, creds_sent: bool) -> (Kind, String) {
+pub fn refusal(answer: &Answer, creds_sent: bool) -> (Kind, String) {
     match answer {
         Answer::Head(h) => {
             let line = h.status_line();
@@ -176,7 +176,7 @@ where
         }
         (Some((kind, msg)), _) => StageResult::fail(Stage::Proxy, *kind, msg.clone(), detail),
         (None, other) => {
-            let (kind, msg) = classify(other, creds_sent);
+            let (kind, msg) = refusal(other, creds_sent);
             if let Answer::Head(h) = other {
                 detail.status = Some(h.status);
             }
@@ -279,34 +279,34 @@ mod tests {
         let a = head(
             "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"x\"\r\nProxy-Authenticate: NTLM\r\n\r\n",
         );
-        let (k, m) = classify(&a, false);
+        let (k, m) = refusal(&a, false);
         assert_eq!(k, Kind::AuthRequired);
         assert!(m.contains("Basic, NTLM"), "{m}");
-        assert_eq!(classify(&a, true).0, Kind::AuthRejected);
+        assert_eq!(refusal(&a, true).0, Kind::AuthRejected);
         let a =
             head("HTTP/1.1 503 Service Unavailable\r\nX-Squid-Error: ERR_CONNECT_FAIL 111\r\n\r\n");
-        assert_eq!(classify(&a, false).0, Kind::UpstreamUnreachable);
+        assert_eq!(refusal(&a, false).0, Kind::UpstreamUnreachable);
         let a = head(
             "HTTP/1.1 500 Internal Server Error\r\nX-Squid-Error: ERR_CANNOT_FORWARD 0\r\n\r\n",
         );
-        assert_eq!(classify(&a, false).0, Kind::UpstreamDnsFailed);
+        assert_eq!(refusal(&a, false).0, Kind::UpstreamDnsFailed);
         assert_eq!(
-            classify(&head("HTTP/1.1 502 Bad Gateway\r\n\r\n"), false).0,
+            refusal(&head("HTTP/1.1 502 Bad Gateway\r\n\r\n"), false).0,
             Kind::UpstreamUnreachable
         );
         assert_eq!(
-            classify(&head("HTTP/1.0 503 Busy\r\n\r\n"), false).0,
+            refusal(&head("HTTP/1.0 503 Busy\r\n\r\n"), false).0,
             Kind::Unavailable
         );
         assert_eq!(
-            classify(&head("HTTP/1.1 403 Forbidden\r\n\r\n"), false).0,
+            refusal(&head("HTTP/1.1 403 Forbidden\r\n\r\n"), false).0,
             Kind::Forbidden
         );
         assert_eq!(
-            classify(&head("HTTP/1.1 302 Found\r\n\r\n"), false).0,
+            refusal(&head("HTTP/1.1 302 Found\r\n\r\n"), false).0,
             Kind::UnexpectedStatus
         );
-        assert_eq!(classify(&head("garbage\r\n\r\n"), false).0, Kind::NotHttp);
+        assert_eq!(refusal(&head("garbage\r\n\r\n"), false).0, Kind::NotHttp);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use tokio::net::TcpStream;
 
-use super::classify;
+use super::refusal;
 use super::wire::{Answer, connect_once, drain_body, leg_detail};
 use crate::auth::{self, Exchange, ProxyAuth};
 use crate::deadline::Deadline;
@@ -137,7 +137,7 @@ async fn legs(
         n.legs.push(leg_detail(&request, desc(leg), &answer));
         let Answer::Head(h) = &answer else {
             if ex.connection_bound() && leg == "NEGOTIATE" {
-                let (_, what) = classify(&answer, false);
+                let (_, what) = refusal(&answer, false);
                 n.early = Some((
                     Kind::Closed,
                     format!(

@@ -97,7 +97,7 @@ pub(super) async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_
         ),
         Some(Err(e)) => {
             let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
-            let (mut kind, mut msg) = classify(&e, &seen);
+            let (mut kind, mut msg) = failure_of(&e, &seen);
             let mut detail = refused(offered_names, Some(e.to_string()));
             let silent = seen.is_empty() && matches!(kind, Kind::Reset | Kind::Closed);
             let mut found = PeerSeen::Nothing;
@@ -193,7 +193,7 @@ fn refused(offered_suites: Vec<String>, error: Option<String>) -> Refused {
 
 /// The kind and words for a handshake rustls could not finish: what the server sent first, then
 /// rustls's error.
-fn classify(e: &io::Error, seen: &[u8]) -> (Kind, String) {
+fn failure_of(e: &io::Error, seen: &[u8]) -> (Kind, String) {
     // What the server sent says more than the error rustls made of it.
     match hello::parse_answer(seen, true) {
         HelloOutcome::NotTls { first_line } => {
