@@ -7,5 +7,6 @@ pub mod endpoints;
 pub mod host;
 pub mod logpatterns;
 pub mod proxies;
+pub mod remedies;
 pub mod suites;
 pub mod winerr;

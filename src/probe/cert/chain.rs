@@ -7,6 +7,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use super::Trust;
 use super::parse::cn_or_dn;
 use crate::knowledge::anchors;
+use crate::knowledge::remedies::{self, Remedy};
 use crate::model::Kind;
 
 /// A problem found with the certificate, in words.
@@ -90,13 +91,17 @@ pub(super) fn trust(
         )),
         Walk::SelfSigned => problems.push((
             Kind::SelfSigned,
-            format!("the certificate is self-signed (\"{}\") and not trusted", cn_or_dn(leaf.subject())),
+            format!(
+                "the certificate is self-signed (\"{}\") and not trusted",
+                cn_or_dn(leaf.subject())
+            ),
         )),
         Walk::Incomplete(missing) => problems.push(missing_issuer(leaf, missing)),
         Walk::Unknown(top) => problems.push((
             Kind::UnknownIssuer,
             format!(
-                "the chain ends at \"{top}\", which is not a trusted root: if it is your organisation's CA, deploy it to the trusted root store (LocalMachine\\Root on the WSUS host; --ca-file to check), otherwise the server's chain is wrong"
+                "the chain ends at \"{top}\", which is not a trusted root: {}",
+                remedies::text(Remedy::DeployOrganisationRoot)
             ),
         )),
     }
@@ -134,19 +139,22 @@ fn missing_issuer(leaf: &X509Certificate<'_>, missing: &str) -> Problem {
         (Some(url), _) => (
             Kind::IncompleteChain,
             format!(
-                "the server did not send the certificate that issued its own (\"{missing}\"), and it is not a trusted root; the certificate says it can be fetched from {url} — Windows fetches it from there if the WSUS host can reach that URL, but the server should send it"
+                "the server did not send the certificate that issued its own (\"{missing}\"), and it is not a trusted root; the certificate says it can be fetched from {url} — {}",
+                remedies::text(Remedy::FetchedFromAia)
             ),
         ),
         (None, true) => (
             Kind::IncompleteChain,
             format!(
-                "the server did not send the certificate that issued its own (\"{missing}\", a public CA's intermediate by its name), and it is not a trusted root: the server must send it with its certificate"
+                "the server did not send the certificate that issued its own (\"{missing}\", a public CA's intermediate by its name), and it is not a trusted root: {}",
+                remedies::text(Remedy::ServerSendsIntermediate)
             ),
         ),
         (None, false) => (
             Kind::UnknownIssuer,
             format!(
-                "the certificate was issued by \"{missing}\", which the server did not send and no trust store here knows; with no AIA URL and no public CA's name this looks like a private CA: deploy its root (with --ca-file to check) — unless it is an intermediate the server should send"
+                "the certificate was issued by \"{missing}\", which the server did not send and no trust store here knows; with no AIA URL and no public CA's name this looks like a private CA: {}",
+                remedies::text(Remedy::DeployPrivateRoot)
             ),
         ),
     }

@@ -20,6 +20,7 @@ pub use wire::{Answer, MAX_HEAD, parse_head, read_head};
 use crate::auth::ProxyAuth;
 use crate::deadline::Deadline;
 use crate::knowledge::proxies;
+use crate::knowledge::remedies::{self, Remedy};
 use crate::model::detail::{PortCheck, ProxyDetail, TunnelDetail};
 use crate::model::{Detail, Kind, Stage, StageResult};
 use crate::target::{ProxySpec, authority};
@@ -47,7 +48,8 @@ pub fn refusal(answer: &Answer, creds_sent: bool) -> (Kind, String) {
                     (
                         Kind::AuthRequired,
                         format!(
-                            "the proxy requires authentication ({line}; it {offered}); give --proxy-user"
+                            "the proxy requires authentication ({line}; it {offered}); {}",
+                            remedies::text(Remedy::GiveProxyUser)
                         ),
                     )
                 };
@@ -229,7 +231,8 @@ pub async fn port_or_name<F, Fut>(
         ),
         Some(407) | None => return,
         Some(s) => format!(
-            "; the same proxy lets CONNECT {probe} through ({s}), so the rule is about port {port}, not the domain: allow the port for CONNECT (Squid: `acl SSL_ports port {port}`, which `http_access deny CONNECT !SSL_ports` checks)"
+            "; the same proxy lets CONNECT {probe} through ({s}), so the rule is about port {port}, not the domain: {}",
+            remedies::fill(Remedy::AllowConnectPort, &[("port", &port.to_string())])
         ),
     };
     result.message.push_str(&conclusion);

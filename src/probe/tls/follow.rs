@@ -4,6 +4,7 @@
 
 use super::peer::{FOLLOW_UP_CAP, Peer};
 use crate::hello::{self, ClientOffer, HelloOutcome, HelloSpec, scan};
+use crate::knowledge::remedies::{self, Remedy};
 use crate::knowledge::suites;
 use crate::model::Kind;
 use crate::model::detail::{FollowUpHello, IdleWatch};
@@ -118,10 +119,11 @@ async fn compare_suites(
         (
             Kind::NoCommonCipher,
             format!(
-                "the server accepts {} only with {}; {} has none of them — add one to the SSL Cipher Suite Order policy (HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002, value Functions)",
+                "the server accepts {} only with {}; {} has none of them — {}",
                 hello::version_name(v),
                 list(&accepted_ids),
-                offer.name
+                offer.name,
+                remedies::text(Remedy::AddSuiteToOrderPolicy)
             ),
         )
     } else {
@@ -335,8 +337,9 @@ pub(super) async fn name_or_address(
     trail.hello(&format!("the same hello {unnamed}"), &answer);
     if let HelloOutcome::ServerHello { version, .. } = answer {
         let msg = format!(
-            "the connection was {what} as soon as the ClientHello named {host}, but the same hello {unnamed} is answered ({}): a filter blocks by name (SNI) — look for an SNI, URL-category or application rule for {host} on the firewall or proxy, not an address rule",
-            hello::version_name(version)
+            "the connection was {what} as soon as the ClientHello named {host}, but the same hello {unnamed} is answered ({}): a filter blocks by name (SNI) — {}",
+            hello::version_name(version),
+            remedies::fill(Remedy::FindSniRule, &[("host", host)])
         );
         return FollowUp::new(Some((kind, msg)), trail).with_idle(idle);
     }
@@ -392,7 +395,10 @@ fn tls12_suite(offered: &[u16], suite: u16) -> Option<(Kind, String)> {
 fn only_tls13() -> (Kind, String) {
     (
         Kind::ProtocolVersion,
-        "the server accepts only TLS 1.3 and refuses TLS 1.2, which is what this run offered (and what WSUS offers before Windows Server 2022): the server side must also accept TLS 1.2 (check the client side with --tls-version 1.3)".to_string(),
+        format!(
+            "the server accepts only TLS 1.3 and refuses TLS 1.2, which is what this run offered (and what WSUS offers before Windows Server 2022): {}",
+            remedies::text(Remedy::ServerAcceptsTls12Too)
+        ),
     )
 }
 
@@ -400,8 +406,9 @@ fn too_old(version: u16) -> (Kind, String) {
     (
         Kind::ProtocolVersion,
         format!(
-            "the server accepts at most {}: it refuses TLS 1.2, which this run offered and Microsoft Update requires — the server side must enable TLS 1.2",
-            hello::version_name(version)
+            "the server accepts at most {}: it refuses TLS 1.2, which this run offered and Microsoft Update requires — {}",
+            hello::version_name(version),
+            remedies::text(Remedy::ServerEnablesTls12)
         ),
     )
 }
