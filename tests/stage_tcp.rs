@@ -1,6 +1,7 @@
 //! Stage `tcp`.
 
 use crate::lab::{self, check, servers};
+use wsusprobe::model::Stage;
 use wsusprobe::model::detail::{DnsSource, IdleWatch};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -10,6 +11,10 @@ async fn refused() {
     r.expect("tcp", "refused");
     assert_eq!(r.v().windows_error.as_deref().unwrap_or("-"), "0x80072EFD");
     assert_eq!(r.dns().source, Some(DnsSource::Literal));
+    // A failed path lists the path's stages and nothing else: the stages after tcp as skipped,
+    // and no row for `host` (the host's policy, never a network stage).
+    let stages: Vec<Stage> = r.path().stages.iter().map(|s| s.stage).collect();
+    assert_eq!(stages, Stage::PATH, "{}", r.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
