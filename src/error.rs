@@ -5,34 +5,37 @@ use std::fmt;
 
 use crate::exit::Exit;
 
-/// A command line or input file the tool cannot use (exit 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
+/// An error that is one sentence, shown as it is.
+macro_rules! sentence_error {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(pub String);
 
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
 }
 
-impl std::error::Error for UsageError {}
+sentence_error! {
+    /// A command line or input file the tool cannot use (exit 2).
+    UsageError
+}
+
+sentence_error! {
+    /// Something failed in wsusprobe itself, not in the input nor on the probed path: the async
+    /// runtime would not start, the report could not be written, the exporter's server stopped.
+    InternalError
+}
 
 pub(crate) fn usage<T>(msg: impl Into<String>) -> Result<T, UsageError> {
     Err(UsageError(msg.into()))
 }
-
-/// Something failed in wsusprobe itself, not in the input nor on the probed path: the async
-/// runtime would not start, the report could not be written, the exporter's server stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InternalError(pub String);
-
-impl fmt::Display for InternalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InternalError {}
 
 /// Why a command stopped without an answer of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
