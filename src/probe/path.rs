@@ -9,13 +9,13 @@ use tokio::net::TcpStream;
 
 use super::dial::{Dialer, Tunnel};
 use super::stage::timed;
+use super::tls::PeerSeen;
 use super::{cert, clock, dns, endpoint, forward, http, proxy, route, tcp, tls, verdict};
 use crate::config::Config;
 use crate::deadline::Deadline;
 use crate::model::detail::IdleWatch;
 use crate::model::{Kind, PathReport, Stage, StageResult, Status};
 use crate::target::{ProxySpec, Scheme, Target};
-use tls::PeerSeen;
 
 /// Why the stages after a failure did not run.
 type Stop = &'static str;
