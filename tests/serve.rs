@@ -61,6 +61,39 @@ async fn get(addr: &str, path: &str) -> (u16, String) {
     (status, body)
 }
 
+/// Every host a catalog pattern covers is probed without `--allow-target` — the legacy sync
+/// endpoint sws1, any name under `*.update.microsoft.com` or `*.delivery.mp.microsoft.com` — and
+/// reaches the stages (here a refused port on loopback: `--resolve` keeps the names off DNS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosts_under_the_catalog_patterns_are_probed() {
+    let port = servers::closed_port().port();
+    let hosts = [
+        "sws1.update.microsoft.com",
+        "fe3.b.update.microsoft.com",
+        "tsfe.delivery.mp.microsoft.com",
+    ];
+    let resolve: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("{h}:{port}:127.0.0.1"))
+        .collect();
+    let mut args: Vec<&str> = Vec::new();
+    for r in &resolve {
+        args.extend(["--resolve", r.as_str()]);
+    }
+    let (_child, addr) = serve(&args, &[]).await;
+    for host in hosts {
+        let path = format!(
+            "/probe?target=https://{host}:{port}/ServerSyncWebService/ServerSyncWebService.asmx"
+        );
+        let (status, body) = get(&addr, &path).await;
+        assert_eq!(status, 200, "{host}: {body}");
+        assert_has(
+            &body,
+            "wsusprobe_failure_info{stage=\"tcp\",kind=\"refused\",windows_error=\"0x80072EFD\"} 1",
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrapes_carry_the_verdict_and_refusals_are_clear() {
     let good = servers::http(servers::Reply::ok()).await;
@@ -116,6 +149,11 @@ async fn scrapes_carry_the_verdict_and_refusals_are_clear() {
             403,
             "not on the Microsoft Update catalog",
         ),
+        (
+            "/probe?target=https://update.microsoft.com.attacker.test/",
+            403,
+            "not on the Microsoft Update catalog",
+        ),
         ("/probe", 400, "target parameter is required"),
         ("/probe?target=ftp://127.0.0.1/", 400, "not supported"),
         (
@@ -134,7 +172,7 @@ async fn scrapes_carry_the_verdict_and_refusals_are_clear() {
     assert_eq!(status, 200);
     assert_has(&body, "wsusprobe_probes_total{result=\"success\"} 1");
     assert_has(&body, "wsusprobe_probes_total{result=\"failure\"} 1");
-    assert_has(&body, "wsusprobe_scrapes_refused_total 4");
+    assert_has(&body, "wsusprobe_scrapes_refused_total 5");
     let (status, body) = get(&addr, "/").await;
     assert_eq!(status, 200);
     assert_has(&body, "/metrics");

@@ -2,8 +2,8 @@
 //! `GET /probe?target=URL` runs one path probe with the network settings given at start;
 //! `GET /metrics` answers the exporter's own counters; `GET /` links both.
 //!
-//! Not an open proxy: only the endpoint catalog's hosts and the `--allow-target` patterns may be
-//! probed. Probes in flight are bounded by `--concurrency`; a scrape beyond it gets 503 at once.
+//! Not an open proxy: only Microsoft Update's hosts (every host the catalog's patterns cover, and
+//! the sync endpoints the `endpoint` stage knows) and the `--allow-target` patterns may be probed. Probes in flight are bounded by `--concurrency`; a scrape beyond it gets 503 at once.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
@@ -29,7 +29,7 @@ use crate::config::exporter::Exporter;
 use crate::config::{Config, Network, Proxies, RouteMode, Routing, TlsSettings};
 use crate::error::{Done, InternalError, UsageError, usage};
 use crate::exit::Exit;
-use crate::knowledge::endpoints::CATALOG;
+use crate::knowledge::endpoints;
 use crate::probe::cert::Trust;
 use crate::target::Target;
 
@@ -331,7 +331,7 @@ impl Served {
             Ok(t) => t,
             Err(e) => return bad(e.0),
         };
-        let catalogued = CATALOG.iter().any(|e| e.host == target.host);
+        let catalogued = endpoints::catalog_covers(&target.host);
         if !catalogued && !self.allow.iter().any(|a| a.admits(&target)) {
             return Err((
                 StatusCode::FORBIDDEN,

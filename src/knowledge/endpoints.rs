@@ -371,6 +371,24 @@ pub static CATALOG: &[CatalogEntry] = &[
     ),
 ];
 
+/// Whether `host` is one the catalog's patterns cover (`*.update.microsoft.com` covers every name
+/// under update.microsoft.com) or one the endpoint rules know (the decommissioned and legacy sync
+/// endpoints): the Microsoft Update hosts `serve` probes without `--allow-target`.
+pub fn catalog_covers(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let listed = |c: &CatalogEntry| {
+        let pattern = c.listed.split("://").nth(1).unwrap_or_default();
+        let pattern = pattern.split('/').next().unwrap_or_default();
+        match pattern.strip_prefix("*.") {
+            Some(domain) => host
+                .strip_suffix(domain)
+                .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+            None => host == pattern,
+        }
+    };
+    CATALOG.iter().any(listed) || ENDPOINT_RULES.iter().any(|r| r.host == host)
+}
+
 impl CatalogEntry {
     pub fn url(&self) -> String {
         format!(
@@ -385,6 +403,42 @@ impl CatalogEntry {
 #[cfg(test)]
 mod catalog_tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_covers_its_patterns_and_known_endpoints_only() {
+        for host in [
+            "sws.update.microsoft.com",
+            "sws1.update.microsoft.com",
+            "SWS1.Update.Microsoft.com.",
+            "fe2.update.microsoft.com",
+            "update.microsoft.com",
+            "a.b.update.microsoft.com",
+            "fe3cr.delivery.mp.microsoft.com",
+            "anything.delivery.mp.microsoft.com",
+            "dl.delivery.mp.microsoft.com",
+            "download.windowsupdate.com",
+            "au.download.windowsupdate.com",
+            "download.microsoft.com",
+            "go.microsoft.com",
+            "wustat.windows.com",
+        ] {
+            assert!(catalog_covers(host), "{host} is refused");
+        }
+        for host in [
+            "www.example.com",
+            "microsoft.com",
+            "login.microsoftonline.com",
+            "evilupdate.microsoft.com",
+            "update.microsoft.com.attacker.test",
+            "sws.update.microsoft.com.attacker.test",
+            "delivery.mp.microsoft.com.attacker.test",
+            ".update.microsoft.com",
+            "upload.microsoft.com",
+            "127.0.0.1",
+        ] {
+            assert!(!catalog_covers(host), "{host} is admitted");
+        }
+    }
 
     #[test]
     fn catalog_covers_the_seed_list() {
