@@ -366,7 +366,8 @@ http {{
     (g, ports)
 }
 
-/// dnsmasq answering sws.update.microsoft.com → 127.0.0.1, NXDOMAIN inside lab.test, REFUSED elsewhere.
+/// dnsmasq answering sws.update.microsoft.com → 127.0.0.1, NXDOMAIN inside lab.test (where
+/// wsus-alias is a CNAME to a name that does not exist), REFUSED elsewhere.
 fn dnsmasq(dir: &Path) -> (Guard, SocketAddr) {
     let port = daemon_port();
     let log = dir.join("dnsmasq.log");
@@ -384,6 +385,8 @@ fn dnsmasq(dir: &Path) -> (Guard, SocketAddr) {
             // Blocked the way DNS filters block a name: 0.0.0.0 and ::.
             "--address=/ctldl.windowsupdate.com/#",
             "--local=/lab.test/",
+            // An alias whose target does not exist (dnsmasq answers the CNAME alone).
+            "--cname=wsus-alias.lab.test,gone.lab.test",
         ])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
@@ -468,6 +471,17 @@ fn dnsmasq_nxdomain_refused_and_sinkholed() {
     let (_dm, dns) = dnsmasq(dir.path());
     let r = wsusprobe(&["https://nope.lab.test/", "--dns-server", &dns.to_string()]);
     r.expect("dns", "nxdomain");
+    // The alias is there, its target is not: the verdict names the dead link.
+    let r = wsusprobe(&[
+        "https://wsus-alias.lab.test/",
+        "--dns-server",
+        &dns.to_string(),
+    ]);
+    r.expect("dns", "nxdomain");
+    assert_has(
+        &r.v().message,
+        "wsus-alias.lab.test → gone.lab.test; gone.lab.test does not exist",
+    );
     let r = wsusprobe(&[
         "https://download.windowsupdate.com/",
         "--dns-server",

@@ -1,5 +1,6 @@
 //! Stage `dns` against in-process DNS servers (hickory-server).
 
+use crate::lab::report::assert_has;
 use crate::lab::{self, check, dns, pki, servers};
 use wsusprobe::model::Status;
 
@@ -53,6 +54,36 @@ async fn zone_failures() {
             assert_eq!(r.v().windows_error.as_deref(), Some("0x80072EE7"));
         }
     }
+}
+
+/// An alias that leads nowhere names the dead link, not the name asked for: the fix is on that
+/// zone or on the alias.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_that_leads_nowhere_names_the_dead_link() {
+    let zone = dns::zone_server().await;
+    let r = ask(zone, "https://hop.lab.test/", &[]).await;
+    r.expect("dns", "nxdomain");
+    assert_has(
+        &r.v().message,
+        "hop.lab.test → deadalias.lab.test → gone.lab.test; gone.lab.test does not exist (NXDOMAIN)",
+    );
+    assert_has(&r.v().message, "the fix is on gone.lab.test's zone");
+    assert_eq!(
+        r.dns().cname_chain.unwrap_or_default(),
+        ["hop.lab.test", "deadalias.lab.test", "gone.lab.test"]
+    );
+
+    let r = ask(zone, "https://textalias.lab.test/", &[]).await;
+    r.expect("dns", "no_records");
+    assert_has(
+        &r.v().message,
+        "textalias.lab.test → txtonly.lab.test; txtonly.lab.test has no address record",
+    );
+    // A name that is no alias keeps the plain words.
+    let r = ask(zone, "https://missing.lab.test/", &[]).await;
+    r.expect("dns", "nxdomain");
+    assert_eq!(r.dns().cname_chain, None);
+    assert!(!r.v().message.contains("alias"), "{}", r.v().message);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,5 @@
 //! The fixes a stage's message names when the finding itself decides them — which policy, which
-//! rule, which side must change. (The general fix of each failure kind is `winerr`'s advice.)
+//! rule, which zone, which side must change. (The general fix of each failure kind is `winerr`'s advice.)
 //! Data only: a message is the finding in the stage's words, then one of these.
 
 /// A fix a finding can call for.
@@ -21,6 +21,8 @@ pub enum Remedy {
     AddSuiteToOrderPolicy,
     /// A filter that blocks by the name in the hello (`{host}`).
     FindSniRule,
+    /// An alias whose target (`{name}`) does not resolve.
+    FixDeadAlias,
     /// A TLS 1.3-only server.
     ServerAcceptsTls12Too,
     /// A server that stops below TLS 1.2.
@@ -57,6 +59,10 @@ const REMEDIES: &[(Remedy, &str)] = &[
     (
         Remedy::FindSniRule,
         "look for an SNI, URL-category or application rule for {host} on the firewall or proxy, not an address rule",
+    ),
+    (
+        Remedy::FixDeadAlias,
+        "the fix is on {name}'s zone (its record) or on the alias, not on the name WSUS asks for",
     ),
     (
         Remedy::ServerAcceptsTls12Too,
@@ -98,12 +104,13 @@ mod tests {
             Remedy::AllowConnectPort,
             Remedy::AddSuiteToOrderPolicy,
             Remedy::FindSniRule,
+            Remedy::FixDeadAlias,
             Remedy::ServerAcceptsTls12Too,
             Remedy::ServerEnablesTls12,
         ];
         assert_eq!(REMEDIES.len(), all.len());
         for r in all {
-            let filled = fill(r, &[("host", "h"), ("port", "1")]);
+            let filled = fill(r, &[("host", "h"), ("port", "1"), ("name", "n")]);
             assert!(!filled.is_empty(), "{r:?}");
             assert!(!filled.contains('{'), "{r:?}: {filled}");
         }

@@ -323,6 +323,10 @@ pub struct DnsDetail {
     pub address_count: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Vec<String>>,
+    /// An alias chain that leads nowhere: the name asked for, its CNAME target(s), and last the
+    /// name that does not exist or has no address (the dead link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cname_chain: Option<Vec<String>>,
     /// The names of a CNAME chain that comes back on itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cname_loop: Option<Vec<String>>,

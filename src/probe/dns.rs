@@ -15,6 +15,7 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 
 use crate::config::Network;
 use crate::deadline::Deadline;
+use crate::knowledge::remedies::{self, Remedy};
 use crate::model::detail::{DnsDetail, DnsSource, Hop, LocalLookup};
 use crate::model::{Detail, Kind, Stage, StageResult};
 use crate::probe::stage::timed;
@@ -98,20 +99,41 @@ pub async fn resolve(net: &Network, host: &str, port: u16, deadline: &Deadline) 
         )),
         Some(Ok(found)) => answered(&found, &server_label, host, port),
         Some(Err(e)) => {
-            let (kind, what) = failure_of(&e);
+            let (mut kind, what) = failure_of(&e);
             let mut detail = DnsDetail {
                 error: Some(e.to_string()),
                 ..asked(&server_label, host)
             };
             let mut msg = format!("{server_label} {what} for {host}");
-            if kind == Kind::NoRecords
-                && let Some(chain) = cname_loop(&resolver, &fqdn, deadline).await
-            {
-                msg = format!(
-                    "{server_label} answers {host} with a CNAME chain that loops: {}",
-                    chain.join(" → ")
-                );
-                detail.cname_loop = Some(chain);
+            let aliases = if matches!(kind, Kind::NoRecords | Kind::Nxdomain) {
+                follow_aliases(&resolver, &fqdn, deadline).await
+            } else {
+                None
+            };
+            match aliases {
+                Some(Aliases::Loop(chain)) => {
+                    msg = format!(
+                        "{server_label} answers {host} with a CNAME chain that loops: {}",
+                        chain.join(" → ")
+                    );
+                    detail.cname_loop = Some(chain);
+                }
+                Some(Aliases::DeadEnd { chain, exists }) => {
+                    let last = chain.last().cloned().unwrap_or_default();
+                    let (why, end_kind) = if exists {
+                        ("has no address record (A/AAAA)", Kind::NoRecords)
+                    } else {
+                        ("does not exist (NXDOMAIN)", Kind::Nxdomain)
+                    };
+                    msg = format!(
+                        "{server_label} answers {host} with an alias that leads nowhere: {}; {last} {why} — {}",
+                        chain.join(" → "),
+                        remedies::fill(Remedy::FixDeadAlias, &[("name", &last)])
+                    );
+                    kind = end_kind;
+                    detail.cname_chain = Some(chain);
+                }
+                None => {}
             }
             failed(StageResult::fail(Stage::Dns, kind, msg, detail))
         }
@@ -273,23 +295,42 @@ fn answered(found: &LookupIp, server_label: &str, host: &str, port: u16) -> DnsO
     }
 }
 
-/// Most CNAME hops followed when looking for a loop.
+/// Most CNAME hops followed.
 const MAX_CNAME_HOPS: usize = 8;
 
-/// When a name has no address, follow its CNAMEs one query at a time: the chain, if it comes
-/// back to a name already seen.
-async fn cname_loop(
+/// Where the CNAMEs of a name without an address lead.
+enum Aliases {
+    /// Back to a name already seen.
+    Loop(Vec<String>),
+    /// To a name (the chain's last) that does not exist, or (`exists`) has no address record:
+    /// the dead link.
+    DeadEnd { chain: Vec<String>, exists: bool },
+}
+
+/// When a name has no address, follow its CNAMEs one query at a time (a CNAME query is answered
+/// with the alias itself, never chased): a loop, or the link where the chain dies. `None` when
+/// the name is no alias, or a query fails otherwise.
+async fn follow_aliases(
     resolver: &Resolver<TokioRuntimeProvider>,
     fqdn: &str,
     deadline: &Deadline,
-) -> Option<Vec<String>> {
+) -> Option<Aliases> {
     let mut chain = vec![fqdn.trim_end_matches('.').to_string()];
     let mut name = fqdn.to_string();
     for _ in 0..MAX_CNAME_HOPS {
-        let found = deadline
+        let asked = deadline
             .run(None, resolver.lookup(name.as_str(), RecordType::CNAME))
-            .await?
-            .ok()?;
+            .await?;
+        let found = match asked {
+            Ok(found) => found,
+            // The alias's target answers no CNAME: it does not exist, or exists without one
+            // (and, since the first lookup failed, without an address).
+            Err(NetError::Dns(DnsError::NoRecordsFound(nr))) if chain.len() > 1 => {
+                let exists = nr.response_code != ResponseCode::NXDomain;
+                return Some(Aliases::DeadEnd { chain, exists });
+            }
+            Err(_) => return None,
+        };
         let next = found.answers().iter().find_map(|r| match &r.data {
             RData::CNAME(c) => Some(c.0.to_string()),
             _ => None,
@@ -298,7 +339,7 @@ async fn cname_loop(
         let looped = chain.iter().any(|n| n.eq_ignore_ascii_case(&shown));
         chain.push(shown);
         if looped {
-            return Some(chain);
+            return Some(Aliases::Loop(chain));
         }
         name = next;
     }

@@ -22,7 +22,8 @@ fn n(s: &str) -> Name {
 }
 
 /// Serves `lab.test.`: `good.lab.test` → 127.0.0.1 through a CNAME, `txtonly.lab.test` has no
-/// address, `blocked.lab.test` → 0.0.0.0 (sinkholed), everything else in the zone is NXDOMAIN; other zones are REFUSED.
+/// address, `hop` → `deadalias` → `gone` (which does not exist) and `textalias` → `txtonly` are
+/// aliases that lead nowhere, `blocked.lab.test` → 0.0.0.0 (sinkholed), everything else in the zone is NXDOMAIN; other zones are REFUSED.
 pub async fn zone_server() -> SocketAddr {
     let origin = n("lab.test.");
     let mut zone: InMemoryZoneHandler<TokioRuntimeProvider> =
@@ -73,6 +74,18 @@ pub async fn zone_server() -> SocketAddr {
         ),
         serial,
     );
+    // Aliases that lead nowhere: to a name that does not exist (after two hops), and to one
+    // without an address.
+    for (from, to) in [
+        ("hop.lab.test.", "deadalias.lab.test."),
+        ("deadalias.lab.test.", "gone.lab.test."),
+        ("textalias.lab.test.", "txtonly.lab.test."),
+    ] {
+        zone.upsert_mut(
+            Record::from_rdata(n(from), 30, RData::CNAME(CNAME(n(to)))),
+            serial,
+        );
+    }
     // Hostile answers: a CNAME loop, and one name with 500 addresses (too big for UDP: the
     // resolver has to retry over TCP).
     for (from, to) in [("loop1", "loop2"), ("loop2", "loop1")] {
