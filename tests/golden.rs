@@ -119,6 +119,7 @@ fn every_output_uses_the_serde_names() {
             ok: false,
             interrupted: None,
             config: None,
+            routes: vec![],
             paths: vec![PathReport {
                 target: "https://sws.update.microsoft.com/".into(),
                 route: Route::direct(),

@@ -391,6 +391,36 @@ fn route_both_compares_direct_and_proxy() {
         r.stdout
     );
     assert_eq!(r.verdict_at(1).map(|(_, k)| k), Some(Kind::Forbidden));
+    let routes = r.report().routes;
+    assert_eq!(routes.len(), 1, "{}", r.stdout);
+    assert_has(&routes[0].summary, "two problems, one per route");
+
+    // The firewall lets only the proxy out: direct, sws's address refuses the connection (nothing
+    // listens on 127.0.0.3); Squid resolves sws itself (lab DNS: 127.0.0.2) and gets through.
+    let port = lab.get("LAB_TLS_GOOD");
+    let blocked = format!("{SWS}:{port}:127.0.0.3");
+    let r = wsusprobe(
+        &[
+            &lab.sync_url(),
+            "--resolve",
+            &blocked,
+            "--proxy",
+            lab.get("LAB_PROXY_OPEN"),
+            "--route",
+            "both",
+            "--ca-file",
+            lab.get("LAB_ROOT_CA"),
+        ],
+        None,
+    );
+    r.expect_at(0, "tcp", "refused");
+    assert!(r.path_at(1).ok, "{}", r.stdout);
+    let routes = r.report().routes;
+    assert_eq!(routes.len(), 1, "{}", r.stdout);
+    assert_has(
+        &routes[0].summary,
+        "the direct connection is blocked (tcp/refused) while the proxy gets through: the firewall lets only the proxy out",
+    );
 }
 
 /// A listener whose accept queue is full: connection attempts to it get no answer.

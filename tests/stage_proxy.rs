@@ -203,10 +203,60 @@ async fn route_both_probes_direct_and_proxy() {
     assert!(paths[0].ok);
     assert_eq!(paths[1].route.kind, RouteKind::Proxy);
     r.expect_at(1, "proxy", "forbidden");
-    // and in text, the side-by-side summary
+    let routes = r.report().routes;
+    assert_eq!(routes.len(), 1, "{}", r.stdout);
+    assert_eq!(
+        (&*routes[0].direct, &*routes[0].proxy),
+        ("pass", "proxy/forbidden")
+    );
+    let refuses = "the proxy refuses what the direct route allows (proxy/forbidden)";
+    assert_has(&routes[0].summary, refuses);
+    // and in text, the side-by-side summary and where the routes part
     let t = crate::lab::run(&[&["check"], &args[..]].concat()).await;
     assert_has(&t.stdout, "direct: ✓ OK");
     assert_has(&t.stdout, "proxy: ✗ proxy/forbidden");
+    assert_has(&t.stdout, refuses);
+}
+
+/// The local resolver sinkholes the name and the proxy resolves it for itself: `--route both`
+/// says so in one sentence, in JSON and in text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route_both_says_where_the_routes_part() {
+    let name = "blocked.lab.test";
+    let s = lab::sync_service(name, servers::Reply::soap_ok()).await;
+    let px = proxy::start(proxy::Mode::Tunnel(s.addr)).await;
+    let zone = crate::lab::dns::zone_server().await;
+    let url = lab::url(
+        "https",
+        name,
+        s.addr,
+        "/ServerSyncWebService/ServerSyncWebService.asmx",
+    );
+    let (zone, px, ca) = (zone.to_string(), format!("http://{px}"), s.ca());
+    let args = [
+        url.as_str(),
+        "--dns-server",
+        &zone,
+        "--proxy",
+        &px,
+        "--route",
+        "both",
+        "--ca-file",
+        &ca,
+    ];
+    let r = check(&args).await;
+    r.expect_at(0, "dns", "sinkholed");
+    assert!(r.path_at(1).ok, "{}", r.stdout);
+    let routes = r.report().routes;
+    assert_eq!(routes.len(), 1, "{}", r.stdout);
+    assert_eq!(
+        (&*routes[0].direct, &*routes[0].proxy),
+        ("dns/sinkholed", "pass")
+    );
+    let says = "the local resolver blocks blocked.lab.test (sinkholed) while the proxy resolves it for itself";
+    assert_has(&routes[0].summary, says);
+    let t = crate::lab::run(&[&["check"], &args[..]].concat()).await;
+    assert_has(&t.stdout, says);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,5 +8,6 @@ pub mod host;
 pub mod logpatterns;
 pub mod proxies;
 pub mod remedies;
+pub mod routes;
 pub mod suites;
 pub mod winerr;

@@ -352,6 +352,20 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ConfigLint>,
     pub paths: Vec<PathReport>,
+    /// With `--route both`: each URL whose direct and proxy routes disagree, and what that means.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<RouteComparison>,
+}
+
+/// A URL probed both directly and through the proxy, whose routes came to different outcomes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct RouteComparison {
+    pub target: String,
+    /// `pass`, or the verdict as `stage/kind`.
+    pub direct: String,
+    pub proxy: String,
+    /// Where the routes part and what that means, in one sentence.
+    pub summary: String,
 }
 
 /// The JSON Schema of the report as wsusprobe writes it (`--format json`): every field it always

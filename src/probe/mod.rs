@@ -110,6 +110,7 @@ async fn run_paths(
             planned: jobs.len(),
         }),
         config: None,
+        routes: route::compare(&paths),
         paths,
     }
 }

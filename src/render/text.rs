@@ -71,7 +71,8 @@ fn outcome(p: &PathReport) -> String {
     }
 }
 
-/// With `--route both`: one line per URL with its direct and proxy verdicts side by side.
+/// With `--route both`: one line per URL with its direct and proxy verdicts side by side, and
+/// where they disagree, the sentence that says where they part.
 fn render_comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut targets: Vec<&str> = Vec::new();
     for p in &report.paths {
@@ -99,6 +100,9 @@ fn render_comparison(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .collect();
         writeln!(out, "  {t}")?;
         writeln!(out, "    {}", cells.join("  ").trim_end())?;
+        if let Some(c) = report.routes.iter().find(|c| c.target == t) {
+            writeln!(out, "    {}", c.summary)?;
+        }
     }
     Ok(())
 }
