@@ -267,6 +267,68 @@ fn upstream_failures_are_told_apart() {
     r.expect("proxy", "upstream_timeout");
 }
 
+/// Squid answers `500 ERR_CANNOT_FORWARD` both when its own DNS fails and when the parent proxy
+/// it must forward through is down, with the same page. One CONNECT naming the address the target
+/// has here (no DNS needed) tells them apart.
+#[test]
+fn the_proxys_dns_is_told_from_its_next_hop() {
+    let Some(lab) = lab() else { return };
+    let port = lab.get("LAB_TLS_GOOD");
+    // Squid's DNS (the lab's) has no such name; here it resolves to nginx, which Squid reaches.
+    let name = "onlyhere.update.microsoft.com";
+    let here = format!("{name}:{port}:127.0.0.2");
+    let r = wsusprobe(
+        &[
+            &format!("https://{name}:{port}/"),
+            "--resolve",
+            &here,
+            "--proxy",
+            lab.get("LAB_PROXY_ALL"),
+        ],
+        None,
+    );
+    r.expect("proxy", "upstream_dns_failed");
+    assert_has(&r.v().message, "Squid bug 5294");
+    assert_has(&r.v().message, "so what fails is its own DNS");
+    let check = r.tunnel().address_check.expect("an address check");
+    assert_eq!(check.request, format!("CONNECT 127.0.0.2:{port}"));
+    assert_eq!(check.status, Some(200));
+
+    // The parent proxy this Squid must use (cache_peer, never_direct) is down: the address fails
+    // the same way, so the next hop is named, not DNS.
+    let r = wsusprobe(
+        &[
+            &lab.sync_url(),
+            "--proxy",
+            lab.get("LAB_PROXY_PARENT"),
+            "--ca-file",
+            lab.get("LAB_ROOT_CA"),
+        ],
+        None,
+    );
+    r.expect("proxy", "upstream_unreachable");
+    assert_has(
+        &r.v().message,
+        "next hop — a parent proxy it must forward through",
+    );
+    assert_has(&r.v().message, "cache_peer");
+    let check = r.tunnel().address_check.expect("an address check");
+    assert_eq!(check.status, Some(500));
+
+    // No address here either: nothing to tell them apart with, and the message says so.
+    let r = wsusprobe(
+        &[
+            "https://nope.update.microsoft.com/",
+            "--proxy",
+            lab.get("LAB_PROXY_ALL"),
+        ],
+        None,
+    );
+    r.expect("proxy", "upstream_dns_failed");
+    assert_has(&r.v().message, "could not be told apart");
+    assert_eq!(r.tunnel().address_check, None);
+}
+
 #[test]
 fn dead_proxy_port_is_tcp_refused() {
     let Some(lab) = lab() else { return };

@@ -17,6 +17,10 @@ pub enum Remedy {
     GiveProxyUser,
     /// A proxy that refuses CONNECT to the port, not the name (`{port}`).
     AllowConnectPort,
+    /// A proxy whose own DNS cannot resolve `{host}`.
+    ProxyDns,
+    /// A proxy whose next hop (a parent proxy) is down.
+    ProxyNextHop,
     /// A client offer without any suite the server accepts.
     AddSuiteToOrderPolicy,
     /// A filter that blocks by the name in the hello (`{host}`).
@@ -51,6 +55,14 @@ const REMEDIES: &[(Remedy, &str)] = &[
     (
         Remedy::AllowConnectPort,
         "allow the port for CONNECT (Squid: `acl SSL_ports port {port}`, which `http_access deny CONNECT !SSL_ports` checks)",
+    ),
+    (
+        Remedy::ProxyDns,
+        "the proxy's resolver must answer for {host} (its DNS servers, or a forwarder for the zone)",
+    ),
+    (
+        Remedy::ProxyNextHop,
+        "ask the proxy's administrators about the chain behind it (Squid: the cache_peer parent it must use, with never_direct) — nothing on the WSUS side fixes it",
     ),
     (
         Remedy::AddSuiteToOrderPolicy,
@@ -102,6 +114,8 @@ mod tests {
             Remedy::DeployPrivateRoot,
             Remedy::GiveProxyUser,
             Remedy::AllowConnectPort,
+            Remedy::ProxyDns,
+            Remedy::ProxyNextHop,
             Remedy::AddSuiteToOrderPolicy,
             Remedy::FindSniRule,
             Remedy::FixDeadAlias,

@@ -440,6 +440,10 @@ impl ProxyDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TunnelDetail {
+    /// After an answer that cannot tell the proxy's DNS from its next hop: the same CONNECT
+    /// naming the address the target has here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_check: Option<PortCheck>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_connection: Option<IdleWatch>,
     /// Each CONNECT sent and what came back (credentials named, never shown).

@@ -150,16 +150,17 @@ fn asked(server_label: &str, host: &str) -> DnsDetail {
 }
 
 /// The dns stage for a path's first hop: the target, or the proxy. Through a proxy the target
-/// is also resolved locally, as information only.
+/// is also resolved locally, as information only; its local addresses come second (none on the
+/// direct route), for the proxy stage to ask the proxy about an address when a name fails.
 pub async fn first_hop(
     net: &Network,
     target: &Target,
     proxy: Option<&ProxySpec>,
     deadline: &Deadline,
-) -> DnsOutcome {
+) -> (DnsOutcome, Vec<SocketAddr>) {
     let Some(p) = proxy else {
         let out = timed(resolve(net, &target.host, target.port, deadline)).await;
-        return out.note(|d| d.hop = Some(Hop::Target));
+        return (out.note(|d| d.hop = Some(Hop::Target)), vec![]);
     };
     let local_deadline = Deadline::after(deadline.remaining().min(LOCAL_LOOKUP_CAP));
     let (mut hop, local) = tokio::join!(
@@ -178,10 +179,11 @@ pub async fn first_hop(
         note: note.to_string(),
         status: local.result.status,
     };
-    hop.note(|d| {
+    let hop = hop.note(|d| {
         d.target_local = Some(seen);
         d.hop = Some(Hop::Proxy);
-    })
+    });
+    (hop, local.addrs)
 }
 
 impl DnsOutcome {

@@ -92,7 +92,7 @@ impl Walk<'_> {
             endpoint::lint(target),
             "not run: the endpoint is decommissioned",
         )?;
-        let dns = dns::first_hop(&self.cfg.net, target, proxy, &deadline).await;
+        let (dns, target_here) = dns::first_hop(&self.cfg.net, target, proxy, &deadline).await;
         self.st
             .pass(dns.result, "not run: name resolution failed")?;
         let connect_timeout = self.cfg.net.connect_timeout;
@@ -119,7 +119,8 @@ impl Walk<'_> {
                 self.secure(stream, &dialer).await
             }
             (Scheme::Https, Some(p)) => {
-                let stream = self.tunnel(p, stream, &dialer).await?;
+                let here = target_here.first().copied();
+                let stream = self.tunnel(p, stream, &dialer, here).await?;
                 self.secure(stream, &dialer).await
             }
         };
@@ -216,12 +217,14 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// The CONNECT tunnel through the proxy, for https://.
+    /// The CONNECT tunnel through the proxy, for https://. `here`: the target's address as the
+    /// local resolver gives it, for telling the proxy's DNS from its next hop.
     async fn tunnel(
         &mut self,
         p: &ProxySpec,
         stream: TcpStream,
         dialer: &Dialer,
+        here: Option<std::net::SocketAddr>,
     ) -> Result<TcpStream, Stop> {
         let tunnel = dialer
             .tunnel
@@ -230,6 +233,7 @@ impl Walk<'_> {
         let dial = || dialer.dial_hop(&self.deadline);
         let mut t = proxy::tunnel(p, stream, &tunnel, dial, &self.deadline).await;
         proxy::port_or_name(&mut t.result, &tunnel, dial, &self.deadline).await;
+        proxy::dns_or_next_hop(&mut t.result, &tunnel, here, dial, &self.deadline).await;
         let ok = self.st.push(t.result);
         match (t.stream, ok) {
             (Some(s), true) => Ok(s),

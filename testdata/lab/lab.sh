@@ -23,6 +23,8 @@ LAB_PROXY_CATALOG=$((BASE + 33)) # 13133: allowlist of the catalog's domains, mi
 LAB_PROXY_ALL=$((BASE + 34))    # 13134: allows every destination
 LAB_PROXY_PORTS=$((BASE + 35))  # 13135: any domain, but CONNECT only to port 443 (Squid's SSL_ports rule)
 LAB_PROXY_SNI=$((BASE + 36))    # 13136: peeks at the TLS hello and cuts it when its SNI names sws (next-generation firewall style)
+LAB_PROXY_PARENT=$((BASE + 37)) # 13137: must forward through a parent proxy (cache_peer, never_direct) that is down
+LAB_DEAD_PARENT=$((BASE + 98))  # 13198: the parent's port: nothing listens here
 LAB_CATALOG_IP=127.0.0.2        # nginx answering every catalog host on ports 80 and 443
 LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
 LAB_HTTP=$((BASE + 80))         # 13180: nginx, plain HTTP content host (download.windowsupdate.com)
@@ -137,7 +139,7 @@ EOF
   "$CERTGEN" -c -s "$LAB_DIR/ssl_db" -M 4MB >/dev/null
   chown -R proxy:proxy "$LAB_DIR/ssl_db" "$LAB_DIR/squid-run" 2>/dev/null || true
   cat > "$LAB_DIR/squid.conf" <<EOF
-# wsusprobe proxy lab: three ports, loopback only.
+# wsusprobe proxy lab: loopback only.
 http_port 127.0.0.1:$LAB_PROXY_OPEN name=open
 http_port 127.0.0.1:$LAB_PROXY_AUTH name=auth
 http_port 127.0.0.1:$LAB_PROXY_NTLM name=ntlm
@@ -145,6 +147,7 @@ http_port 127.0.0.1:$LAB_PROXY_BOTH name=both
 http_port 127.0.0.1:$LAB_PROXY_CATALOG name=catalog
 http_port 127.0.0.1:$LAB_PROXY_ALL name=all
 http_port 127.0.0.1:$LAB_PROXY_PORTS name=ports
+http_port 127.0.0.1:$LAB_PROXY_PARENT name=parent
 http_port 127.0.0.1:$LAB_PROXY_SNI name=sni ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 http_port 127.0.0.1:$LAB_PROXY_BUMP name=bump ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 sslcrtd_program $CERTGEN -s $LAB_DIR/ssl_db -M 4MB
@@ -196,7 +199,15 @@ http_access allow on_ports
 http_access allow on_bump
 acl on_sni_port myportname sni
 http_access allow on_sni_port
+acl on_parent myportname parent
+http_access allow on_parent
 http_access deny all
+
+# The parent port's only way out: a parent proxy that is down (a proxy chain whose next hop fails).
+cache_peer 127.0.0.1 parent $LAB_DEAD_PARENT 0 no-query no-digest name=deadparent
+cache_peer_access deadparent allow on_parent
+cache_peer_access deadparent deny all
+never_direct allow on_parent
 
 dns_nameservers $LAB_DNS_IP
 hosts_file none
@@ -234,6 +245,8 @@ LAB_PROXY_CATALOG=http://127.0.0.1:$LAB_PROXY_CATALOG
 LAB_PROXY_ALL=http://127.0.0.1:$LAB_PROXY_ALL
 LAB_PROXY_PORTS=http://127.0.0.1:$LAB_PROXY_PORTS
 LAB_PROXY_SNI=http://127.0.0.1:$LAB_PROXY_SNI
+LAB_PROXY_PARENT=http://127.0.0.1:$LAB_PROXY_PARENT
+LAB_DEAD_PARENT=127.0.0.1:$LAB_DEAD_PARENT
 LAB_CATALOG_IP=$LAB_CATALOG_IP
 LAB_TLS_GOOD=$LAB_TLS_GOOD
 LAB_HTTP=$LAB_HTTP

@@ -149,6 +149,7 @@ where
     let n = negotiate(stream, &target, auth, None, redial, deadline).await;
     let creds_sent = n.scheme.is_some();
     let mut detail = TunnelDetail {
+        address_check: None,
         idle_connection: None,
         round_trips: n.legs.len(),
         legs: n.legs,
@@ -234,6 +235,81 @@ pub async fn port_or_name<F, Fut>(
             "; the same proxy lets CONNECT {probe} through ({s}), so the rule is about port {port}, not the domain: {}",
             remedies::fill(Remedy::AllowConnectPort, &[("port", &port.to_string())])
         ),
+    };
+    result.message.push_str(&conclusion);
+}
+
+/// After Squid's `ERR_CANNOT_FORWARD`, which it answers both when its own DNS fails (Squid bug
+/// 5294) and when the parent proxy it must forward through is down: ask the same proxy for the
+/// address the target has here (`here`), which needs no DNS. A tunnel means the proxy reaches the
+/// target and its DNS is what fails; the same refusal means it cannot forward at all — its next
+/// hop, `upstream_unreachable`. One extra request (two or three with credentials), on failing
+/// paths only; the answer goes in the detail and the conclusion in the message.
+pub async fn dns_or_next_hop<F, Fut>(
+    result: &mut StageResult,
+    t: &Tunnel,
+    here: Option<std::net::SocketAddr>,
+    dial: F,
+    deadline: &Deadline,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<TcpStream>>,
+{
+    let Detail::Proxy(ProxyDetail::Tunnel(d)) = &result.detail else {
+        return;
+    };
+    let ambiguous = d
+        .legs
+        .last()
+        .and_then(|l| l.x_squid_error())
+        .is_some_and(|e| e.starts_with("ERR_CANNOT_FORWARD"));
+    if !ambiguous {
+        return;
+    }
+    let host = &t.host;
+    let Some(addr) = here.map(|a| std::net::SocketAddr::new(a.ip(), t.port)) else {
+        result.message.push_str(&format!(
+            "; {host} has no address here either, so the proxy's DNS and its next hop could not be told apart"
+        ));
+        return;
+    };
+    let Some(stream) = dial().await else {
+        return;
+    };
+    let probe = addr.to_string();
+    let auth = t.auth.as_deref();
+    let n = negotiate(stream, &probe, auth, None, &dial, deadline).await;
+    let (status, refused_again) = match (&n.early, &n.answer) {
+        (None, Answer::Head(h)) => (
+            Some(h.status),
+            h.header("x-squid-error")
+                .is_some_and(|e| e.starts_with("ERR_CANNOT_FORWARD")),
+        ),
+        _ => (None, false),
+    };
+    if let Detail::Proxy(ProxyDetail::Tunnel(d)) = &mut result.detail {
+        d.address_check = Some(PortCheck {
+            request: format!("CONNECT {probe}"),
+            status,
+        });
+    }
+    let ip = addr.ip();
+    let conclusion = match status {
+        Some(s) if (200..300).contains(&s) => format!(
+            "; the same proxy opens a tunnel to {probe}, the address {host} has here, so what fails is its own DNS: {}",
+            remedies::fill(Remedy::ProxyDns, &[("host", host)])
+        ),
+        Some(_) if refused_again => {
+            result.kind = Some(Kind::UpstreamUnreachable);
+            format!(
+                "; it cannot forward even a CONNECT to {probe} ({host}'s address here), which needs no DNS: the proxy's next hop — a parent proxy it must forward through — is down or unreachable, not its DNS; {}",
+                remedies::text(Remedy::ProxyNextHop)
+            )
+        }
+        Some(s) => format!(
+            "; a CONNECT to {ip} got {s} (the proxy's rules may name domains only), so its DNS and its next hop could not be told apart"
+        ),
+        None => return,
     };
     result.message.push_str(&conclusion);
 }
