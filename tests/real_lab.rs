@@ -594,6 +594,165 @@ fn sni_filtering_by_a_real_nginx_stream_filter() {
     assert_has(&r.v().message, "a filter blocks by name (SNI)");
 }
 
+/// A TLS server in a network namespace of its own, reached over a veth pair, with an nft rule in
+/// the namespace dropping the server's packets above `limit` bytes: a path-MTU black hole (or,
+/// with a small limit, a filter that stalls any flight), which loopback cannot make — it does not
+/// fragment. Offloads are off on both ends, so the rule sees each segment as sent. Everything
+/// goes with the namespace when dropped.
+struct Namespace {
+    name: String,
+    server: Option<Guard>,
+    addr: SocketAddr,
+}
+
+impl Namespace {
+    fn start(pki: &Pki) -> Namespace {
+        let id = std::process::id() % 100_000;
+        let name = format!("wsp-mtu-{id}");
+        let (outer, inner) = (format!("wspa{id}"), format!("wspb{id}"));
+        let net = format!("198.18.{}", id % 250);
+        let ns = Namespace {
+            name: name.clone(),
+            server: None,
+            addr: format!("{net}.2:8443").parse().unwrap(),
+        };
+        let ip = |args: &str| sh(pki.dir.path(), &format!("ip {args}"));
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        ip(&format!("netns add {name}"));
+        ip(&format!("link add {outer} type veth peer name {inner}"));
+        ip(&format!("link set {inner} netns {name}"));
+        ip(&format!("addr add {net}.1/30 dev {outer}"));
+        ip(&format!("link set {outer} up"));
+        ip(&format!("-n {name} addr add {net}.2/30 dev {inner}"));
+        ip(&format!("-n {name} link set {inner} up"));
+        let offloads = "tso off gso off gro off";
+        sh(pki.dir.path(), &format!("ethtool -K {outer} {offloads}"));
+        sh(
+            pki.dir.path(),
+            &format!("ip netns exec {name} ethtool -K {inner} {offloads}"),
+        );
+        ns
+    }
+
+    /// Drop the server's packets longer than `limit` bytes (none: no rule).
+    fn drop_above(&self, limit: Option<u32>) {
+        let run = |nft: &str| {
+            let out = Command::new("ip")
+                .args(["netns", "exec", &self.name, "sh", "-c", nft])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{nft}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run("nft flush ruleset");
+        if let Some(n) = limit {
+            run(&format!(
+                "printf 'table ip hole {{\n chain out {{\n  type filter hook output priority 0;\n  meta length > {n} drop\n }}\n}}\n' | nft -f -"
+            ));
+        }
+    }
+
+    /// `openssl s_server` in the namespace with the lab's leaf and intermediate.
+    fn serve(&mut self, pki: &Pki) {
+        let log = pki.path("s_server.log");
+        let child = Command::new("ip")
+            .args([
+                "netns", "exec", &self.name, "openssl", "s_server", "-quiet", "-www",
+            ])
+            .arg("-accept")
+            .arg(self.addr.to_string())
+            .arg("-cert")
+            .arg(pki.path("leaf.pem"))
+            .arg("-key")
+            .arg(pki.path("leaf.key"))
+            .arg("-cert_chain")
+            .arg(pki.path("inter.pem"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start openssl s_server");
+        let mut g = Guard(child, "openssl s_server", log);
+        wait_listening(self.addr, &mut g);
+        self.server = Some(g);
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        self.server.take();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
+}
+
+/// A handshake whose first flight never arrives: on a path that drops full-size packets (and
+/// sends no ICMP "fragmentation needed"), the same hello on a connection announcing an MSS of
+/// 536 gets the whole flight — a path-MTU black hole, named with its fix; on a path that drops
+/// small packets too, it stalls again — not the size. Needs root (a network namespace), `ip`,
+/// `nft` and `ethtool`, which `.ci/run` installs.
+#[test]
+fn a_path_mtu_black_hole_is_told_from_a_filter() {
+    let uid = Command::new("id").arg("-u").output().map(|o| o.stdout);
+    let root = uid.is_ok_and(|u| u.trim_ascii() == b"0");
+    if !root || !["ip", "nft", "ethtool", "openssl"].iter().all(|t| have(t)) {
+        eprintln!("SKIP: needs root, ip, nft, ethtool and openssl (bash .ci/run installs them)");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run the black-hole lab"
+        );
+        return;
+    }
+    let pki = Pki::new();
+    let mut ns = Namespace::start(&pki);
+    ns.serve(&pki);
+    let url = format!("https://{SWS}:{}/", ns.addr.port());
+    let res = format!("{SWS}:{}:{}", ns.addr.port(), ns.addr.ip());
+    let ca = pki.path("root.pem").display().to_string();
+    let probe = || wsusprobe(&[&url, "--resolve", &res, "--ca-file", &ca]);
+
+    // The healthy path first: the namespace itself works.
+    ns.drop_above(None);
+    let r = probe();
+    assert_eq!(
+        r.status("tls"),
+        wsusprobe::model::Status::Pass,
+        "{}",
+        r.stdout
+    );
+
+    ns.drop_above(Some(1000));
+    let r = probe();
+    r.expect("tls", "timeout");
+    if report::wine_exe().is_some() {
+        // Windows cannot set a connection's MSS: the message says what was not tried.
+        assert_has(&r.v().message, "packet size was not tried");
+        return;
+    }
+    assert_has(
+        &r.v().message,
+        "arrives on a connection that announces an MSS of 536",
+    );
+    assert_has(&r.v().message, "path-MTU black hole");
+    assert_has(&r.v().message, "clamp the TCP MSS");
+    let tls = r.tls();
+    let small = tls
+        .follow_up()
+        .last()
+        .and_then(|f| f.answer.clone())
+        .unwrap_or_default();
+    assert!(small.starts_with("ServerHello"), "{small}");
+
+    ns.drop_above(Some(200));
+    let r = probe();
+    r.expect("tls", "timeout");
+    assert_has(&r.v().message, "stalls the same way");
+    assert_has(&r.v().message, "not the packet size");
+}
+
 #[test]
 fn nginx_plain_http_selfupdate_and_503() {
     let Some(lab) = Nginx::start(&[]) else { return };

@@ -27,6 +27,8 @@ pub enum Remedy {
     FindSniRule,
     /// An alias whose target (`{name}`) does not resolve.
     FixDeadAlias,
+    /// Full-size packets lost on the path (a path-MTU black hole).
+    ClampMss,
     /// A TLS 1.3-only server.
     ServerAcceptsTls12Too,
     /// A server that stops below TLS 1.2.
@@ -77,6 +79,10 @@ const REMEDIES: &[(Remedy, &str)] = &[
         "the fix is on {name}'s zone (its record) or on the alias, not on the name WSUS asks for",
     ),
     (
+        Remedy::ClampMss,
+        "clamp the TCP MSS on the tunnel or firewall (for example to 1360 on an IPsec link), or let ICMP \"fragmentation needed\" (type 3, code 4) through so path-MTU discovery works",
+    ),
+    (
         Remedy::ServerAcceptsTls12Too,
         "the server side must also accept TLS 1.2 (check the client side with --tls-version 1.3)",
     ),
@@ -119,6 +125,7 @@ mod tests {
             Remedy::AddSuiteToOrderPolicy,
             Remedy::FindSniRule,
             Remedy::FixDeadAlias,
+            Remedy::ClampMss,
             Remedy::ServerAcceptsTls12Too,
             Remedy::ServerEnablesTls12,
         ];

@@ -1,5 +1,9 @@
 //! What differs by operating system, each side behind `cfg` in its own file: the trust stores
-//! that count for WSUS, and whether output must stay ASCII.
+//! that count for WSUS, whether output must stay ASCII, and whether a connection's MSS can be
+//! set.
+
+use std::io;
+use std::net::SocketAddr;
 
 use rustls::pki_types::CertificateDer;
 
@@ -26,6 +30,13 @@ pub struct Roots {
 /// service does not see a user's own roots), the system store elsewhere.
 pub fn system_roots() -> Roots {
     os::system_roots()
+}
+
+/// A TCP connection to `addr` whose SYN announces `mss` as its maximum segment size
+/// (`TCP_MAXSEG` set before connect), so the peer sends no larger segment. On Windows, which does
+/// not let a program set it, an `Unsupported` error saying so.
+pub async fn connect_with_mss(addr: SocketAddr, mss: u32) -> io::Result<tokio::net::TcpStream> {
+    os::connect_with_mss(addr, mss).await
 }
 
 /// Whether text written to stdout must be ASCII: set `WSUSPROBE_ASCII=1` for it anywhere; on

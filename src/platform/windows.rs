@@ -4,7 +4,18 @@
 use rustls::pki_types::CertificateDer;
 use schannel::cert_store::CertStore;
 
+use std::io;
+use std::net::SocketAddr;
+
 use super::Roots;
+
+/// Winsock has no settable `TCP_MAXSEG`.
+pub async fn connect_with_mss(_addr: SocketAddr, _mss: u32) -> io::Result<tokio::net::TcpStream> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "Windows does not let a program set a connection's MSS (TCP_MAXSEG)",
+    ))
+}
 
 /// Windows PowerShell 5.1 reads a redirected native program's output in the console code page.
 pub const REDIRECTED_OUTPUT_IS_PLAIN: bool = true;

@@ -39,6 +39,25 @@ impl Dialer {
         Some(s)
     }
 
+    /// A new direct connection to the first hop whose SYN announces `mss`: `Ok(None)` when none
+    /// opens, `Err` (why) when this system cannot set the MSS.
+    pub async fn dial_with_mss(
+        &self,
+        mss: u32,
+        deadline: &Deadline,
+    ) -> Result<Option<TcpStream>, String> {
+        self.stats.connections.fetch_add(1, Ordering::Relaxed);
+        let connect = crate::platform::connect_with_mss(self.peer, mss);
+        match deadline.run(Some(self.connect_timeout), connect).await {
+            Some(Ok(s)) => {
+                let _ = s.set_nodelay(true);
+                Ok(Some(s))
+            }
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::Unsupported => Err(e.to_string()),
+            _ => Ok(None),
+        }
+    }
+
     /// A stream to the target: direct, or through a new tunnel.
     pub async fn dial(&self, deadline: &Deadline) -> Option<TcpStream> {
         let s = self.dial_hop(deadline).await?;

@@ -363,6 +363,72 @@ pub(super) async fn name_or_address(
     FollowUp::new(verdict, trail).with_idle(idle)
 }
 
+/// The MSS the packet-size follow-up announces: the smallest every IPv4 host must accept
+/// (RFC 879), far under any tunnel's MTU.
+const SMALL_MSS: u32 = 536;
+
+/// After a handshake that stalled with `seen` bytes of the server's first flight received: the
+/// same hello (`version`, `offered` suites) on a direct connection that announces an MSS of 536,
+/// so the server sends only small segments. The whole flight arriving then means packets of full
+/// size are lost on the way (a path-MTU black hole); a stall again, that size is not the cause.
+/// One connection; through a proxy, or where the system cannot set the MSS, none, and the
+/// message says what was not tried.
+pub(super) async fn packet_size(
+    offered: &[u16],
+    version: u16,
+    peer: Peer<'_>,
+    seen: usize,
+) -> FollowUp {
+    let mut trail = Trail::default();
+    let stalled = format!(
+        "the server did not complete the TLS handshake before the deadline ({seen} bytes of its answer arrived)"
+    );
+    if peer.dialer.tunnel.is_some() {
+        let msg = format!(
+            "{stalled}; through a proxy this connection's MSS does not reach the server's path, so packet size was not tried"
+        );
+        return FollowUp::new(Some((Kind::Timeout, msg)), trail);
+    }
+    let d = peer.deadline;
+    let mut stream = match peer.dialer.dial_with_mss(SMALL_MSS, d).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return FollowUp::new(None, trail),
+        Err(why) => {
+            let msg = format!("{stalled}; packet size was not tried: {why}");
+            return FollowUp::new(Some((Kind::Timeout, msg)), trail);
+        }
+    };
+    let spec = HelloSpec {
+        version,
+        also: &[],
+        suites: offered,
+        groups: hello::DEFAULT_GROUPS,
+        sni: peer.sni(),
+    };
+    let answer =
+        hello::offer_until(&mut stream, &spec, hello::Until::Flight, d, FOLLOW_UP_CAP).await;
+    drop(stream);
+    trail.hello(
+        &format!("the same hello, announcing an MSS of {SMALL_MSS}"),
+        &answer,
+    );
+    let msg = match &answer {
+        HelloOutcome::ServerHello { certificates, .. } => format!(
+            "{stalled}, but its whole first flight ({} certificate(s)) arrives on a connection that announces an MSS of {SMALL_MSS}: full-size packets are lost on the way — a path-MTU black hole (a tunnel or link with a smaller MTU drops them, and the ICMP \"fragmentation needed\" that would shrink them does not come back) — {}",
+            certificates.len(),
+            remedies::text(Remedy::ClampMss)
+        ),
+        HelloOutcome::Timeout => format!(
+            "{stalled}, and it stalls the same way on a connection that announces an MSS of {SMALL_MSS}: not the packet size — something holds the handshake itself (a filter on the path, or the server)"
+        ),
+        other => format!(
+            "{stalled}; on a connection that announces an MSS of {SMALL_MSS} it answers {}",
+            describe(other)
+        ),
+    };
+    FollowUp::new(Some((Kind::Timeout, msg)), trail)
+}
+
 /// The name a follow-up hello gives through a proxy instead of the target's (RFC 6761 reserves
 /// `.invalid`: no filter allows or blocks it on purpose).
 const OTHER_NAME: &str = "wsusprobe-sni-check.invalid";

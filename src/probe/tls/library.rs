@@ -13,7 +13,7 @@ use tokio_rustls::client::TlsStream;
 
 use super::capture::{Capture, Recorder};
 use super::follow;
-use super::peer::{Peer, PeerSeen, TlsOutcome};
+use super::peer::{FOLLOW_UP_CAP, Peer, PeerSeen, TlsOutcome};
 use crate::config::{TlsSettings, TlsVersion};
 use crate::hello::{self, HelloOutcome};
 use crate::knowledge::suites;
@@ -85,16 +85,28 @@ pub(super) async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_
     };
     let connector = TlsConnector::from(Arc::new(config));
     let (recorder, seen) = Recorder::new(tcp);
+    // A stalled handshake leaves the time of one follow-up (packet size) before the deadline:
+    // its budget, or half of what remains when that is short.
+    let remaining = deadline.remaining();
+    let cap = remaining - FOLLOW_UP_CAP.min(remaining / 2);
     let attempt = deadline
-        .run(None, connector.connect(server_name, recorder))
+        .run(Some(cap), connector.connect(server_name, recorder))
         .await;
     match attempt {
         Some(Ok(stream)) => established(stream, host, offered_names, capture.chain()),
-        None => TlsOutcome::failed(
-            Kind::Timeout,
-            "the server did not complete the TLS handshake before the deadline".into(),
-            refused(offered_names, None),
-        ),
+        None => {
+            let seen = seen.lock().map(|s| s.len()).unwrap_or(0);
+            let f = follow::packet_size(&offered, hello_version(tls), peer, seen).await;
+            let mut detail = refused(offered_names, None);
+            let msg = match f.verdict {
+                Some((_, m)) => m,
+                None => "the server did not complete the TLS handshake before the deadline".into(),
+            };
+            if !f.evidence.is_empty() {
+                detail.follow_up = Some(f.evidence);
+            }
+            TlsOutcome::failed(Kind::Timeout, msg, detail)
+        }
         Some(Err(e)) => {
             let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
             let (mut kind, mut msg) = failure_of(&e, &seen);
@@ -103,11 +115,7 @@ pub(super) async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_
             let mut found = PeerSeen::Nothing;
             if silent && peer.sni().is_some() {
                 // Cut off before the server said anything: was it the name in the hello?
-                let version = match tls.version {
-                    TlsVersion::V12 => hello::TLS12,
-                    TlsVersion::V13 => hello::TLS13,
-                };
-                let f = follow::name_or_address(&offered, version, peer, kind).await;
+                let f = follow::name_or_address(&offered, hello_version(tls), peer, kind).await;
                 found = f.seen();
                 if let Some((k, m)) = f.verdict {
                     kind = k;
@@ -177,6 +185,14 @@ fn established(
         stream: Some(stream),
         chain,
         seen: PeerSeen::Nothing,
+    }
+}
+
+/// The record version the run offers, for the raw engine's follow-ups.
+fn hello_version(tls: &TlsSettings) -> u16 {
+    match tls.version {
+        TlsVersion::V12 => hello::TLS12,
+        TlsVersion::V13 => hello::TLS13,
     }
 }
 
