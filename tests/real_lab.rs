@@ -636,22 +636,17 @@ impl Namespace {
 
     /// Drop the server's packets longer than `limit` bytes (none: no rule).
     fn drop_above(&self, limit: Option<u32>) {
-        let run = |nft: &str| {
-            let out = Command::new("ip")
-                .args(["netns", "exec", &self.name, "sh", "-c", nft])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{nft}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        run("nft flush ruleset");
+        let name = &self.name;
+        let root = Path::new("/");
+        sh(root, &format!("ip netns exec {name} nft flush ruleset"));
         if let Some(n) = limit {
-            run(&format!(
-                "printf 'table ip hole {{\n chain out {{\n  type filter hook output priority 0;\n  meta length > {n} drop\n }}\n}}\n' | nft -f -"
-            ));
+            let rule = format!(
+                "table ip hole {{\\n chain out {{\\n  type filter hook output priority 0;\\n  meta length > {n} drop\\n }}\\n}}\\n"
+            );
+            sh(
+                root,
+                &format!("printf '{rule}' | ip netns exec {name} nft -f -"),
+            );
         }
     }
 
