@@ -201,7 +201,6 @@ impl Walk<'_> {
         stream: TcpStream,
         dialer: &Dialer,
     ) -> Result<(), Stop> {
-        self.st.list.extend(no_tls());
         let hop_only = Dialer {
             tunnel: None,
             ..dialer.clone()
@@ -209,8 +208,12 @@ impl Walk<'_> {
         let auth = self.cfg.route.auth.as_deref();
         let (result, http) =
             forward::forward(p, stream, self.target, auth, &hop_only, &self.deadline).await;
-        self.st
-            .pass(result, "not run: the proxy refused the request")?;
+        // Pipeline order: the proxy's result, then the tls and certificate rows http:// skips.
+        let forwarded = self.st.push(result);
+        self.st.list.extend(no_tls());
+        if !forwarded {
+            return Err("not run: the proxy refused the request");
+        }
         self.st
             .push(clock::compare(self.cfg.now, http.date.as_ref(), None));
         self.st.push(http.result);

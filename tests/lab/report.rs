@@ -33,6 +33,24 @@ fn schema() -> &'static jsonschema::Validator {
     })
 }
 
+/// Every path lists its stages in pipeline order, each at most once, and never `host`.
+fn assert_pipeline_order(report: &Report) {
+    for p in &report.paths {
+        let at: Vec<Option<usize>> = p
+            .stages
+            .iter()
+            .map(|s| Stage::PATH.iter().position(|o| *o == s.stage))
+            .collect();
+        let ordered = at.iter().all(Option::is_some) && at.windows(2).all(|w| w[0] < w[1]);
+        let names: Vec<&str> = p.stages.iter().map(|s| s.stage.as_str()).collect();
+        assert!(
+            ordered,
+            "{} ({:?}): stages out of order: {names:?}",
+            p.target, p.route.kind
+        );
+    }
+}
+
 /// Hold a check report to the contract: valid against the schema, and written back by the model
 /// exactly as read.
 pub fn assert_contract(json: &Value, report: &Report) {
@@ -146,6 +164,7 @@ impl Run {
         self.decoded.get_or_init(|| {
             let report: Report = self.decode();
             assert_contract(&self.json, &report);
+            assert_pipeline_order(&report);
             report
         })
     }
