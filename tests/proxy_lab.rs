@@ -314,6 +314,12 @@ fn the_proxys_dns_is_told_from_its_next_hop() {
     assert_has(&r.v().message, "cache_peer");
     let check = r.tunnel().address_check.expect("an address check");
     assert_eq!(check.status, Some(500));
+    // The Windows code and the log line both follow the proxy's 500.
+    assert_eq!(r.v().windows_error.as_deref(), Some("0x8024401F"));
+    assert_eq!(
+        r.v().wsus_log.as_deref(),
+        Some("The request failed with HTTP status 500: Internal Server Error")
+    );
 
     // No address here either: nothing to tell them apart with, and the message says so.
     let r = wsusprobe(

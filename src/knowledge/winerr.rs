@@ -549,6 +549,19 @@ pub fn for_http_status(status: u16) -> (&'static str, &'static str) {
         .unwrap_or(("0x8024402B", "WU_E_PT_HTTP_STATUS_NOT_MAPPED"))
 }
 
+/// What WSUS's SOAP client writes for an HTTP error status: "The request failed with HTTP status
+/// 500: Internal Server Error" (the reason from `status_line`, `500 Internal Server Error`).
+pub fn failed_with_status(status: u16, status_line: Option<&str>) -> String {
+    let reason = status_line
+        .and_then(|l| l.split_once(' '))
+        .map(|(_, r)| r.trim())
+        .filter(|r| !r.is_empty());
+    match reason {
+        Some(r) => format!("The request failed with HTTP status {status}: {r}"),
+        None => format!("The request failed with HTTP status {status}"),
+    }
+}
+
 /// Proxy kinds whose Windows code follows the status the proxy sent (a Squid 503 and a
 /// 502 from another proxy are logged differently).
 pub fn code_follows_status(stage: Stage, kind: Kind) -> bool {
@@ -618,6 +631,22 @@ pub fn command_for(stage: Stage) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_line_follows_the_status() {
+        assert_eq!(
+            failed_with_status(500, Some("500 Internal Server Error")),
+            "The request failed with HTTP status 500: Internal Server Error"
+        );
+        assert_eq!(
+            failed_with_status(503, Some("503")),
+            "The request failed with HTTP status 503"
+        );
+        assert_eq!(
+            failed_with_status(502, None),
+            "The request failed with HTTP status 502"
+        );
+    }
 
     #[test]
     fn no_duplicate_rows() {

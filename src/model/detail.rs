@@ -435,6 +435,17 @@ impl ProxyDetail {
             ProxyDetail::Forward(f) => f.status,
         }
     }
+
+    /// The proxy's last status line (`500 Internal Server Error`), when it answered with one.
+    pub fn status_line(&self) -> Option<&str> {
+        match self {
+            ProxyDetail::Tunnel(t) => t.legs.iter().rev().find_map(|l| match l {
+                Leg::Answered(a) => Some(a.status_line.as_str()),
+                Leg::Unanswered(_) => None,
+            }),
+            ProxyDetail::Forward(f) => f.status_line.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

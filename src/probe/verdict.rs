@@ -22,10 +22,16 @@ pub fn verdict(stages: &[StageResult]) -> Option<Verdict> {
     let mut code = fact
         .filter(|f| !f.code.is_empty())
         .map(|f| (f.code, f.name));
+    let mut wsus_log = fact
+        .filter(|f| !f.wsus_log.is_empty())
+        .map(|f| f.wsus_log.to_string());
     if winerr::code_follows_status(chosen.stage, kind)
         && let Some(status) = chosen.answer_status()
     {
         code = Some(winerr::for_http_status(status));
+        // WSUS's SOAP client words it from the status line it got, as the code follows it.
+        let line = chosen.detail.proxy().and_then(|d| d.status_line());
+        wsus_log = Some(winerr::failed_with_status(status, line));
     }
     Some(Verdict {
         stage: chosen.stage,
@@ -33,9 +39,7 @@ pub fn verdict(stages: &[StageResult]) -> Option<Verdict> {
         message: chosen.message.clone(),
         windows_error: code.map(|(c, _)| c.to_string()),
         windows_error_name: code.map(|(_, n)| n.to_string()),
-        wsus_log: fact
-            .filter(|f| !f.wsus_log.is_empty())
-            .map(|f| f.wsus_log.to_string()),
+        wsus_log,
         advice: fact
             .map(|f| f.advice.to_string())
             .unwrap_or_else(|| "See the stage detail.".to_string()),
