@@ -740,6 +740,18 @@ fn a_path_mtu_black_hole_is_told_from_a_filter() {
         .and_then(|f| f.answer.clone())
         .unwrap_or_default();
     assert!(small.starts_with("ServerHello"), "{small}");
+    // The raw engine's offer (a client profile) is re-sent as it is, with the same conclusion.
+    let r = wsusprobe(&[
+        &url,
+        "--resolve",
+        &res,
+        "--ca-file",
+        &ca,
+        "--client-profile",
+        "win2019",
+    ]);
+    r.expect("tls", "timeout");
+    assert_has(&r.v().message, "path-MTU black hole");
 
     ns.drop_above(Some(200));
     let r = probe();

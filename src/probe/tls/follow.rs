@@ -367,22 +367,24 @@ pub(super) async fn name_or_address(
 /// (RFC 879), far under any tunnel's MTU.
 const SMALL_MSS: u32 = 536;
 
-/// After a handshake that stalled with `seen` bytes of the server's first flight received: the
-/// same hello (`version`, `offered` suites) on a direct connection that announces an MSS of 536,
-/// so the server sends only small segments. The whole flight arriving then means packets of full
+/// After a handshake that stalled (`seen`: bytes of the server's answer received, when counted):
+/// the same hello (`spec`) on a direct connection that announces an MSS of 536, so the server
+/// sends only small segments. The whole flight arriving then means packets of full
 /// size are lost on the way (a path-MTU black hole); a stall again, that size is not the cause.
 /// One connection; through a proxy, or where the system cannot set the MSS, none, and the
 /// message says what was not tried.
 pub(super) async fn packet_size(
-    offered: &[u16],
-    version: u16,
+    spec: &HelloSpec<'_>,
     peer: Peer<'_>,
-    seen: usize,
+    seen: Option<usize>,
 ) -> FollowUp {
     let mut trail = Trail::default();
-    let stalled = format!(
-        "the server did not complete the TLS handshake before the deadline ({seen} bytes of its answer arrived)"
-    );
+    let stalled = match seen {
+        Some(n) => format!(
+            "the server did not complete the TLS handshake before the deadline ({n} bytes of its answer arrived)"
+        ),
+        None => "the server did not answer the ClientHello before the deadline".to_string(),
+    };
     if peer.dialer.tunnel.is_some() {
         let msg = format!(
             "{stalled}; through a proxy this connection's MSS does not reach the server's path, so packet size was not tried"
@@ -398,15 +400,8 @@ pub(super) async fn packet_size(
             return FollowUp::new(Some((Kind::Timeout, msg)), trail);
         }
     };
-    let spec = HelloSpec {
-        version,
-        also: &[],
-        suites: offered,
-        groups: hello::DEFAULT_GROUPS,
-        sni: peer.sni(),
-    };
     let answer =
-        hello::offer_until(&mut stream, &spec, hello::Until::Flight, d, FOLLOW_UP_CAP).await;
+        hello::offer_until(&mut stream, spec, hello::Until::Flight, d, FOLLOW_UP_CAP).await;
     drop(stream);
     trail.hello(
         &format!("the same hello, announcing an MSS of {SMALL_MSS}"),

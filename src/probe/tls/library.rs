@@ -15,7 +15,7 @@ use super::capture::{Capture, Recorder};
 use super::follow;
 use super::peer::{FOLLOW_UP_CAP, Peer, PeerSeen, TlsOutcome};
 use crate::config::{TlsSettings, TlsVersion};
-use crate::hello::{self, HelloOutcome};
+use crate::hello::{self, HelloOutcome, HelloSpec};
 use crate::knowledge::suites;
 use crate::model::detail::{Negotiated, Refused};
 use crate::model::{Kind, Stage, StageResult};
@@ -85,10 +85,7 @@ pub(super) async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_
     };
     let connector = TlsConnector::from(Arc::new(config));
     let (recorder, seen) = Recorder::new(tcp);
-    // A stalled handshake leaves the time of one follow-up (packet size) before the deadline:
-    // its budget, or half of what remains when that is short.
-    let remaining = deadline.remaining();
-    let cap = remaining - FOLLOW_UP_CAP.min(remaining / 2);
+    let cap = leave_room(deadline);
     let attempt = deadline
         .run(Some(cap), connector.connect(server_name, recorder))
         .await;
@@ -96,7 +93,14 @@ pub(super) async fn with_rustls(tls: &TlsSettings, tcp: TcpStream, peer: Peer<'_
         Some(Ok(stream)) => established(stream, host, offered_names, capture.chain()),
         None => {
             let seen = seen.lock().map(|s| s.len()).unwrap_or(0);
-            let f = follow::packet_size(&offered, hello_version(tls), peer, seen).await;
+            let spec = HelloSpec {
+                version: hello_version(tls),
+                also: &[],
+                suites: &offered,
+                groups: hello::DEFAULT_GROUPS,
+                sni: peer.sni(),
+            };
+            let f = follow::packet_size(&spec, peer, Some(seen)).await;
             let mut detail = refused(offered_names, None);
             let msg = match f.verdict {
                 Some((_, m)) => m,
@@ -186,6 +190,13 @@ fn established(
         chain,
         seen: PeerSeen::Nothing,
     }
+}
+
+/// How long a handshake may wait for its answer: all but one follow-up's time (5 s, or half of
+/// what remains when that is short), so a stall can still be explained before the deadline.
+pub(super) fn leave_room(deadline: &crate::deadline::Deadline) -> std::time::Duration {
+    let remaining = deadline.remaining();
+    remaining - FOLLOW_UP_CAP.min(remaining / 2)
 }
 
 /// The record version the run offers, for the raw engine's follow-ups.

@@ -6,7 +6,7 @@ use rustls::pki_types::CertificateDer;
 use tokio::net::TcpStream;
 
 use super::follow;
-use super::library::with_rustls;
+use super::library::{self, with_rustls};
 use super::peer::{Peer, PeerSeen, TlsOutcome};
 use crate::config::{TlsSettings, TlsVersion};
 use crate::hello::{self, ClientOffer, HelloOutcome, HelloSpec};
@@ -41,7 +41,7 @@ pub(super) async fn handshake(
         &spec,
         hello::Until::Flight,
         peer.deadline,
-        peer.deadline.remaining(),
+        library::leave_room(peer.deadline),
     )
     .await;
     drop(tcp);
@@ -80,11 +80,13 @@ pub(super) async fn handshake(
             ),
             vec![],
         ),
-        HelloOutcome::Timeout => (
-            Kind::Timeout,
-            "the server did not answer the ClientHello before the deadline".into(),
-            vec![],
-        ),
+        HelloOutcome::Timeout => {
+            let f = follow::packet_size(&spec, peer, None).await;
+            let msg = f.verdict.map(|(_, m)| m).unwrap_or_else(|| {
+                "the server did not answer the ClientHello before the deadline".into()
+            });
+            (Kind::Timeout, msg, f.evidence)
+        }
         HelloOutcome::NotTls { first_line } => (
             Kind::NotTls,
             format!("the server answered the TLS handshake in plaintext: \"{first_line}\""),
