@@ -4,7 +4,7 @@
 
 use tokio::net::TcpStream;
 
-use super::refusal;
+use super::refusal::refusal;
 use super::wire::{Answer, connect_once, drain_body, leg_detail};
 use crate::auth::{self, Exchange, ProxyAuth};
 use crate::deadline::Deadline;
