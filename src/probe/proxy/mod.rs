@@ -24,6 +24,7 @@ use crate::deadline::Deadline;
 use crate::knowledge::remedies::{self, Remedy};
 use crate::model::detail::{PortCheck, ProxyDetail, TunnelDetail};
 use crate::model::{Detail, Kind, Stage, StageResult};
+use crate::probe::wire::Head;
 use crate::target::{ProxySpec, authority};
 use negotiate::negotiate;
 
@@ -134,24 +135,17 @@ pub async fn port_or_name<F, Fut>(
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Option<TcpStream>>,
 {
-    let (host, port, auth) = (&t.host, t.port, t.auth.as_deref());
+    let (host, port) = (&t.host, t.port);
     if result.kind != Some(Kind::Forbidden) || port == 443 {
         return;
     }
-    let Some(stream) = dial().await else {
+    let probe = authority(host, 443);
+    let Some((check, _)) = connect_again(t, &probe, dial, deadline).await else {
         return;
     };
-    let probe = authority(host, 443);
-    let n = negotiate(stream, &probe, auth, None, &dial, deadline).await;
-    let status = match (&n.early, &n.answer) {
-        (None, Answer::Head(h)) => Some(h.status),
-        _ => None,
-    };
-    if let Detail::Proxy(ProxyDetail::Tunnel(d)) = &mut result.detail {
-        d.port_check = Some(PortCheck {
-            request: format!("CONNECT {probe}"),
-            status,
-        });
+    let status = check.status;
+    if let Some(d) = tunnel_detail(result) {
+        d.port_check = Some(check);
     }
     let conclusion = match status {
         Some(403) => format!(
@@ -185,12 +179,7 @@ pub async fn dns_or_next_hop<F, Fut>(
     let Detail::Proxy(ProxyDetail::Tunnel(d)) = &result.detail else {
         return;
     };
-    let ambiguous = d
-        .legs
-        .last()
-        .and_then(|l| l.x_squid_error())
-        .is_some_and(|e| e.starts_with("ERR_CANNOT_FORWARD"));
-    if !ambiguous {
+    if !cannot_forward(d.legs.last().and_then(|l| l.x_squid_error())) {
         return;
     }
     let host = &t.host;
@@ -200,25 +189,14 @@ pub async fn dns_or_next_hop<F, Fut>(
         ));
         return;
     };
-    let Some(stream) = dial().await else {
+    let probe = addr.to_string();
+    let Some((check, head)) = connect_again(t, &probe, dial, deadline).await else {
         return;
     };
-    let probe = addr.to_string();
-    let auth = t.auth.as_deref();
-    let n = negotiate(stream, &probe, auth, None, &dial, deadline).await;
-    let (status, refused_again) = match (&n.early, &n.answer) {
-        (None, Answer::Head(h)) => (
-            Some(h.status),
-            h.header("x-squid-error")
-                .is_some_and(|e| e.starts_with("ERR_CANNOT_FORWARD")),
-        ),
-        _ => (None, false),
-    };
-    if let Detail::Proxy(ProxyDetail::Tunnel(d)) = &mut result.detail {
-        d.address_check = Some(PortCheck {
-            request: format!("CONNECT {probe}"),
-            status,
-        });
+    let status = check.status;
+    let refused_again = cannot_forward(head.as_ref().and_then(|h| h.header("x-squid-error")));
+    if let Some(d) = tunnel_detail(result) {
+        d.address_check = Some(check);
     }
     let ip = addr.ip();
     let conclusion = match status {
@@ -239,6 +217,45 @@ pub async fn dns_or_next_hop<F, Fut>(
         None => return,
     };
     result.message.push_str(&conclusion);
+}
+
+/// Whether Squid's error marker is `ERR_CANNOT_FORWARD` (its own DNS failing, or its next hop).
+fn cannot_forward(x_squid_error: Option<&str>) -> bool {
+    x_squid_error.is_some_and(|e| e.starts_with("ERR_CANNOT_FORWARD"))
+}
+
+/// One more CONNECT to `probe` through the same proxy, on a new connection from `dial` and
+/// authenticated as the stage's was: what the detail records of it, and the answer's head when
+/// one came. `None` when no connection opens.
+async fn connect_again<F, Fut>(
+    t: &Tunnel,
+    probe: &str,
+    dial: F,
+    deadline: &Deadline,
+) -> Option<(PortCheck, Option<Head>)>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<TcpStream>>,
+{
+    let stream = dial().await?;
+    let n = negotiate(stream, probe, t.auth.as_deref(), None, &dial, deadline).await;
+    let head = match (n.early, n.answer) {
+        (None, Answer::Head(h)) => Some(h),
+        _ => None,
+    };
+    let check = PortCheck {
+        request: format!("CONNECT {probe}"),
+        status: head.as_ref().map(|h| h.status),
+    };
+    Some((check, head))
+}
+
+/// The tunnel's own detail in a proxy stage result, to add a follow-up's answer to.
+fn tunnel_detail(result: &mut StageResult) -> Option<&mut TunnelDetail> {
+    match &mut result.detail {
+        Detail::Proxy(ProxyDetail::Tunnel(d)) => Some(d),
+        _ => None,
+    }
 }
 
 impl Tunnel {
