@@ -155,72 +155,32 @@ impl Detail {
 
 /// `StageResult::pass(stage, msg, detail)` takes any stage's evidence type.
 macro_rules! into_detail {
-    ($($ty:ty => $variant:ident,)*) => {
+    ($($ty:ty => |$d:ident| $wrap:expr,)*) => {
         $(impl From<$ty> for Detail {
-            fn from(d: $ty) -> Detail {
-                Detail::$variant(d)
+            fn from($d: $ty) -> Detail {
+                $wrap
             }
         })*
     };
 }
 
 into_detail! {
-    EndpointDetail => Endpoint,
-    DnsDetail => Dns,
-    TcpDetail => Tcp,
-    ProxyDetail => Proxy,
-    TlsDetail => Tls,
-    CertificateDetail => Certificate,
-    ClockDetail => Clock,
-    HttpDetail => Http,
-}
-
-impl From<TunnelDetail> for Detail {
-    fn from(d: TunnelDetail) -> Detail {
-        Detail::Proxy(ProxyDetail::Tunnel(d))
-    }
-}
-
-impl From<ForwardDetail> for Detail {
-    fn from(d: ForwardDetail) -> Detail {
-        Detail::Proxy(ProxyDetail::Forward(d))
-    }
-}
-
-impl From<Refused> for Detail {
-    fn from(d: Refused) -> Detail {
-        Detail::Tls(TlsDetail::Refused(d))
-    }
-}
-
-impl From<RawOffer> for Detail {
-    fn from(d: RawOffer) -> Detail {
-        Detail::Tls(TlsDetail::Offered(d))
-    }
-}
-
-impl From<Negotiated> for Detail {
-    fn from(d: Negotiated) -> Detail {
-        Detail::Tls(TlsDetail::Negotiated(d))
-    }
-}
-
-impl From<ChainAnalysis> for Detail {
-    fn from(d: ChainAnalysis) -> Detail {
-        Detail::Certificate(CertificateDetail::Analysed(Box::new(d)))
-    }
-}
-
-impl From<HttpAnswer> for Detail {
-    fn from(d: HttpAnswer) -> Detail {
-        Detail::Http(HttpDetail::Answered(Box::new(d)))
-    }
-}
-
-impl From<NoAnswer> for Detail {
-    fn from(d: NoAnswer) -> Detail {
-        Detail::Http(HttpDetail::Unanswered(d))
-    }
+    EndpointDetail => |d| Detail::Endpoint(d),
+    DnsDetail => |d| Detail::Dns(d),
+    TcpDetail => |d| Detail::Tcp(d),
+    ProxyDetail => |d| Detail::Proxy(d),
+    TlsDetail => |d| Detail::Tls(d),
+    CertificateDetail => |d| Detail::Certificate(d),
+    ClockDetail => |d| Detail::Clock(d),
+    HttpDetail => |d| Detail::Http(d),
+    TunnelDetail => |d| Detail::Proxy(ProxyDetail::Tunnel(d)),
+    ForwardDetail => |d| Detail::Proxy(ProxyDetail::Forward(d)),
+    Negotiated => |d| Detail::Tls(TlsDetail::Negotiated(d)),
+    RawOffer => |d| Detail::Tls(TlsDetail::Offered(d)),
+    Refused => |d| Detail::Tls(TlsDetail::Refused(d)),
+    ChainAnalysis => |d| Detail::Certificate(CertificateDetail::Analysed(Box::new(d))),
+    HttpAnswer => |d| Detail::Http(HttpDetail::Answered(Box::new(d))),
+    NoAnswer => |d| Detail::Http(HttpDetail::Unanswered(d)),
 }
 
 /// The schema of one stage's entry in `paths[].stages`: its name, and its detail's type (or the
