@@ -232,14 +232,24 @@ pub struct NetArgs {
 
     /// Proxy user: DOMAIN\user or user@domain for NTLM, any name for Basic. The password is read
     /// from WSUSPROBE_PROXY_PASSWORD or asked for on the terminal without echo; it is never
-    /// accepted on the command line and never printed
+    /// accepted on the command line and never printed. Without it, a proxy that offers
+    /// Negotiate is answered with the identity wsusprobe runs as, as WSUS answers with its
+    /// computer account when its console holds no proxy credentials
     #[arg(long, value_name = "USER", help_heading = "Proxy")]
     pub proxy_user: Option<String>,
 
-    /// How to answer the proxy's 407: `auto` takes the strongest scheme offered that wsusprobe
-    /// can do (NTLM, also inside Negotiate, before Basic), as WSUS prefers Windows authentication
+    /// How to answer the proxy's 407: `auto` takes, with --proxy-user, the strongest scheme
+    /// offered that takes a password (NTLM, also inside Negotiate, before Basic), and without
+    /// it Negotiate as this process's own identity (Kerberos: a ticket for HTTP/<proxy host>;
+    /// on Windows through SSPI, elsewhere GSSAPI's ticket cache or KRB5_CLIENT_KTNAME keytab).
+    /// `negotiate` forces the latter
     #[arg(long, value_enum, default_value = "auto", help_heading = "Proxy")]
     pub proxy_auth: ProxyAuthArg,
+
+    /// The service principal Negotiate asks a Kerberos ticket for (default HTTP/<proxy host as
+    /// given>, as WinHTTP forms it): for a proxy reached by an alias whose SPN is on its real name
+    #[arg(long, value_name = "SPN", help_heading = "Proxy")]
+    pub proxy_spn: Option<String>,
 
     /// Take the proxy from HTTPS_PROXY / HTTP_PROXY and NO_PROXY. Off by default because WSUS
     /// ignores these variables: it uses only the proxy set in its own configuration
@@ -461,6 +471,8 @@ pub enum ProxyAuthArg {
     Auto,
     Basic,
     Ntlm,
+    /// Kerberos (or NTLM inside Negotiate) as the identity wsusprobe runs as, never a password
+    Negotiate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

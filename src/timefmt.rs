@@ -20,3 +20,19 @@ pub fn system_rfc3339(t: SystemTime) -> String {
     };
     rfc3339(secs)
 }
+
+/// A clock offset in words: `10 min ahead of`, `3 s behind` (positive seconds: ahead).
+pub fn offset_words(secs: f64) -> String {
+    let a = secs.abs();
+    let dir = if secs >= 0.0 { "ahead of" } else { "behind" };
+    let amount = if a < 120.0 {
+        format!("{a:.0} s")
+    } else if a < 7200.0 {
+        format!("{:.0} min", a / 60.0)
+    } else if a < 172_800.0 {
+        format!("{:.1} h", a / 3600.0)
+    } else {
+        format!("{:.1} days", a / 86400.0)
+    };
+    format!("{amount} {dir}")
+}

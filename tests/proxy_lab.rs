@@ -3,7 +3,6 @@
 //! lab, every test says so loudly and passes; in CI a missing lab fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
@@ -14,63 +13,15 @@ mod measure;
 mod ports;
 #[path = "lab/report.rs"]
 mod report;
+#[path = "lab/squid.rs"]
+mod squid;
 
 use report::{Run, assert_has};
+use squid::{SWS, lab, lab_dns};
 use wsusprobe::model::ciphers::CiphersReport;
 use wsusprobe::model::detail::Leg;
 use wsusprobe::model::plan::PlanReport;
 use wsusprobe::model::{Kind, RouteKind, Stage, Status};
-
-const SWS: &str = "sws.update.microsoft.com";
-
-struct Lab(HashMap<String, String>);
-
-impl Lab {
-    fn get(&self, k: &str) -> &str {
-        self.0
-            .get(k)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("lab.env lacks {k}"))
-    }
-
-    fn sync_url(&self) -> String {
-        format!(
-            "https://{SWS}:{}/ServerSyncWebService/ServerSyncWebService.asmx",
-            self.get("LAB_TLS_GOOD")
-        )
-    }
-}
-
-fn lab() -> Option<Lab> {
-    let path =
-        std::env::var("WSUSPROBE_LAB_ENV").unwrap_or_else(|_| "/tmp/wsusprobe-lab/lab.env".into());
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(Lab(text
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect())),
-        Err(_) => {
-            eprintln!(
-                "\n*** SKIP: the Squid lab is not running ({path} missing). Start it with \
-                 `sudo bash testdata/lab/lab.sh start` to run the proxy tests. ***\n"
-            );
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must start the lab: .ci/run runs testdata/lab/lab.sh start"
-            );
-            None
-        }
-    }
-}
-
-/// The lab's resolver: the local (information-only) lookup a proxied path makes must never reach
-/// the machine's own DNS.
-fn lab_dns() -> String {
-    lab()
-        .map(|l| l.get("LAB_DNS").to_string())
-        .unwrap_or_else(|| "127.0.0.153:53".into())
-}
 
 fn wsusprobe(args: &[&str], password: Option<&str>) -> Run {
     let mut cmd = report::wsusprobe_command();

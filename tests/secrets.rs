@@ -205,9 +205,12 @@ async fn no_command_or_format_or_log_shows_the_password() {
 #[test]
 fn credentials_debug_form_hides_the_password() {
     let auth = wsusprobe::auth::ProxyAuth {
-        user: "CONTOSO\\wsus".into(),
-        password: secrecy::SecretString::from(SECRET.to_string()),
+        credentials: Some(wsusprobe::auth::Credentials {
+            user: "CONTOSO\\wsus".into(),
+            password: secrecy::SecretString::from(SECRET.to_string()),
+        }),
         scheme: wsusprobe::auth::SchemeChoice::Auto,
+        spn: None,
     };
     let shown = format!("{auth:?} {auth:#?}");
     assert!(shown.contains("CONTOSO"), "{shown}");

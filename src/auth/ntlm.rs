@@ -12,7 +12,7 @@ use md5::Md5;
 use ntlmclient::{AuthenticateMessage, Flags, Message, NegotiateMessage};
 use secrecy::ExposeSecret;
 
-use super::ProxyAuth;
+use super::Credentials;
 use super::{AuthError, Exchange, Step};
 
 /// The workstation name sent in the messages.
@@ -112,13 +112,13 @@ const NEGOTIATE_TARGET_INFO: u32 = 0x0080_0000;
 /// Written here rather than taken from ntlmclient because real proxies send challenges its
 /// parser refuses (Squid's ntlm_fake_auth puts a garbage offset in the unused TargetName field).
 pub fn parse_challenge_bytes(msg: &[u8]) -> Result<Challenge, AuthError> {
-    let bad = |what: &str| AuthError(format!("the NTLM challenge is malformed ({what})"));
+    let bad = |what: &str| AuthError::required(format!("the NTLM challenge is malformed ({what})"));
     if msg.len() < 32 || &msg[..8] != b"NTLMSSP\0" {
         return Err(bad("no NTLMSSP signature"));
     }
     if msg[8..12] != [2, 0, 0, 0] {
-        return Err(AuthError(
-            "the proxy's NTLM token is not a CHALLENGE message".into(),
+        return Err(AuthError::required(
+            "the proxy's NTLM token is not a CHALLENGE message",
         ));
     }
     let flags = u32::from_le_bytes([msg[20], msg[21], msg[22], msg[23]]);
@@ -173,12 +173,12 @@ fn now_ntlm() -> u64 {
 /// NTLM over `Proxy-Authorization: NTLM …` (or `Negotiate …`, whose NTLM fallback accepts a raw
 /// NTLM token).
 pub struct Ntlm<'a> {
-    auth: &'a ProxyAuth,
+    auth: &'a Credentials,
     header: &'static str,
 }
 
 impl<'a> Ntlm<'a> {
-    pub fn new(auth: &'a ProxyAuth, header: &'static str) -> Self {
+    pub fn new(auth: &'a Credentials, header: &'static str) -> Self {
         Self { auth, header }
     }
 }
@@ -190,11 +190,13 @@ fn b64(bytes: &[u8]) -> String {
 /// Decode and parse a CHALLENGE token from a `Proxy-Authenticate` header.
 fn parse_challenge(token: &str) -> Result<Challenge, AuthError> {
     if token.len() > MAX_TOKEN {
-        return Err(AuthError("the NTLM challenge is implausibly large".into()));
+        return Err(AuthError::required(
+            "the NTLM challenge is implausibly large",
+        ));
     }
     let raw = base64::engine::general_purpose::STANDARD
         .decode(token.trim())
-        .map_err(|_| AuthError("the NTLM challenge is not valid base64".into()))?;
+        .map_err(|_| AuthError::required("the NTLM challenge is not valid base64"))?;
     parse_challenge_bytes(&raw)
 }
 
@@ -223,13 +225,13 @@ impl Exchange for Ntlm<'_> {
         });
         let bytes = msg
             .to_bytes()
-            .map_err(|_| AuthError("cannot encode the NTLM NEGOTIATE message".into()))?;
+            .map_err(|_| AuthError::required("cannot encode the NTLM NEGOTIATE message"))?;
         Ok(format!("{} {}", self.header, b64(&bytes)))
     }
 
     fn step(&mut self, challenge: Option<&str>) -> Result<Step, AuthError> {
         let Some(token) = challenge else {
-            return Err(AuthError(format!(
+            return Err(AuthError::required(format!(
                 "the proxy answered the {} NEGOTIATE without a challenge",
                 self.header
             )));
@@ -240,7 +242,7 @@ impl Exchange for Ntlm<'_> {
         let ntowf = ntowf_v2(&user, &domain, self.auth.password.expose_secret());
         let mut client = [0u8; 8];
         ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut client)
-            .map_err(|_| AuthError("no random numbers for the client challenge".into()))?;
+            .map_err(|_| AuthError::required("no random numbers for the client challenge"))?;
         let time = av_timestamp(target_info).unwrap_or_else(now_ntlm);
         let r = ntlmv2_response(&ntowf, &chal.server_challenge, &client, time, target_info);
         let msg = Message::Authenticate(AuthenticateMessage {
@@ -260,8 +262,18 @@ impl Exchange for Ntlm<'_> {
         });
         let bytes = msg
             .to_bytes()
-            .map_err(|_| AuthError("cannot encode the NTLM AUTHENTICATE message".into()))?;
+            .map_err(|_| AuthError::required("cannot encode the NTLM AUTHENTICATE message"))?;
         Ok(Step::Send(format!("{} {}", self.header, b64(&bytes))))
+    }
+
+    fn speaker(&self) -> Option<String> {
+        Some(format!("user {}", self.auth.user))
+    }
+
+    fn refused(&self, first_leg: bool) -> Option<AuthError> {
+        // NTLM inside Negotiate, answered with a bare 407: the proxy takes Kerberos only.
+        (self.header == "Negotiate" && first_leg)
+            .then(|| AuthError::required(crate::knowledge::kerberos::NTLM_REFUSED))
     }
 }
 

@@ -134,7 +134,7 @@ async fn connect(
     Ok(Dialer {
         peer,
         connect_timeout: cfg.net.connect_timeout,
-        tunnel: proxy.map(|_| Tunnel::new(host, port, cfg.route.auth.clone())),
+        tunnel: proxy.map(|p| Tunnel::new(p, host, port, cfg.route.auth.clone())),
         stats: Arc::new(DialStats::default()),
     })
 }

@@ -12,6 +12,11 @@
 //! ca_files = ["inspection-root.pem"]          # relative to this file
 //! client_profile = "win2012r2"
 //! timeout = "20s"
+//!
+//! [modules.proxy_kerberos]                   # as the exporter's own account (its keytab/ticket)
+//! proxy = "http://proxy.contoso.test:8080"
+//! proxy_auth = "negotiate"
+//! proxy_spn = "HTTP/proxy.contoso.test"      # optional: the default is HTTP/<proxy host>
 //! ```
 
 use std::collections::BTreeMap;
@@ -44,6 +49,7 @@ struct ModuleSpec {
     no_proxy: Option<bool>,
     proxy_user: Option<String>,
     proxy_auth: Option<String>,
+    proxy_spn: Option<String>,
     password_env: Option<String>,
     password_file: Option<PathBuf>,
     dns_server: Option<String>,
@@ -140,6 +146,7 @@ impl ModuleSpec {
         set(&mut net.proxy, &self.proxy);
         set(&mut net.ssl_proxy, &self.ssl_proxy);
         set(&mut net.proxy_user, &self.proxy_user);
+        set(&mut net.proxy_spn, &self.proxy_spn);
         set(&mut net.dns_server, &self.dns_server);
         if self.no_proxy == Some(true) {
             (net.proxy, net.ssl_proxy, net.proxy_user) = (None, None, None);
@@ -155,8 +162,11 @@ impl ModuleSpec {
             net.connect_timeout.clone_from(t);
         }
         if let Some(a) = &self.proxy_auth {
-            net.proxy_auth = ProxyAuthArg::from_str(a, true)
-                .map_err(|_| UsageError(format!("proxy_auth '{a}': use auto, basic or ntlm")))?;
+            net.proxy_auth = ProxyAuthArg::from_str(a, true).map_err(|_| {
+                UsageError(format!(
+                    "proxy_auth '{a}': use auto, basic, ntlm or negotiate"
+                ))
+            })?;
         }
         if let Some(v) = &self.tls_version {
             offer.tls_version = TlsVersionArg::from_str(v, true)

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::auth::{ProxyAuth, SchemeChoice};
+use crate::auth::{Credentials, ProxyAuth, SchemeChoice};
 use crate::cli::{NetArgs, ProxyAuthArg, RouteArg};
 use crate::config::inputs::{self, PasswordSource};
 use crate::error::{UsageError, usage};
@@ -78,13 +78,39 @@ impl Routing {
                 "--route proxy/both needs a proxy: give --proxy (or --ssl-proxy, or --proxy-from-env)",
             );
         }
-        let auth = match &net.proxy_user {
+        let used = proxies.any() && mode != RouteMode::Direct;
+        let scheme = match net.proxy_auth {
+            ProxyAuthArg::Auto => SchemeChoice::Auto,
+            ProxyAuthArg::Basic => SchemeChoice::Basic,
+            ProxyAuthArg::Ntlm => SchemeChoice::Ntlm,
+            ProxyAuthArg::Negotiate => SchemeChoice::Negotiate,
+        };
+        let credentials = match &net.proxy_user {
             None => None,
-            Some(_) if !proxies.any() || mode == RouteMode::Direct => {
+            Some(_) if !used => {
                 return usage("--proxy-user is given but no proxy is used");
             }
-            Some(user) => Some(Arc::new(credentials(user, net.proxy_auth, password)?)),
+            Some(_) if scheme == SchemeChoice::Negotiate => {
+                return usage(
+                    "--proxy-auth negotiate answers with the identity wsusprobe runs as, never a password: drop --proxy-user (or use --proxy-auth ntlm for a user's password)",
+                );
+            }
+            Some(user) => Some(credentials(user, password)?),
         };
+        if let Some(spn) = &net.proxy_spn
+            && (spn.is_empty() || spn.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return usage("--proxy-spn: give a service principal such as HTTP/proxy.contoso.com");
+        }
+        // Always set when a proxy is used: without a password, Negotiate answers as this
+        // process's own identity.
+        let auth = used.then(|| {
+            Arc::new(ProxyAuth {
+                credentials,
+                scheme,
+                spn: net.proxy_spn.clone(),
+            })
+        });
         Ok(Routing {
             proxies,
             auth,
@@ -132,21 +158,12 @@ fn proxies_of(net: &NetArgs, configured: Proxies) -> Result<(Proxies, Vec<String
     Ok((p, no_proxy))
 }
 
-fn credentials(
-    user: &str,
-    scheme: ProxyAuthArg,
-    password: &PasswordSource,
-) -> Result<ProxyAuth, UsageError> {
+fn credentials(user: &str, password: &PasswordSource) -> Result<Credentials, UsageError> {
     if user.is_empty() || user.contains(':') {
         return usage("--proxy-user: the user name must be non-empty and contain no ':'");
     }
-    Ok(ProxyAuth {
+    Ok(Credentials {
         user: user.to_string(),
         password: inputs::proxy_password(user, password)?,
-        scheme: match scheme {
-            ProxyAuthArg::Auto => SchemeChoice::Auto,
-            ProxyAuthArg::Basic => SchemeChoice::Basic,
-            ProxyAuthArg::Ntlm => SchemeChoice::Ntlm,
-        },
     })
 }

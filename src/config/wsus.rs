@@ -250,7 +250,12 @@ fn proxies(c: &WsusConfig, has_user: bool, findings: &mut Vec<Finding>) -> Resul
     if needs_creds && !has_user {
         findings.push(finding(
             Severity::Warn,
-            "WSUS authenticates to its proxy (AnonymousProxyAccess false / HasProxyPassword true), but the export holds no credentials: give --proxy-user (password in WSUSPROBE_PROXY_PASSWORD), or expect proxy/auth_required",
+            "WSUS authenticates to its proxy with a user's password (AnonymousProxyAccess false / HasProxyPassword true), but the export holds no credentials: give --proxy-user (password in WSUSPROBE_PROXY_PASSWORD), or expect proxy/auth_required",
+        ));
+    } else if !needs_creds && !has_user {
+        findings.push(finding(
+            Severity::Info,
+            "WSUS uses its proxy with no stored credentials: a proxy that asks for Negotiate gets the computer account (WSUS runs as NETWORK SERVICE), so wsusprobe answers with the identity it runs as — run it as SYSTEM to be the computer account",
         ));
     }
     Ok(p)

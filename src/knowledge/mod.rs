@@ -5,6 +5,7 @@ pub mod anchors;
 pub mod codes;
 pub mod endpoints;
 pub mod host;
+pub mod kerberos;
 pub mod logpatterns;
 pub mod proxies;
 pub mod remedies;

@@ -419,6 +419,10 @@ pub struct TunnelDetail {
     pub idle_connection: Option<IdleWatch>,
     /// Each CONNECT sent and what came back (credentials named, never shown).
     pub legs: Vec<Leg>,
+    /// Negotiate with this process's own identity (Kerberos, or NTLM inside it): what the
+    /// security library did. Never a token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negotiate: Option<NegotiateDetail>,
     /// The schemes the proxy offered in `Proxy-Authenticate`.
     pub offered_schemes: Vec<String>,
     /// After a 403 on a port other than 443: the same CONNECT to port 443.
@@ -435,6 +439,37 @@ pub struct TunnelDetail {
     pub target: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+}
+
+/// A Negotiate answer made with the identity the process runs as, as WSUS makes it with the
+/// computer account: through SSPI on Windows, GSSAPI elsewhere.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NegotiateDetail {
+    /// The security library's own words when it could not make a token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The principal the token speaks for, when the library tells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+    /// Which library made the token (`SSPI (Negotiate)`, `GSSAPI (SPNEGO)`).
+    pub library: String,
+    /// The mechanism inside the token: `Kerberos` or `NTLM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<String>,
+    /// The service principal a ticket was asked for (`HTTP/proxy.contoso.com`).
+    pub spn: String,
+}
+
+impl NegotiateDetail {
+    /// `Kerberos as alice@LAB.TEST`: the mechanism and identity, as far as known.
+    pub fn summary(&self) -> String {
+        let mechanism = self.mechanism.as_deref().unwrap_or("Negotiate");
+        match &self.identity {
+            Some(i) => format!("{mechanism} as {i}"),
+            None => mechanism.to_string(),
+        }
+    }
 }
 
 /// One CONNECT: answered with a header, or not.
@@ -488,6 +523,8 @@ pub struct PortCheck {
 #[serde(deny_unknown_fields)]
 pub struct ForwardDetail {
     pub mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negotiate: Option<NegotiateDetail>,
     pub proxy: String,
     /// Present when the proxy answered the request itself (a 407, an error page).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,6 +1,7 @@
 //! What differs by operating system, each side behind `cfg` in its own file: the trust stores
-//! that count for WSUS, whether output must stay ASCII, and whether a connection's MSS can be
-//! set.
+//! that count for WSUS, whether output must stay ASCII, whether a connection's MSS can be set,
+//! and the security library that answers a proxy's Negotiate with the process's own identity
+//! (SSPI in `sspi.rs` — the one module where `unsafe` is allowed — GSSAPI in `gss.rs`).
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,6 +19,61 @@ use windows as os;
 
 mod plain;
 pub use plain::PlainWriter;
+
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod sspi;
+#[cfg(windows)]
+use sspi as kerberos;
+#[cfg(all(unix, feature = "gssapi"))]
+mod gss;
+#[cfg(all(unix, feature = "gssapi"))]
+use gss as kerberos;
+#[cfg(not(any(windows, all(unix, feature = "gssapi"))))]
+mod kerberos {
+    pub const LIBRARY: &str = "none (built without the gssapi feature)";
+    pub enum Never {}
+    pub type Context = Never;
+    impl Never {
+        pub fn identity(&self) -> Option<String> {
+            match *self {}
+        }
+        pub fn step(&mut self, _: Option<&[u8]>) -> Result<Option<Vec<u8>>, String> {
+            match *self {}
+        }
+    }
+    pub fn client(_spn: &str) -> Result<Never, String> {
+        Err("wsusprobe was not built with Kerberos: the gssapi feature is off".into())
+    }
+}
+
+/// The security library Negotiate uses here, as the report names it.
+pub const NEGOTIATE_LIBRARY: &str = kerberos::LIBRARY;
+
+/// A Negotiate client context with the identity this process runs as: SSPI's default
+/// credentials on Windows (the logged-on user, or the computer account as SYSTEM or NETWORK
+/// SERVICE), GSSAPI's elsewhere (the ticket cache, or the client keytab).
+pub trait SecurityContext: Send {
+    /// The next token: the first with `None`, then the answer to the proxy's token.
+    /// `Ok(None)`: nothing more to send. `Err`: the library's own words.
+    fn step(&mut self, input: Option<&[u8]>) -> Result<Option<Vec<u8>>, String>;
+    /// The principal the tokens speak for, when the library tells it.
+    fn identity(&self) -> Option<String>;
+}
+
+impl SecurityContext for kerberos::Context {
+    fn step(&mut self, input: Option<&[u8]>) -> Result<Option<Vec<u8>>, String> {
+        kerberos::Context::step(self, input)
+    }
+    fn identity(&self) -> Option<String> {
+        kerberos::Context::identity(self)
+    }
+}
+
+/// A context asking for a ticket to `spn` (`HTTP/proxy.contoso.com`).
+pub fn negotiate_client(spn: &str) -> Result<Box<dyn SecurityContext>, String> {
+    kerberos::client(spn).map(|c| Box::new(c) as Box<dyn SecurityContext>)
+}
 
 /// The system's trust anchors, and which stores they came from ("LocalMachine\Root: 52 roots").
 #[derive(Debug, Default)]

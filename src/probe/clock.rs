@@ -35,18 +35,10 @@ fn skew_secs(received_at: SystemTime, server: SystemTime) -> f64 {
 }
 
 fn human(secs: f64) -> String {
-    let a = secs.abs();
-    let dir = if secs >= 0.0 { "ahead of" } else { "behind" };
-    let amount = if a < 120.0 {
-        format!("{a:.0} s")
-    } else if a < 7200.0 {
-        format!("{:.0} min", a / 60.0)
-    } else if a < 172_800.0 {
-        format!("{:.1} h", a / 3600.0)
-    } else {
-        format!("{:.1} days", a / 86400.0)
-    };
-    format!("the local clock is {amount} {dir} the server's")
+    format!(
+        "the local clock is {} the server's",
+        crate::timefmt::offset_words(secs)
+    )
 }
 
 /// The clock stage: the local clock compared with the server's `Date` (and, when the certificate

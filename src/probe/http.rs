@@ -8,7 +8,6 @@ use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::wire::{Head, head_of, redact_authorization};
-use crate::auth::ProxyAuth;
 use crate::deadline::Deadline;
 use crate::hello::first_line;
 use crate::knowledge::endpoints;
@@ -53,7 +52,8 @@ pub struct ServerDate {
 #[derive(Clone, Copy)]
 pub enum Via<'a> {
     Origin,
-    Forward(Option<&'a ProxyAuth>),
+    /// With the `Proxy-Authorization` value to send, if any.
+    Forward(Option<&'a str>),
 }
 
 pub fn request(target: &Target, via: Via<'_>) -> (Vec<u8>, bool) {
@@ -68,7 +68,7 @@ pub fn request(target: &Target, via: Via<'_>) -> (Vec<u8>, bool) {
             };
             let uri = format!("{scheme}://{}{}", target.authority(), target.path);
             let extra = auth
-                .map(|a| format!("Proxy-Authorization: {}\r\n", crate::auth::basic_header(a)))
+                .map(|a| format!("Proxy-Authorization: {a}\r\n"))
                 .unwrap_or_default();
             (uri, extra)
         }

@@ -105,7 +105,7 @@ impl Walk<'_> {
             stats: Default::default(),
             peer,
             connect_timeout,
-            tunnel: proxy.map(|_| self.tunnel_to_target()),
+            tunnel: proxy.map(|p| self.tunnel_to_target(p)),
         };
         let after_tcp = match (target.scheme, proxy) {
             (Scheme::Http, Some(p)) => self.forwarded(p, stream, &dialer).await,
@@ -170,9 +170,9 @@ impl Walk<'_> {
     }
 
     /// The target behind the proxy, with the route's credentials.
-    fn tunnel_to_target(&self) -> Tunnel {
+    fn tunnel_to_target(&self, proxy: &ProxySpec) -> Tunnel {
         let auth = self.cfg.route.auth.clone();
-        Tunnel::new(&self.target.host, self.target.port, auth)
+        Tunnel::new(proxy, &self.target.host, self.target.port, auth)
     }
 
     /// The request to the server on `stream` (http stage).
@@ -232,7 +232,7 @@ impl Walk<'_> {
         let tunnel = dialer
             .tunnel
             .clone()
-            .unwrap_or_else(|| self.tunnel_to_target());
+            .unwrap_or_else(|| self.tunnel_to_target(p));
         let dial = || dialer.dial_hop(&self.deadline);
         let mut t = proxy::tunnel(p, stream, &tunnel, dial, &self.deadline).await;
         proxy::port_or_name(&mut t.result, &tunnel, dial, &self.deadline).await;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real-service proxy lab, on loopback only: dnsmasq (lab DNS), nginx (TLS servers playing
-# Microsoft Update), Squid (open port with an allowlist, Basic-auth port, ssl_bump port).
+# Microsoft Update), Squid (open port with an allowlist, Basic-auth port, ssl_bump port…), and an
+# MIT KDC (realm LAB.TEST) behind a Squid port that takes Negotiate/Kerberos only.
 # CI starts it before the tests; start it by hand to rehearse a proxy change:
 #
 #   bash testdata/lab/lab.sh start     # prints the ports; state in $LAB_DIR (default /tmp/wsusprobe-lab)
@@ -8,7 +9,7 @@
 #   bash testdata/lab/lab.sh stop
 #
 # Needs root (dnsmasq answers on 127.0.0.153:53, where Squid's resolver looks), and squid-openssl,
-# nginx, dnsmasq-base, openssl. Nothing here reaches beyond 127.0.0.0/8: the lab DNS has no upstream.
+# nginx, dnsmasq-base, openssl, krb5-kdc, krb5-admin-server, krb5-user. Nothing here reaches beyond 127.0.0.0/8: the lab DNS has no upstream.
 set -euo pipefail
 
 LAB_DIR=${LAB_DIR:-/tmp/wsusprobe-lab}
@@ -25,6 +26,9 @@ LAB_PROXY_PORTS=$((BASE + 35))  # 13135: any domain, but CONNECT only to port 44
 LAB_PROXY_SNI=$((BASE + 36))    # 13136: peeks at the TLS hello and cuts it when its SNI names sws (next-generation firewall style)
 LAB_PROXY_PARENT=$((BASE + 37)) # 13137: must forward through a parent proxy (cache_peer, never_direct) that is down
 LAB_DEAD_PARENT=$((BASE + 98))  # 13198: the parent's port: nothing listens here
+LAB_PROXY_KERBEROS=$((BASE + 38)) # 13138: Negotiate only (negotiate_kerberos_auth), reached as proxy.lab.test
+LAB_KDC=$((BASE + 88))          # 13188: the MIT KDC of realm LAB.TEST (TCP and UDP)
+LAB_REALM=LAB.TEST
 LAB_CATALOG_IP=127.0.0.2        # nginx answering every catalog host on ports 80 and 443
 LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
 LAB_HTTP=$((BASE + 80))         # 13180: nginx, plain HTTP content host (download.windowsupdate.com)
@@ -37,7 +41,7 @@ DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 CERTGEN=/usr/lib/squid/security_file_certgen
 
 stop() {
-  for svc in squid nginx dnsmasq; do
+  for svc in squid nginx dnsmasq krb5kdc; do
     if [ -f "$LAB_DIR/$svc.pid" ]; then
       kill "$(cat "$LAB_DIR/$svc.pid")" 2>/dev/null || true
     fi
@@ -92,12 +96,71 @@ catalog_hosts() {
     tlu.dl.delivery.mp.microsoft.com fe3cr.delivery.mp.microsoft.com
 }
 
+# The KDC: realm LAB.TEST on 127.0.0.1:$LAB_KDC, a user (alice, whose ticket cache the tests copy),
+# a machine (host/wsus01.lab.test, a client keytab: the computer account's analogue), the proxy's
+# service principal in Squid's keytab, and one whose key changed after its export (a stale keytab).
+kdc() {
+  local k=$LAB_DIR/krb
+  mkdir -p "$k/db"
+  cat > "$k/krb5.conf" <<KRB
+[libdefaults]
+  default_realm = $LAB_REALM
+  dns_lookup_kdc = false
+  dns_lookup_realm = false
+  dns_canonicalize_hostname = false
+  rdns = false
+  udp_preference_limit = 1
+  kdc_timesync = 0
+[realms]
+  $LAB_REALM = {
+    kdc = 127.0.0.1:$LAB_KDC
+  }
+[domain_realm]
+  .lab.test = $LAB_REALM
+KRB
+  cat > "$k/kdc.conf" <<KRB
+[kdcdefaults]
+  kdc_listen = 127.0.0.1:$LAB_KDC
+  kdc_tcp_listen = 127.0.0.1:$LAB_KDC
+[realms]
+  $LAB_REALM = {
+    database_name = $k/db/principal
+    key_stash_file = $k/db/stash
+    acl_file = $k/kadm5.acl
+    supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+  }
+[logging]
+  kdc = FILE:$LAB_DIR/krb5kdc.log
+KRB
+  : > "$k/kadm5.acl"
+  export KRB5_CONFIG=$k/krb5.conf KRB5_KDC_PROFILE=$k/kdc.conf
+  q() { "$@" >/dev/null 2>&1 || { echo "lab: $* failed" >&2; "$@" >&2; exit 1; }; }
+  q kdb5_util create -s -r "$LAB_REALM" -P lab-master-key
+  q kadmin.local -q "addprinc -pw alice-Pa55 alice"
+  q kadmin.local -q "addprinc -randkey host/wsus01.lab.test"
+  q kadmin.local -q "addprinc -randkey HTTP/proxy.lab.test"
+  q kadmin.local -q "addprinc -randkey HTTP/stale.lab.test"
+  q kadmin.local -q "ktadd -k $k/wsus01.keytab host/wsus01.lab.test"
+  q kadmin.local -q "ktadd -k $k/squid.keytab HTTP/proxy.lab.test HTTP/stale.lab.test"
+  # The proxy's account gets a new key after the export: Squid's keytab for stale.lab.test is old.
+  q kadmin.local -q "cpw -randkey HTTP/stale.lab.test"
+  chgrp proxy "$k/squid.keytab" 2>/dev/null || true
+  chmod 640 "$k/squid.keytab"
+  chmod 755 "$k"
+  chmod 644 "$k/krb5.conf" "$k/wsus01.keytab"
+  krb5kdc -P "$LAB_DIR/krb5kdc.pid"
+  wait_port 127.0.0.1 "$LAB_KDC" krb5kdc
+  echo alice-Pa55 | KRB5CCNAME=FILE:$k/alice.ccache kinit alice >/dev/null
+  chmod 644 "$k/alice.ccache"
+  unset KRB5_CONFIG KRB5_KDC_PROFILE
+}
+
 start() {
   if [ "$(id -u)" -ne 0 ]; then
     echo "lab: run as root (dnsmasq must answer on $LAB_DNS_IP:53 for Squid)" >&2
     exit 1
   fi
-  for tool in "$SQUID" "$NGINX" "$DNSMASQ" "$CERTGEN" openssl; do
+  for tool in "$SQUID" "$NGINX" "$DNSMASQ" "$CERTGEN" openssl krb5kdc kdb5_util kadmin.local kinit; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || { echo "lab: $tool is missing (bash .ci/run installs it)" >&2; exit 1; }
   done
   stop
@@ -112,6 +175,7 @@ start() {
     --listen-address="$LAB_DNS_IP" --port=53 --user=root \
     --pid-file="$LAB_DIR/dnsmasq.pid" --log-facility="$LAB_DIR/dnsmasq.log" \
     $(catalog_hosts | sed "s|.*|--address=/&/$LAB_CATALOG_IP|") \
+    --address=/proxy.lab.test/127.0.0.1 --address=/alias.lab.test/127.0.0.1 --address=/stale.lab.test/127.0.0.1 \
     --local=/update.microsoft.com/ --local=/lab.test/
   wait_port "$LAB_DNS_IP" 53 dnsmasq
 
@@ -135,6 +199,8 @@ EOF
   wait_port 127.0.0.1 "$LAB_HTTP" nginx
   wait_port "$LAB_CATALOG_IP" 443 nginx
 
+  kdc
+
   mkdir -p "$LAB_DIR/squid-run"
   "$CERTGEN" -c -s "$LAB_DIR/ssl_db" -M 4MB >/dev/null
   chown -R proxy:proxy "$LAB_DIR/ssl_db" "$LAB_DIR/squid-run" 2>/dev/null || true
@@ -148,6 +214,7 @@ http_port 127.0.0.1:$LAB_PROXY_CATALOG name=catalog
 http_port 127.0.0.1:$LAB_PROXY_ALL name=all
 http_port 127.0.0.1:$LAB_PROXY_PORTS name=ports
 http_port 127.0.0.1:$LAB_PROXY_PARENT name=parent
+http_port 127.0.0.1:$LAB_PROXY_KERBEROS name=kerberos
 http_port 127.0.0.1:$LAB_PROXY_SNI name=sni ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 http_port 127.0.0.1:$LAB_PROXY_BUMP name=bump ssl-bump tls-cert=$LAB_DIR/inspection-bundle.pem generate-host-certificates=on dynamic_cert_mem_cache_size=4MB
 sslcrtd_program $CERTGEN -s $LAB_DIR/ssl_db -M 4MB
@@ -167,6 +234,11 @@ auth_param basic children 2 startup=1 idle=1
 auth_param basic realm wsusprobe-lab
 auth_param ntlm program /usr/lib/squid/ntlm_fake_auth
 auth_param ntlm children 2 startup=1 idle=1
+# Any service key in the keytab (HTTP/proxy.lab.test, and HTTP/stale.lab.test whose key the KDC
+# has since changed); the helper reads KRB5_CONFIG from Squid's environment.
+auth_param negotiate program /usr/lib/squid/negotiate_kerberos_auth -k $LAB_DIR/krb/squid.keytab -s GSS_C_NO_NAME
+auth_param negotiate children 3 startup=1 idle=1
+auth_param negotiate keep_alive on
 acl authed proxy_auth REQUIRED
 
 acl on_open myportname open
@@ -183,6 +255,9 @@ acl catalog_domains dstdomain .update.microsoft.com .windowsupdate.microsoft.com
 auth_schemes basic on_auth
 auth_schemes ntlm on_ntlm
 auth_schemes basic,ntlm on_both
+acl on_kerberos myportname kerberos
+auth_schemes negotiate on_kerberos
+auth_schemes basic,ntlm all
 acl mu dstdomain .update.microsoft.com .windowsupdate.com .delivery.mp.microsoft.com
 acl CONNECT method CONNECT
 
@@ -191,6 +266,7 @@ http_access deny on_open
 http_access allow on_auth authed
 http_access allow on_ntlm authed
 http_access allow on_both authed
+http_access allow on_kerberos authed
 http_access allow on_catalog catalog_domains
 http_access deny on_catalog
 http_access allow on_all
@@ -227,11 +303,13 @@ EOF
   chmod 644 "$LAB_DIR"/*.pem "$LAB_DIR"/*.key "$LAB_DIR/htpasswd" "$LAB_DIR/squid.conf"
   touch "$LAB_DIR/squid.log" "$LAB_DIR/squid-access.log"
   chown proxy:proxy "$LAB_DIR/squid.log" "$LAB_DIR/squid-access.log" 2>/dev/null || true
-  "$SQUID" -f "$LAB_DIR/squid.conf" -k parse >"$LAB_DIR/squid-parse.log" 2>&1 || { cat "$LAB_DIR/squid-parse.log" >&2; exit 1; }
-  "$SQUID" -f "$LAB_DIR/squid.conf"
+  krb_env=(KRB5_CONFIG="$LAB_DIR/krb/krb5.conf" KRB5_KTNAME="$LAB_DIR/krb/squid.keytab" KRB5RCACHETYPE=none)
+  env "${krb_env[@]}" "$SQUID" -f "$LAB_DIR/squid.conf" -k parse >"$LAB_DIR/squid-parse.log" 2>&1 || { cat "$LAB_DIR/squid-parse.log" >&2; exit 1; }
+  env "${krb_env[@]}" "$SQUID" -f "$LAB_DIR/squid.conf"
   wait_port 127.0.0.1 "$LAB_PROXY_OPEN" squid
   wait_port 127.0.0.1 "$LAB_PROXY_BUMP" squid
   wait_port 127.0.0.1 "$LAB_PROXY_NTLM" squid
+  wait_port 127.0.0.1 "$LAB_PROXY_KERBEROS" squid
 
   cat > "$LAB_DIR/lab.env" <<EOF
 LAB_DIR=$LAB_DIR
@@ -255,6 +333,13 @@ LAB_ROOT_CA=$LAB_DIR/root.pem
 LAB_INSPECTION_CA=$LAB_DIR/inspection.pem
 LAB_USER=$LAB_USER
 LAB_PASSWORD=$LAB_PASSWORD
+LAB_PROXY_KERBEROS=http://proxy.lab.test:$LAB_PROXY_KERBEROS
+LAB_PROXY_KERBEROS_ALIAS=http://alias.lab.test:$LAB_PROXY_KERBEROS
+LAB_PROXY_KERBEROS_STALE=http://stale.lab.test:$LAB_PROXY_KERBEROS
+LAB_KRB5_CONFIG=$LAB_DIR/krb/krb5.conf
+LAB_KRB_USER_CCACHE=$LAB_DIR/krb/alice.ccache
+LAB_KRB_MACHINE_KEYTAB=$LAB_DIR/krb/wsus01.keytab
+LAB_KDC=127.0.0.1:$LAB_KDC
 EOF
   echo "lab: running — $(tr '\n' ' ' < "$LAB_DIR/lab.env" | sed 's/LAB_PASSWORD=[^ ]*/LAB_PASSWORD=(see lab.env)/')"
 }

@@ -1,5 +1,6 @@
 //! Stage `proxy`: open a tunnel with `CONNECT host:port`, answer a 407 with Basic or NTLM
-//! credentials (see `auth`), and refusal the proxy's answer by its own error marker and status.
+//! credentials or with Negotiate as this process's own identity (see `auth`), and judge the
+//! proxy's answer by its own error marker and status.
 //! `wire` reads and writes the proxy's messages and `negotiate` runs the authentication legs.
 //! (`probe::forward`, above this and `http`, sends an http:// request through the proxy as
 //! WinHTTP does, with no tunnel.)
@@ -26,7 +27,7 @@ use crate::model::detail::{PortCheck, ProxyDetail, TunnelDetail};
 use crate::model::{Detail, Kind, Stage, StageResult};
 use crate::probe::wire::Head;
 use crate::target::{ProxySpec, authority};
-use negotiate::negotiate;
+use negotiate::{Connect, negotiate};
 
 /// What the report says of a password sent with Basic.
 pub const BASIC_WARNING: &str =
@@ -35,6 +36,8 @@ pub const BASIC_WARNING: &str =
 /// The target behind a proxy.
 #[derive(Debug, Clone)]
 pub struct Tunnel {
+    /// The proxy's host as configured: Negotiate asks a ticket for `HTTP/<it>`.
+    pub proxy_host: String,
     pub host: String,
     pub port: u16,
     pub auth: Option<Arc<ProxyAuth>>,
@@ -43,8 +46,9 @@ pub struct Tunnel {
 }
 
 impl Tunnel {
-    pub fn new(host: &str, port: u16, auth: Option<Arc<ProxyAuth>>) -> Tunnel {
+    pub fn new(proxy: &ProxySpec, host: &str, port: u16, auth: Option<Arc<ProxyAuth>>) -> Tunnel {
         Tunnel {
+            proxy_host: proxy.host.clone(),
             host: host.to_string(),
             port,
             auth,
@@ -73,14 +77,14 @@ where
 {
     let started = Instant::now();
     let target = authority(&t.host, t.port);
-    let auth = t.auth.as_deref();
-    let n = negotiate(stream, &target, auth, None, redial, deadline).await;
+    let n = negotiate(stream, t.connect(&target, None), redial, deadline).await;
     let creds_sent = n.scheme.is_some();
     let mut detail = TunnelDetail {
         address_check: None,
         idle_connection: None,
         round_trips: n.legs.len(),
         legs: n.legs,
+        negotiate: n.negotiate,
         offered_schemes: n.offered,
         port_check: None,
         proxy: proxy.url.clone(),
@@ -91,10 +95,11 @@ where
     };
     let result = match (&n.early, &n.answer) {
         (None, Answer::Head(h)) if (200..300).contains(&h.status) => {
-            let how = n
-                .scheme
-                .map(|s| format!(" after {s} authentication"))
-                .unwrap_or_default();
+            let how = match (n.scheme, &detail.negotiate) {
+                (Some(s), Some(d)) => format!(" after {s} authentication ({})", d.summary()),
+                (Some(s), None) => format!(" after {s} authentication"),
+                (None, _) => String::new(),
+            };
             let mut msg = format!(
                 "tunnel to {target} open ({} {}){how}",
                 h.status,
@@ -238,7 +243,7 @@ where
     Fut: std::future::Future<Output = Option<TcpStream>>,
 {
     let stream = dial().await?;
-    let n = negotiate(stream, probe, t.auth.as_deref(), None, &dial, deadline).await;
+    let n = negotiate(stream, t.connect(probe, None), &dial, deadline).await;
     let head = match (n.early, n.answer) {
         (None, Answer::Head(h)) => Some(h),
         _ => None,
@@ -259,6 +264,16 @@ fn tunnel_detail(result: &mut StageResult) -> Option<&mut TunnelDetail> {
 }
 
 impl Tunnel {
+    /// The CONNECT to `target` through this tunnel's proxy, with its authentication.
+    fn connect<'a>(&'a self, target: &'a str, known: Option<Vec<String>>) -> Connect<'a> {
+        Connect {
+            target,
+            proxy_host: &self.proxy_host,
+            auth: self.auth.as_deref(),
+            known,
+        }
+    }
+
     /// A tunnel for follow-up probes on `stream`, authenticated as the first one was (at once,
     /// with the schemes learnt then), and how many CONNECTs it took.
     pub async fn open<F, Fut>(
@@ -273,8 +288,7 @@ impl Tunnel {
     {
         let known = self.learned.lock().ok().and_then(|l| l.clone());
         let target = authority(&self.host, self.port);
-        let auth = self.auth.as_deref();
-        let n = negotiate(stream, &target, auth, known, redial, deadline).await;
+        let n = negotiate(stream, self.connect(&target, known), redial, deadline).await;
         let requests = n.legs.len();
         let open = matches!((&n.early, &n.answer), (None, Answer::Head(h)) if (200..300).contains(&h.status));
         if !open {
@@ -293,10 +307,9 @@ impl Tunnel {
 mod tests {
     #[test]
     fn basic_header_is_rfc7617() {
-        let a = crate::auth::ProxyAuth {
+        let a = crate::auth::Credentials {
             user: "Aladdin".into(),
             password: "open sesame".to_string().into(),
-            scheme: crate::auth::SchemeChoice::Auto,
         };
         assert_eq!(
             crate::auth::basic_header(&a),

@@ -1,0 +1,266 @@
+//! Negotiate/Kerberos against the lab's real MIT KDC (realm LAB.TEST) and Squid's
+//! `negotiate_kerberos_auth` port (`testdata/lab/lab.sh start`): the identity the process runs as
+//! — a user's ticket cache, or a machine keytab, as WSUS uses the computer account — passes, and
+//! each way Kerberos breaks gets its own verdict and cause.
+//!
+//! The Linux binary uses GSSAPI (built with `--features gssapi`; without it, the suite checks the
+//! "built without Kerberos" verdict instead). Under Wine (`WSUSPROBE_WINE_EXE`) the Windows exe
+//! goes through Wine's SSPI, which reads the same MIT ticket cache: Wine's token is raw Kerberos
+//! rather than SPNEGO, and its error codes are coarser (an unknown SPN is
+//! `SEC_E_INTERNAL_ERROR`), so those cases check the kind and the SPN, not the cause's words.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+#[path = "lab/report.rs"]
+mod report;
+#[path = "lab/squid.rs"]
+mod squid;
+
+use report::{Run, skip_under_wine, wine_exe};
+use squid::{Lab, lab, lab_dns};
+
+/// Whose Kerberos identity a run has.
+enum Identity<'a> {
+    /// A copy of the lab user's ticket cache (alice@LAB.TEST).
+    UserTicket,
+    /// An empty cache and the machine keytab (host/wsus01.lab.test): the computer account.
+    MachineKeytab,
+    /// An empty cache and nothing else.
+    Nothing,
+    /// As `UserTicket`, under `faketime` with this offset (`+15m`).
+    UserTicketAt(&'a str),
+}
+
+fn built_with_kerberos() -> bool {
+    wine_exe().is_some() || cfg!(feature = "gssapi")
+}
+
+/// `wsusprobe check --json` through the Kerberos proxy `proxy` (a lab.env key) as `who`.
+fn check(lab: &Lab, proxy: &str, who: Identity<'_>, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let ccache = dir.path().join("ccache");
+    let mut cmd = match who {
+        Identity::UserTicketAt(offset) => {
+            let mut c = std::process::Command::new("faketime");
+            c.args(["-f", offset, env!("CARGO_BIN_EXE_wsusprobe")]);
+            c
+        }
+        _ => report::wsusprobe_command(),
+    };
+    if matches!(who, Identity::UserTicket | Identity::UserTicketAt(_)) {
+        std::fs::copy(lab.get("LAB_KRB_USER_CCACHE"), &ccache).unwrap();
+    }
+    if matches!(who, Identity::MachineKeytab) {
+        cmd.env("KRB5_CLIENT_KTNAME", lab.get("LAB_KRB_MACHINE_KEYTAB"));
+    } else {
+        cmd.env_remove("KRB5_CLIENT_KTNAME");
+    }
+    cmd.env("KRB5_CONFIG", lab.get("LAB_KRB5_CONFIG"))
+        .env("KRB5CCNAME", format!("FILE:{}", ccache.display()))
+        .env_remove("WSUSPROBE_PROXY_PASSWORD")
+        .args(["check", "--json", "--timeout", "15s"])
+        .args([
+            "--dns-server",
+            &lab_dns(),
+            "--ca-file",
+            lab.get("LAB_ROOT_CA"),
+        ])
+        .args(["--proxy", lab.get(proxy)])
+        .args(extra);
+    if !extra.iter().any(|a| a.starts_with("http")) {
+        cmd.arg(lab.sync_url());
+    }
+    Run::from_output(&cmd.output().unwrap())
+}
+
+/// Without the gssapi feature, the Linux binary says so instead of answering.
+fn expect_not_built(r: &Run) -> bool {
+    if built_with_kerberos() {
+        return false;
+    }
+    r.expect("proxy", "auth_required");
+    assert!(
+        r.v().message.contains("built without Kerberos"),
+        "{}",
+        r.stdout
+    );
+    true
+}
+
+#[test]
+fn user_ticket_passes_the_kerberos_proxy() {
+    let Some(lab) = lab() else { return };
+    let r = check(&lab, "LAB_PROXY_KERBEROS", Identity::UserTicket, &[]);
+    if expect_not_built(&r) {
+        return;
+    }
+    r.expect_ok();
+    let t = r.tunnel();
+    assert_eq!(t.scheme.as_deref(), Some("Negotiate"));
+    // One CONNECT asks, one carries the token: a single extra round trip over Basic's two.
+    assert_eq!(t.round_trips, 2, "{}", r.stdout);
+    let n = t.negotiate.expect("negotiate evidence");
+    assert_eq!(n.spn, "HTTP/proxy.lab.test");
+    assert_eq!(n.mechanism.as_deref(), Some("Kerberos"));
+    assert!(n.error.is_none());
+    if wine_exe().is_none() {
+        assert_eq!(n.identity.as_deref(), Some("alice@LAB.TEST"));
+        assert!(n.library.starts_with("GSSAPI"), "{}", n.library);
+        assert!(
+            r.stage("proxy")
+                .message
+                .contains("Kerberos as alice@LAB.TEST")
+        );
+    } else {
+        assert!(n.library.starts_with("SSPI"), "{}", n.library);
+    }
+    assert!(r.stage("http").message.contains("DssTargeting"));
+    // The token never reaches the report.
+    assert!(!r.stdout.contains("YII") && !r.stdout.contains("Negotiate YG"));
+}
+
+#[test]
+fn machine_keytab_passes_as_the_computer_account() {
+    let Some(lab) = lab() else { return };
+    let r = check(&lab, "LAB_PROXY_KERBEROS", Identity::MachineKeytab, &[]);
+    if expect_not_built(&r) {
+        return;
+    }
+    r.expect_ok();
+    let n = r.tunnel().negotiate.expect("negotiate evidence");
+    assert_eq!(n.mechanism.as_deref(), Some("Kerberos"));
+    if wine_exe().is_none() {
+        assert_eq!(n.identity.as_deref(), Some("host/wsus01.lab.test@LAB.TEST"));
+    }
+}
+
+#[test]
+fn no_ticket_is_auth_required_with_the_way_to_get_one() {
+    let Some(lab) = lab() else { return };
+    let r = check(&lab, "LAB_PROXY_KERBEROS", Identity::Nothing, &[]);
+    if expect_not_built(&r) {
+        return;
+    }
+    r.expect("proxy", "auth_required");
+    let m = r.v().message;
+    assert!(m.contains("no Kerberos credentials"), "{m}");
+    assert!(m.contains("klist") && m.contains("SYSTEM"), "{m}");
+    let n = r.tunnel().negotiate.expect("negotiate evidence");
+    assert!(n.error.is_some(), "the library's own words are kept: {n:?}");
+    // Nothing was sent but the first, unauthenticated CONNECT.
+    assert_eq!(r.tunnel().round_trips, 1);
+}
+
+#[test]
+fn alias_without_an_spn_names_the_spn() {
+    let Some(lab) = lab() else { return };
+    let r = check(&lab, "LAB_PROXY_KERBEROS_ALIAS", Identity::UserTicket, &[]);
+    if expect_not_built(&r) {
+        return;
+    }
+    r.expect("proxy", "auth_required");
+    let m = r.v().message;
+    assert!(m.contains("HTTP/alias.lab.test"), "{m}");
+    if wine_exe().is_none() {
+        assert!(
+            m.contains("knows no account with the service principal"),
+            "{m}"
+        );
+        assert!(m.contains("setspn -Q HTTP/alias.lab.test"), "{m}");
+        assert!(
+            r.tunnel()
+                .negotiate
+                .unwrap()
+                .error
+                .unwrap()
+                .contains("not found in Kerberos database")
+        );
+    }
+    // --proxy-spn names the proxy's real principal: the alias then works.
+    let r = check(
+        &lab,
+        "LAB_PROXY_KERBEROS_ALIAS",
+        Identity::UserTicket,
+        &["--proxy-spn", "HTTP/proxy.lab.test"],
+    );
+    r.expect_ok();
+}
+
+#[test]
+fn stale_proxy_keytab_is_auth_rejected() {
+    let Some(lab) = lab() else { return };
+    let r = check(&lab, "LAB_PROXY_KERBEROS_STALE", Identity::UserTicket, &[]);
+    if expect_not_built(&r) {
+        return;
+    }
+    r.expect("proxy", "auth_rejected");
+    let m = r.v().message;
+    assert!(m.contains("the proxy refused it"), "{m}");
+    assert!(
+        m.contains("keytab") && m.contains("HTTP/stale.lab.test"),
+        "{m}"
+    );
+}
+
+#[test]
+fn clock_ahead_of_the_kdc_is_named_with_the_offset() {
+    if skip_under_wine("faketime wraps the Linux binary only") {
+        return;
+    }
+    let Some(lab) = lab() else { return };
+    let r = check(
+        &lab,
+        "LAB_PROXY_KERBEROS",
+        Identity::UserTicketAt("+15m"),
+        &[],
+    );
+    if expect_not_built(&r) {
+        return;
+    }
+    r.expect("proxy", "auth_required");
+    let m = r.v().message;
+    assert!(m.contains("Kerberos allows (5 minutes)"), "{m}");
+    assert!(m.contains("15 min ahead of the proxy's"), "{m}");
+    assert!(m.contains("w32tm /resync"), "{m}");
+}
+
+#[test]
+fn ntlm_password_against_a_kerberos_only_proxy() {
+    let Some(lab) = lab() else { return };
+    let mut cmd = report::wsusprobe_command();
+    cmd.args([
+        "check",
+        "--json",
+        "--timeout",
+        "15s",
+        "--dns-server",
+        &lab_dns(),
+    ])
+    .args([
+        "--proxy",
+        lab.get("LAB_PROXY_KERBEROS"),
+        "--proxy-user",
+        "LAB\\bob",
+    ])
+    .arg(lab.sync_url())
+    .env("WSUSPROBE_PROXY_PASSWORD", "Bob-Lab-Secret-55");
+    let r = Run::from_output(&cmd.output().unwrap());
+    r.expect("proxy", "auth_required");
+    let m = r.v().message;
+    assert!(m.contains("accepts Kerberos only"), "{m}");
+    assert!(m.contains("drop --proxy-user"), "{m}");
+    assert!(!r.stdout.contains("Bob-Lab-Secret-55"));
+}
+
+#[test]
+fn forwarded_http_request_with_a_kerberos_ticket() {
+    let Some(lab) = lab() else { return };
+    let url = format!("http://download.windowsupdate.com:{}/", lab.get("LAB_HTTP"));
+    let r = check(&lab, "LAB_PROXY_KERBEROS", Identity::UserTicket, &[&url]);
+    if expect_not_built(&r) {
+        return;
+    }
+    r.expect_ok();
+    let f = r.forwarded();
+    assert_eq!(f.negotiate.unwrap().mechanism.as_deref(), Some("Kerberos"));
+    assert!(f.warning.is_none(), "no Basic warning for Kerberos");
+}
