@@ -264,3 +264,70 @@ fn forwarded_http_request_with_a_kerberos_ticket() {
     assert_eq!(f.negotiate.unwrap().mechanism.as_deref(), Some("Kerberos"));
     assert!(f.warning.is_none(), "no Basic warning for Kerberos");
 }
+
+/// `serve` with a module that says `proxy_auth = "negotiate"`: the scrape passes as the exporter's
+/// own identity (its ticket cache here; a keytab or the computer account in production).
+#[test]
+fn exporter_module_negotiates_as_its_own_account() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let Some(lab) = lab() else { return };
+    if !built_with_kerberos() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ccache = dir.path().join("ccache");
+    std::fs::copy(lab.get("LAB_KRB_USER_CCACHE"), &ccache).unwrap();
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[modules.kerberos]\nproxy = \"{}\"\nproxy_auth = \"negotiate\"\nca_files = [\"{}\"]\n",
+            lab.get("LAB_PROXY_KERBEROS"),
+            lab.get("LAB_ROOT_CA")
+        ),
+    )
+    .unwrap();
+    let mut child = report::wsusprobe_command()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--dns-server",
+            &lab_dns(),
+        ])
+        .arg("--config")
+        .arg(&config)
+        .env("KRB5_CONFIG", lab.get("LAB_KRB5_CONFIG"))
+        .env("KRB5CCNAME", format!("FILE:{}", ccache.display()))
+        .stdout(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = report::exporter_address(&first);
+    let target = format!(
+        "https://sws.update.microsoft.com:{}/ServerSyncWebService/ServerSyncWebService.asmx",
+        lab.get("LAB_TLS_GOOD")
+    );
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        s,
+        "GET /probe?target={target}&module=kerberos HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut body = String::new();
+    let read = s.read_to_string(&mut body);
+    let _ = child.kill();
+    let _ = child.wait();
+    read.unwrap();
+    assert!(body.contains("probe_success 1"), "{body}");
+    assert!(
+        body.contains("wsusprobe_stage_ok{stage=\"proxy\"} 1"),
+        "{body}"
+    );
+}

@@ -438,7 +438,7 @@ async fn the_shipped_example_config_loads() {
     assert_eq!(status, 400, "{body}");
     assert_has(
         &body,
-        "known modules are site_proxy, upstream, win2012r2_direct",
+        "known modules are site_kerberos, site_proxy, upstream, win2012r2_direct",
     );
     // Its allow_targets admit the branch hosts (refused only for the module name here).
     let (status, _) = get(

@@ -97,7 +97,7 @@ const WORDS: &[(Cause, &str, &str)] = &[
     (
         Cause::Other,
         "the security library could not make a Negotiate token for {spn}",
-        "its own words are in the detail's `negotiate.error`",
+        "check this identity can get a ticket for it: `klist get {spn}` on Windows, `kvno {spn}` on Linux",
     ),
 ];
 

@@ -11,6 +11,7 @@
 //!   after `InitializeSecurityContextW` returned success or continue; `Drop` releases both, once;
 //! - strings SSPI allocates (the credential's user name) are copied, then `FreeContextBuffer`d;
 //! - no token is allocated by SSPI (no `ISC_REQ_ALLOCATE_MEMORY`): it writes into our buffer.
+//!
 //! Nothing here panics: every failure becomes the status's name and words (`knowledge::kerberos`).
 
 use std::ptr;
