@@ -1,9 +1,10 @@
 # Sourced by the benchmark scripts: the repository root ($here) and the release binary ($bin),
 # rebuilt from the working tree first (cargo does nothing when it is current), so a figure is
-# never measured on a stale binary. Scripts that need the Squid lab also source its lab.env.
+# never measured on a stale binary (with the cargo features in $features, when a script sets it).
+# Scripts that need the Squid lab also source its lab.env.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=$here/target/release/wsusprobe
-(cd "$here" && cargo build --release -q)
+(cd "$here" && cargo build --release -q ${features:+--features "$features"})
 
 # lab_urls N: N paths over the catalog's hosts, http and https interleaved, into the array `urls`
 # (the lab DNS maps every catalog name to its nginx).

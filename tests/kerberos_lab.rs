@@ -144,6 +144,7 @@ fn no_ticket_is_auth_required_with_the_way_to_get_one() {
     let m = r.v().message;
     assert!(m.contains("no Kerberos credentials"), "{m}");
     assert!(m.contains("klist") && m.contains("SYSTEM"), "{m}");
+    assert!(r.v().advice.contains("computer account's Kerberos ticket"));
     let n = r.tunnel().negotiate.expect("negotiate evidence");
     assert!(n.error.is_some(), "the library's own words are kept: {n:?}");
     // Nothing was sent but the first, unauthenticated CONNECT.

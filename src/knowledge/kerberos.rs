@@ -1,6 +1,8 @@
 //! Why a Negotiate (Kerberos) answer to a proxy fails, and the fix: the signs a security
 //! library's error text carries (MIT GSSAPI's words, SSPI's `SEC_E_*` names), each cause's
-//! words, and the SSPI status codes by name. Data only.
+//! words, the verdict's fix, and the SSPI status codes by name. Data only.
+
+use crate::model::Kind;
 
 /// Why no Kerberos token could be made, or why the proxy refused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +123,24 @@ fn words(cause: Cause) -> (&'static str, &'static str) {
 
 fn fill(text: &str, spn: &str, identity: &str) -> String {
     text.replace("{spn}", spn).replace("{identity}", identity)
+}
+
+/// The fix of a proxy verdict reached with Negotiate as the process's own identity — WSUS with
+/// no credentials in its console — in place of the password advice of `winerr`.
+const ADVICE: &[(Kind, &str)] = &[
+    (
+        Kind::AuthRequired,
+        "With no proxy credentials in its console, WSUS answers the proxy's Negotiate with the computer account's Kerberos ticket: fix what the message names (the account's ticket, the proxy's SPN, the clock, the domain controller) rather than typing a password into the console — or let the proxy admit the WSUS server's account.",
+    ),
+    (
+        Kind::AuthRejected,
+        "The proxy refused the Kerberos ticket the WSUS host's account got for it: the proxy side must change (its keytab or SPN registration, as the message says), or its policy must admit the WSUS server's computer account.",
+    ),
+];
+
+/// The Kerberos fix for a proxy verdict of `kind`, if it has one.
+pub fn advice(kind: Kind) -> Option<&'static str> {
+    ADVICE.iter().find(|(k, _)| *k == kind).map(|(_, a)| *a)
 }
 
 /// A proxy that offers only Negotiate and answered NTLM inside it with a bare 407.

@@ -406,6 +406,15 @@ impl ProxyDetail {
             ProxyDetail::Forward(f) => f.status_line.as_deref(),
         }
     }
+
+    /// What the security library did, when the proxy was answered with Negotiate as the
+    /// process's own identity.
+    pub fn negotiate(&self) -> Option<&NegotiateDetail> {
+        match self {
+            ProxyDetail::Tunnel(t) => t.negotiate.as_ref(),
+            ProxyDetail::Forward(f) => f.negotiate.as_ref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -1,6 +1,6 @@
 //! The path's verdict: which stage broke, what Windows would log, and the fix.
 
-use crate::knowledge::winerr;
+use crate::knowledge::{kerberos, winerr};
 use crate::model::{Kind, Stage, StageResult, Verdict};
 
 /// The first failing stage, except that a clock skew that explains a certificate time failure
@@ -40,8 +40,13 @@ pub fn verdict(stages: &[StageResult]) -> Option<Verdict> {
         windows_error: code.map(|(c, _)| c.to_string()),
         windows_error_name: code.map(|(_, n)| n.to_string()),
         wsus_log,
-        advice: fact
-            .map(|f| f.advice.to_string())
-            .unwrap_or_else(|| "See the stage detail.".to_string()),
+        advice: chosen
+            .detail
+            .proxy()
+            .and_then(|d| d.negotiate())
+            .and_then(|_| kerberos::advice(kind))
+            .or(fact.map(|f| f.advice))
+            .unwrap_or("See the stage detail.")
+            .to_string(),
     })
 }
