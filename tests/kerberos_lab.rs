@@ -17,6 +17,7 @@ mod squid;
 
 use report::{Run, skip_under_wine, wine_exe};
 use squid::{Lab, lab, lab_dns};
+use wsusprobe::model::ciphers::CiphersReport;
 
 /// Whose Kerberos identity a run has.
 enum Identity<'a> {
@@ -34,8 +35,9 @@ fn built_with_kerberos() -> bool {
     wine_exe().is_some() || cfg!(feature = "gssapi")
 }
 
-/// `wsusprobe check --json` through the Kerberos proxy `proxy` (a lab.env key) as `who`.
-fn check(lab: &Lab, proxy: &str, who: Identity<'_>, extra: &[&str]) -> Run {
+/// The binary (or the exe under Wine) with `who`'s Kerberos identity and the lab's krb5.conf;
+/// the directory holding its ticket cache lives as long as the command is needed.
+fn as_identity(lab: &Lab, who: Identity<'_>) -> (std::process::Command, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let ccache = dir.path().join("ccache");
     let mut cmd = match who {
@@ -56,8 +58,14 @@ fn check(lab: &Lab, proxy: &str, who: Identity<'_>, extra: &[&str]) -> Run {
     }
     cmd.env("KRB5_CONFIG", lab.get("LAB_KRB5_CONFIG"))
         .env("KRB5CCNAME", format!("FILE:{}", ccache.display()))
-        .env_remove("WSUSPROBE_PROXY_PASSWORD")
-        .args(["check", "--json", "--timeout", "15s"])
+        .env_remove("WSUSPROBE_PROXY_PASSWORD");
+    (cmd, dir)
+}
+
+/// `wsusprobe check --json` through the Kerberos proxy `proxy` (a lab.env key) as `who`.
+fn check(lab: &Lab, proxy: &str, who: Identity<'_>, extra: &[&str]) -> Run {
+    let (mut cmd, _dir) = as_identity(lab, who);
+    cmd.args(["check", "--json", "--timeout", "15s"])
         .args([
             "--dns-server",
             &lab_dns(),
@@ -331,4 +339,50 @@ fn exporter_module_negotiates_as_its_own_account() {
         body.contains("wsusprobe_stage_ok{stage=\"proxy\"} 1"),
         "{body}"
     );
+}
+
+/// `ciphers` and `allowlist` through the Kerberos proxy: every tunnel authenticates. After the
+/// first (a CONNECT that asks, then the token on a new connection) each tunnel sends its token at
+/// once: one CONNECT per connection.
+#[test]
+fn ciphers_and_allowlist_authenticate_every_tunnel() {
+    let Some(lab) = lab() else { return };
+    if !built_with_kerberos() {
+        return;
+    }
+    let (mut cmd, _dir) = as_identity(&lab, Identity::UserTicket);
+    let target = format!("{}:{}", squid::SWS, lab.get("LAB_TLS_GOOD"));
+    cmd.args(["ciphers", "--json", &target, "--dns-server", &lab_dns()])
+        .args(["--proxy", lab.get("LAB_PROXY_KERBEROS")]);
+    let c: CiphersReport = Run::from_output(&cmd.output().unwrap()).decode();
+    assert!(c.error.is_none(), "{c:#?}");
+    assert!(c.versions.iter().any(|v| !v.suites.is_empty()), "{c:#?}");
+    assert_eq!(c.proxy_requests, Some(c.connections), "{c:#?}");
+
+    let (mut cmd, _dir) = as_identity(&lab, Identity::UserTicket);
+    cmd.args([
+        "allowlist",
+        "--json",
+        "--only",
+        "sync",
+        "--dns-server",
+        &lab_dns(),
+    ])
+    .args(["--ca-file", lab.get("LAB_ROOT_CA")])
+    .args(["--proxy", lab.get("LAB_PROXY_KERBEROS")]);
+    let r = Run::from_output(&cmd.output().unwrap());
+    let report = r.report();
+    assert!(!report.paths.is_empty());
+    for p in &report.paths {
+        let proxy = p
+            .stages
+            .iter()
+            .find(|s| s.stage == wsusprobe::model::Stage::Proxy)
+            .unwrap();
+        assert!(
+            proxy.message.contains("Negotiate authentication (Kerberos"),
+            "{}",
+            r.stdout
+        );
+    }
 }

@@ -74,3 +74,36 @@ async fn broken_exports_are_usage_errors() {
         assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
     }
 }
+
+/// `UseProxy` with no stored credentials: WSUS answers a Negotiate proxy as the computer account,
+/// and the lint says wsusprobe does the same as the identity it runs as.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_without_credentials_means_the_computer_account() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let export = format!(
+        r#"{{"SyncFromMicrosoftUpdate": true, "MUUrl": "https://sws.update.microsoft.com",
+            "UseProxy": true, "ProxyName": "127.0.0.1", "ProxyServerPort": {port},
+            "AnonymousProxyAccess": true, "HasProxyPassword": false}}"#
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), export).unwrap();
+    let r = run(&[
+        "check",
+        "--json",
+        "--timeout",
+        "5s",
+        "--wsus-config",
+        file.path().to_str().unwrap(),
+    ])
+    .await;
+    r.expect("tcp", "refused");
+    assert!(
+        r.findings()
+            .iter()
+            .any(|f| f.contains("gets the computer account")),
+        "{:?}",
+        r.findings()
+    );
+}
