@@ -251,6 +251,17 @@ pub struct NetArgs {
     #[arg(long, value_name = "SPN", help_heading = "Proxy")]
     pub proxy_spn: Option<String>,
 
+    /// The machine's WinHTTP proxy (`netsh winhttp show proxy`), through which Windows fetches a
+    /// certificate's missing issuer from its AIA URL — not WSUS's proxy. Default: direct, as
+    /// WinHTTP with no proxy set. Authenticates as --proxy-user / --proxy-auth say
+    #[arg(long, value_name = "URL", help_heading = "Proxy")]
+    pub winhttp_proxy: Option<String>,
+
+    /// Judge the chain the server sends as it is: do not fetch a missing issuer from its AIA URL
+    /// (a firewall team checking the server's own chain)
+    #[arg(long, conflicts_with = "winhttp_proxy", help_heading = "Proxy")]
+    pub no_aia: bool,
+
     /// Take the proxy from HTTPS_PROXY / HTTP_PROXY and NO_PROXY. Off by default because WSUS
     /// ignores these variables: it uses only the proxy set in its own configuration
     #[arg(long, help_heading = "Proxy")]
@@ -376,6 +387,11 @@ pub struct HostArgs {
     /// %SystemRoot%\System32\inetsrv\w3wp.exe.config; not read with --from-reg unless given)
     #[arg(long, value_name = "FILE")]
     pub w3wp_config: Option<PathBuf>,
+
+    /// WSUS's configuration export (as for `check --wsus-config`): its proxy is compared with
+    /// WinHTTP's, the route Windows fetches missing intermediates, CRLs and root updates over
+    #[arg(long, value_name = "FILE")]
+    pub wsus_config: Option<PathBuf>,
 
     /// Print the JSON report
     #[arg(long)]

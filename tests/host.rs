@@ -151,7 +151,7 @@ async fn the_policy_is_reported_as_read() {
     .unwrap();
     let (r, report) = host(&["--from-reg", partial.to_str().unwrap()]).await;
     assert_eq!(r.code, 0, "{}", r.stdout);
-    assert_eq!(report.not_read.len(), 4, "{:?}", report.not_read);
+    assert_eq!(report.not_read.len(), 6, "{:?}", report.not_read);
     assert!(report.dotnet.is_empty());
 }
 
@@ -292,12 +292,18 @@ async fn the_live_registry_gives_what_the_export_gives() {
             .output()
             .expect("wine reg")
     };
+    let wsus = format!(
+        "{}/testdata/wsus-config/sws-lab-auth-proxy.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     for file in [
         "healthy-2019.reg",
         "2012r2-no-dotnet32.reg",
         "gpo-cbc-sha1-only.reg",
         "tls12-client-disabled.reg",
         "2008r2-defaults.reg",
+        "winhttp-direct-root-update-off.reg",
+        "winhttp-proxy-bypass.reg",
     ] {
         // What the previous fixture left behind.
         for key in [
@@ -305,23 +311,30 @@ async fn the_live_registry_gives_what_the_export_gives() {
             r"HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319",
             r"HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319",
             r"HKLM\SOFTWARE\Policies\Microsoft\Cryptography\Configuration",
+            r"HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates\AuthRoot",
         ] {
             let _ = reg(&["delete", key, "/f"]);
         }
+        let connections =
+            r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+        let _ = reg(&["delete", connections, "/v", "WinHttpSettings", "/f"]);
+        // The WSUS proxy to compare WinHTTP's route with, for the fixtures that export it.
+        let with_wsus: Vec<&str> = if file.starts_with("winhttp") || file.starts_with("healthy") {
+            vec!["--wsus-config", &wsus]
+        } else {
+            vec![]
+        };
         let imported = reg(&["import", &fixture(file)]);
         assert!(
             imported.status.success(),
             "wine reg import {file}: {}",
             String::from_utf8_lossy(&imported.stderr)
         );
-        let (_, live) = host(&[]).await;
-        let (_, export) = host(&[
-            "--from-reg",
-            &fixture(file),
-            "--w3wp-config",
-            &fixture("w3wp-without-switch.config"),
-        ])
-        .await;
+        let (_, live) = host(&with_wsus).await;
+        let (path, w3wp) = (fixture(file), fixture("w3wp-without-switch.config"));
+        let mut args = vec!["--from-reg", path.as_str(), "--w3wp-config", w3wp.as_str()];
+        args.extend(&with_wsus);
+        let (_, export) = host(&args).await;
         let shape = |r: &HostReport| -> Vec<(Kind, Status, Vec<String>, String)> {
             r.findings
                 .iter()
@@ -337,7 +350,59 @@ async fn the_live_registry_gives_what_the_export_gives() {
             export.os.as_ref().map(|o| o.build)
         );
         assert_eq!(live.offer.suites, export.offer.suites, "{file}");
+        if let Some(w) = &export.winhttp {
+            let lw = live.winhttp.as_ref().expect("live WinHTTP view");
+            assert_eq!((&lw.proxy, &lw.bypass), (&w.proxy, &w.bypass), "{file}");
+        }
         assert_eq!(live.sources[0], "live registry (HKLM)");
         assert!(live.not_read.is_empty(), "{:?}", live.not_read);
     }
+}
+
+/// WinHTTP's machine proxy and the root update policy: read from `WinHttpSettings` (direct, or a
+/// proxy with its bypass list) and the AuthRoot policy; warnings when WSUS's proxy and WinHTTP's
+/// route part ways, and when automatic root update is off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn winhttp_route_and_root_update() {
+    let wsus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/wsus-config/sws-lab-auth-proxy.json"
+    );
+    let direct = fixture("winhttp-direct-root-update-off.reg");
+    let (r, report) = host(&["--from-reg", &direct]).await;
+    assert_eq!(r.code, 0, "warnings only: {}", r.stdout);
+    let w = report.winhttp.as_ref().unwrap();
+    assert_eq!(w.proxy, None);
+    assert_has(&w.route, "direct");
+    let kinds: Vec<Kind> = report.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [Kind::RootAutoUpdateDisabled]);
+    assert_has(
+        &report.findings[0].message,
+        "EnableDisallowedCertAutoUpdate=0",
+    );
+    assert_eq!(report.findings[0].status, Status::Warn);
+    // With WSUS's configuration: it uses a proxy, WinHTTP goes direct.
+    let (_, report) = host(&["--from-reg", &direct, "--wsus-config", wsus]).await;
+    let kinds: Vec<Kind> = report.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [Kind::WinhttpDirectWsusProxied, Kind::RootAutoUpdateDisabled]
+    );
+    let split = &report.findings[0];
+    assert_has(&split.message, "through the proxy http://127.0.0.1:13129");
+    assert_has(&split.fix, "netsh winhttp set proxy");
+    assert_eq!(split.windows_error.as_deref(), Some("0x800B010A"));
+    // A WinHTTP proxy with a bypass list: read as such, no split.
+    let (r, report) = host(&[
+        "--from-reg",
+        &fixture("winhttp-proxy-bypass.reg"),
+        "--wsus-config",
+        wsus,
+    ])
+    .await;
+    assert!(report.findings.is_empty(), "{}", r.stdout);
+    let w = report.winhttp.unwrap();
+    assert_eq!(w.proxy.as_deref(), Some("proxy.contoso.test:8080"));
+    assert_eq!(w.bypass, ["<local>", "*.contoso.test"]);
+    assert_has(&r.stdout, "bypass");
 }

@@ -133,7 +133,8 @@ async fn chain_failures() {
         ),
     ];
     for (case, host, kind, words, code) in cases {
-        let r = case.probe(host, &[]).await;
+        // The server's own chain: no AIA fetch (that has its own tests below).
+        let r = case.probe(host, &["--no-aia"]).await;
         r.expect("certificate", kind);
         let v = r.v();
         assert!(v.message.contains(words), "{kind}: {}", v.message);
@@ -238,4 +239,132 @@ async fn expired_certificate_explained_by_the_clock() {
         msg.contains("local time") && msg.contains("server time"),
         "{msg}"
     );
+}
+
+/// An AIA server on loopback answering `reply`, and the leaf (for `HOST`, issued by the lab
+/// intermediate, sent alone) whose caIssuers URL names it as `pki.lab.test`.
+async fn aia_case(p: &pki::Pki, reply: servers::Reply) -> (Case, String) {
+    let addr = servers::http(reply).await;
+    let url = lab::url("http", "pki.lab.test", addr, "/inter.crt");
+    let case =
+        Case::via_inter(p, pki::leaf_with_aia(&[HOST], &p.inter.issuer, &url)).sending(vec![]);
+    (case, lab::resolve("pki.lab.test", addr))
+}
+
+/// A raw HTTP answer carrying `body`.
+fn raw_answer(head: &str, body: &[u8]) -> servers::Reply {
+    let mut b = format!(
+        "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    b.extend_from_slice(body);
+    servers::Reply::Raw(b)
+}
+
+/// The server leaves out its intermediate; the leaf's AIA URL serves it (DER): the path passes
+/// with a certificate warning that names the URL and the route, as Windows would get through.
+/// `--no-aia` judges the chain as sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_intermediate_fetched_from_aia() {
+    let p = pki::pki();
+    let der = p.inter.der();
+    let (case, res) = aia_case(&p, raw_answer("HTTP/1.1 200 OK", &der)).await;
+    let r = case.probe(HOST, &["--resolve", &res]).await;
+    r.expect_ok();
+    let cert = r.stage("certificate");
+    assert_eq!(
+        (cert.status, cert.kind),
+        (Status::Warn, Some(Kind::IncompleteChain))
+    );
+    assert!(
+        cert.message
+            .contains("Windows fetches it from http://pki.lab.test:"),
+        "{}",
+        cert.message
+    );
+    assert!(cert.message.contains("direct"), "{}", cert.message);
+    let chain = r.chain();
+    assert_eq!(chain.chain_sent, 1);
+    assert_eq!(chain.fetched.len(), 1);
+    assert_eq!(chain.fetched[0].format, "DER");
+    assert!(
+        chain.fetched[0]
+            .subject
+            .contains("wsusprobe Lab Intermediate")
+    );
+    assert!(chain.aia_failure.is_none());
+
+    let (case, res) = aia_case(&p, raw_answer("HTTP/1.1 200 OK", &der)).await;
+    let r = case.probe(HOST, &["--resolve", &res, "--no-aia"]).await;
+    r.expect("certificate", "incomplete_chain");
+    assert!(r.chain().fetched.is_empty());
+}
+
+/// Each way the fetch breaks is named by its own stage and kind, within the deadline, and the
+/// verdict stays `incomplete_chain` with the URL, the route and the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aia_fetch_failures_are_classified() {
+    let p = pki::pki();
+    let huge = raw_answer("HTTP/1.1 200 OK", &vec![0x30; 10 * 1024 * 1024]);
+    let cases: Vec<(servers::Reply, &str, &str)> = vec![
+        (
+            servers::Reply::status("404 Not Found"),
+            "http/not_found",
+            "404",
+        ),
+        (
+            raw_answer("HTTP/1.1 200 OK", b"<html>not a certificate</html>"),
+            "http/not_service",
+            "neither a DER certificate nor PKCS#7",
+        ),
+        (
+            raw_answer("HTTP/1.1 302 Found\r\nLocation: /inter.crt", b""),
+            "http/unexpected_status",
+            "more than 3 redirects",
+        ),
+        (
+            huge,
+            "http/not_service",
+            "neither a DER certificate nor PKCS#7",
+        ),
+        (servers::Reply::Silent, "http/timeout", ""),
+    ];
+    for (reply, at, words) in cases {
+        let (case, res) = aia_case(&p, reply).await;
+        let started = std::time::Instant::now();
+        let r = case
+            .probe(HOST, &["--resolve", &res, "--timeout", "6s"])
+            .await;
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(9),
+            "{at}: {:?}",
+            started.elapsed()
+        );
+        r.expect("certificate", "incomplete_chain");
+        let f = r
+            .chain()
+            .aia_failure
+            .unwrap_or_else(|| panic!("{at}: no aia_failure"));
+        assert_eq!(format!("{}/{}", f.stage, f.kind), at, "{}", f.message);
+        assert!(f.message.contains(words), "{at}: {}", f.message);
+        let m = r.v().message;
+        assert!(m.contains(&format!("failed at {at}")), "{m}");
+        assert!(m.contains("netsh winhttp set proxy"), "{m}");
+    }
+    // Nothing listening where the URL points: tcp/refused.
+    let closed = servers::closed_port();
+    let url = lab::url("http", "pki.lab.test", closed, "/inter.crt");
+    let case =
+        Case::via_inter(&p, pki::leaf_with_aia(&[HOST], &p.inter.issuer, &url)).sending(vec![]);
+    let r = case
+        .probe(HOST, &["--resolve", &lab::resolve("pki.lab.test", closed)])
+        .await;
+    r.expect("certificate", "incomplete_chain");
+    let f = r.chain().aia_failure.expect("aia_failure");
+    assert_eq!(
+        (f.stage.to_string(), f.kind.to_string()),
+        ("tcp".into(), "refused".into())
+    );
+    assert!(f.route.starts_with("direct"));
 }

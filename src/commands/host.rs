@@ -19,8 +19,11 @@ pub struct HostJob {
 
 impl HostJob {
     pub fn from_args(args: &HostArgs) -> Result<HostJob, UsageError> {
+        let wsus = crate::config::wsus::load_flag(args.wsus_config.as_deref(), false)?;
+        let mut inputs = hostpolicy::load(&args.from_reg, args.w3wp_config.as_deref())?;
+        inputs.wsus_proxy = wsus.proxies.proxy.or(wsus.proxies.ssl_proxy).map(|p| p.url);
         Ok(HostJob {
-            inputs: hostpolicy::load(&args.from_reg, args.w3wp_config.as_deref())?,
+            inputs,
             json: args.json,
         })
     }

@@ -50,6 +50,8 @@ struct ModuleSpec {
     proxy_user: Option<String>,
     proxy_auth: Option<String>,
     proxy_spn: Option<String>,
+    winhttp_proxy: Option<String>,
+    no_aia: Option<bool>,
     password_env: Option<String>,
     password_file: Option<PathBuf>,
     dns_server: Option<String>,
@@ -147,6 +149,10 @@ impl ModuleSpec {
         set(&mut net.ssl_proxy, &self.ssl_proxy);
         set(&mut net.proxy_user, &self.proxy_user);
         set(&mut net.proxy_spn, &self.proxy_spn);
+        set(&mut net.winhttp_proxy, &self.winhttp_proxy);
+        if let Some(off) = self.no_aia {
+            net.no_aia = off;
+        }
         set(&mut net.dns_server, &self.dns_server);
         if self.no_proxy == Some(true) {
             (net.proxy, net.ssl_proxy, net.proxy_user) = (None, None, None);

@@ -53,6 +53,7 @@ pub fn load(from_reg: &[PathBuf], w3wp_config: Option<&Path>) -> Result<HostInpu
         sources,
         registry,
         w3wp_switch,
+        wsus_proxy: None,
     })
 }
 

@@ -14,7 +14,7 @@ pub mod tls;
 pub mod wsus;
 
 pub use network::Network;
-pub use route::{Proxies, RouteMode, Routing};
+pub use route::{IssuerRoute, Proxies, RouteMode, Routing};
 pub use tls::{TlsSettings, TlsVersion};
 
 use std::path::PathBuf;

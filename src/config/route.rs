@@ -8,6 +8,7 @@ use crate::auth::{Credentials, ProxyAuth, SchemeChoice};
 use crate::cli::{NetArgs, ProxyAuthArg, RouteArg};
 use crate::config::inputs::{self, PasswordSource};
 use crate::error::{UsageError, usage};
+use crate::host::winhttp;
 use crate::target::ProxySpec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,9 +36,71 @@ impl Proxies {
     }
 }
 
+/// How a missing issuer is fetched from its AIA URL: as CryptoAPI fetches it, over WinHTTP's
+/// route — direct, or the machine's WinHTTP proxy (`netsh winhttp set proxy`), which need not be
+/// the proxy WSUS uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuerRoute {
+    /// `--no-aia`: judge the chain the server sent, as it is.
+    Off,
+    Direct,
+    Proxy {
+        proxy: ProxySpec,
+        /// WinHTTP's bypass list (`<local>`, `*.contoso.com`): hosts fetched direct.
+        bypass: Vec<String>,
+        /// Where the setting came from: `--winhttp-proxy`, or the registry's `WinHttpSettings`.
+        from: &'static str,
+    },
+}
+
+impl IssuerRoute {
+    /// `direct`, or `WinHTTP proxy http://…`, as the report names it.
+    pub fn describe(&self) -> String {
+        match self {
+            IssuerRoute::Off => "not fetched (--no-aia)".to_string(),
+            IssuerRoute::Direct => "direct (WinHTTP with no proxy)".to_string(),
+            IssuerRoute::Proxy { proxy, from, .. } => {
+                format!("the WinHTTP proxy {} ({from})", proxy.url)
+            }
+        }
+    }
+
+    /// The proxy a fetch of `host` goes through: none when direct or when the bypass list
+    /// names the host.
+    pub fn proxy_for(&self, host: &str) -> Option<&ProxySpec> {
+        match self {
+            IssuerRoute::Proxy { proxy, bypass, .. } if !winhttp::bypassed(bypass, host) => {
+                Some(proxy)
+            }
+            _ => None,
+        }
+    }
+
+    /// WinHTTP's own setting on this machine: the live `WinHttpSettings` on Windows (a proxy it
+    /// names, with its bypass list), direct elsewhere or when it names none.
+    fn of_this_machine() -> IssuerRoute {
+        match crate::host::live::winhttp_proxy() {
+            Some(w) => match w
+                .http_proxy_url()
+                .map(|u| ProxySpec::parse(&u, "WinHttpSettings"))
+            {
+                Some(Ok(proxy)) => IssuerRoute::Proxy {
+                    proxy,
+                    bypass: w.bypass,
+                    from: "this machine's WinHttpSettings",
+                },
+                _ => IssuerRoute::Direct,
+            },
+            None => IssuerRoute::Direct,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Routing {
     pub proxies: Proxies,
+    /// How missing issuers are fetched (`--winhttp-proxy`, `--no-aia`).
+    pub issuers: IssuerRoute,
     pub auth: Option<Arc<ProxyAuth>>,
     /// Host suffixes that bypass the proxy (from NO_PROXY with --proxy-from-env).
     pub no_proxy: Vec<String>,
@@ -79,6 +142,16 @@ impl Routing {
             );
         }
         let used = proxies.any() && mode != RouteMode::Direct;
+        let issuers = match (&net.winhttp_proxy, net.no_aia) {
+            (_, true) => IssuerRoute::Off,
+            (Some(u), false) => IssuerRoute::Proxy {
+                proxy: ProxySpec::parse(u, "--winhttp-proxy")?,
+                bypass: vec![],
+                from: "--winhttp-proxy",
+            },
+            (None, false) => IssuerRoute::of_this_machine(),
+        };
+        let winhttp_proxy = matches!(issuers, IssuerRoute::Proxy { .. });
         let scheme = match net.proxy_auth {
             ProxyAuthArg::Auto => SchemeChoice::Auto,
             ProxyAuthArg::Basic => SchemeChoice::Basic,
@@ -87,7 +160,7 @@ impl Routing {
         };
         let credentials = match &net.proxy_user {
             None => None,
-            Some(_) if !used => {
+            Some(_) if !used && !winhttp_proxy => {
                 return usage("--proxy-user is given but no proxy is used");
             }
             Some(_) if scheme == SchemeChoice::Negotiate => {
@@ -102,9 +175,9 @@ impl Routing {
         {
             return usage("--proxy-spn: give a service principal such as HTTP/proxy.contoso.com");
         }
-        // Always set when a proxy is used: without a password, Negotiate answers as this
-        // process's own identity.
-        let auth = used.then(|| {
+        // Always set when a proxy is used (WSUS's, or WinHTTP's for AIA): without a password,
+        // Negotiate answers as this process's own identity.
+        let auth = (used || winhttp_proxy).then(|| {
             Arc::new(ProxyAuth {
                 credentials,
                 scheme,
@@ -113,6 +186,7 @@ impl Routing {
         });
         Ok(Routing {
             proxies,
+            issuers,
             auth,
             no_proxy,
             mode,

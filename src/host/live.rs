@@ -10,6 +10,18 @@ pub fn read() -> Result<Registry, String> {
     windows::read()
 }
 
+/// WinHTTP's machine proxy, read from the live `WinHttpSettings` (Windows only; `None` when
+/// unset, unreadable, or elsewhere).
+#[cfg(windows)]
+pub fn winhttp_proxy() -> Option<super::winhttp::WinHttpProxy> {
+    windows::winhttp_proxy()
+}
+
+#[cfg(not(windows))]
+pub fn winhttp_proxy() -> Option<super::winhttp::WinHttpProxy> {
+    None
+}
+
 #[cfg(not(windows))]
 pub fn read() -> Result<Registry, String> {
     Err(
@@ -34,6 +46,8 @@ mod windows {
             (facts::SCHANNEL, 4),
             (facts::CIPHER_POLICY_ROOT, 4),
             (facts::CURRENT_VERSION, 0),
+            (facts::WINHTTP_CONNECTIONS, 0),
+            (facts::AUTHROOT_POLICY_ROOT, 1),
         ];
         r.extend(facts::DOTNET_VIEWS.iter().map(|(_, root, _)| (*root, 1)));
         r
@@ -62,6 +76,19 @@ mod windows {
             }
         }
         Ok(reg)
+    }
+
+    pub fn winhttp_proxy() -> Option<super::super::winhttp::WinHttpProxy> {
+        let key = facts::WINHTTP_CONNECTIONS;
+        let hklm = RegKey::predef(HKEY_LOCAL_MACHINE);
+        let k = hklm
+            .open_subkey_with_flags(
+                key.strip_prefix(r"HKLM\").unwrap_or(key),
+                KEY_READ | KEY_WOW64_64KEY,
+            )
+            .ok()?;
+        let value = k.get_raw_value(facts::WINHTTP_SETTINGS).ok()?;
+        super::super::winhttp::parse(&value.bytes).ok()
     }
 
     /// `key`'s values, and its subkeys' down to `depth` levels.

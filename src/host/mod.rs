@@ -7,12 +7,14 @@
 pub mod live;
 pub mod registry;
 pub mod w3wp;
+pub mod winhttp;
 
 use crate::hello::ClientOffer;
 use crate::knowledge::host::{self as facts, WindowsBuild};
 use crate::knowledge::{suites, winerr};
 use crate::model::host::{
     CipherOrder, DotnetView, Evidence, HostFinding, HostOffer, HostReport, OsInfo, ProtocolState,
+    RootUpdate, WinHttpView,
 };
 use crate::model::{Kind, Stage, Status};
 use registry::Registry;
@@ -24,6 +26,8 @@ pub struct HostInputs {
     pub sources: Vec<String>,
     pub registry: Registry,
     pub w3wp_switch: Option<bool>,
+    /// The proxy WSUS uses (`--wsus-config` with UseProxy), to compare WinHTTP's route with.
+    pub wsus_proxy: Option<String>,
 }
 
 /// A cipher order entry as written, with its (suite, curve) when it names a known suite.
@@ -38,6 +42,8 @@ struct Policy {
     dotnet: Vec<DotnetView>,
     /// The cipher policy's entries as written, with their parsed (suite, curve) when known.
     order: Option<Vec<OrderEntry>>,
+    winhttp: Option<WinHttpView>,
+    root_update: Option<RootUpdate>,
     not_read: Vec<String>,
 }
 
@@ -49,6 +55,7 @@ pub fn assess(inputs: &HostInputs) -> HostReport {
     dotnet_findings(&policy, &mut findings);
     cipher_findings(&policy, &mut findings);
     w3wp_findings(&policy, inputs.w3wp_switch, &mut findings);
+    route_findings(&policy, inputs.wsus_proxy.as_deref(), &mut findings);
     let offer = offer_of(&policy).map(|o| HostOffer {
         versions: o
             .versions
@@ -77,6 +84,8 @@ pub fn assess(inputs: &HostInputs) -> HostReport {
             entries: entries.into_iter().map(|(e, _)| e).collect(),
         }),
         w3wp_switch: inputs.w3wp_switch,
+        winhttp: policy.winhttp,
+        root_update: policy.root_update,
         not_read: policy.not_read,
         offer: offer.unwrap_or(HostOffer {
             versions: Vec::new(),
@@ -176,14 +185,70 @@ fn read(reg: &Registry) -> Policy {
                 .map(|e| (e.to_string(), suites::parse_schannel(e).ok()))
                 .collect()
         });
+    let winhttp = winhttp_view(reg, &mut not_read);
+    let root_update = (reg.covers(facts::AUTHROOT_POLICY_ROOT) || reg.complete).then(|| {
+        let dword = |name| {
+            reg.get(facts::AUTHROOT_POLICY, name)
+                .and_then(|v| v.number())
+                .map(|n| n as u32)
+        };
+        RootUpdate {
+            key: facts::AUTHROOT_POLICY.to_string(),
+            disable_root_auto_update: dword(facts::DISABLE_ROOT_AUTO_UPDATE),
+            enable_disallowed_cert_auto_update: dword(facts::ENABLE_DISALLOWED_AUTO_UPDATE),
+        }
+    });
+    if root_update.is_none() {
+        not_read.push(format!(
+            "the automatic root update policy ({}): Windows' default (on) assumed",
+            facts::AUTHROOT_POLICY
+        ));
+    }
     Policy {
         build,
         os,
         protocols,
         dotnet,
         order,
+        winhttp,
+        root_update,
         not_read,
     }
+}
+
+/// WinHTTP's proxy from `WinHttpSettings`: direct when the key holds no such value (WinHTTP's
+/// default), an error kept when the value is malformed.
+fn winhttp_view(reg: &Registry, not_read: &mut Vec<String>) -> Option<WinHttpView> {
+    let key = facts::WINHTTP_CONNECTIONS;
+    if !reg.covers(key) && !reg.complete {
+        not_read.push(format!(
+            "WinHTTP's proxy ({key}\\{}): the route of Windows' own certificate fetches",
+            facts::WINHTTP_SETTINGS
+        ));
+        return None;
+    }
+    let view = |p: winhttp::WinHttpProxy, error| WinHttpView {
+        key: format!("{key}\\{}", facts::WINHTTP_SETTINGS),
+        route: p.describe(),
+        proxy: p.proxy,
+        bypass: p.bypass,
+        error,
+    };
+    let direct = winhttp::WinHttpProxy {
+        proxy: None,
+        bypass: vec![],
+    };
+    Some(match reg.get(key, facts::WINHTTP_SETTINGS) {
+        None => view(direct, None),
+        Some(registry::RegValue::Binary(b)) => match winhttp::parse(b) {
+            Ok(p) => view(p, None),
+            Err(e) => view(direct, Some(e)),
+        },
+        Some(other) => view(
+            direct,
+            Some(format!("WinHttpSettings is {}, not binary", other.shown())),
+        ),
+    })
 }
 
 fn os_info(reg: &Registry) -> Option<OsInfo> {
@@ -401,6 +466,43 @@ fn w3wp_findings(p: &Policy, switch: Option<bool>, out: &mut Vec<HostFinding>) {
             format!("{} not set", facts::W3WP_SWITCH),
         )],
     ));
+}
+
+/// WinHTTP direct while WSUS uses a proxy (the classic split), and automatic root update off.
+fn route_findings(p: &Policy, wsus_proxy: Option<&str>, out: &mut Vec<HostFinding>) {
+    if let (Some(view), Some(wsus)) = (&p.winhttp, wsus_proxy)
+        && view.proxy.is_none()
+    {
+        out.push(finding(
+            Kind::WinhttpDirectWsusProxied,
+            Status::Warn,
+            format!(
+                "WSUS reaches Microsoft Update through the proxy {wsus}, but WinHTTP — the route Windows fetches a missing intermediate, CRLs and root updates over — goes direct: where the firewall lets only the proxy out, a chain that needs such a fetch fails"
+            ),
+            vec![evidence(&view.key, view.route.clone())],
+        ));
+    }
+    if let Some(r) = &p.root_update
+        && r.disable_root_auto_update == Some(1)
+    {
+        let disallowed = match r.enable_disallowed_cert_auto_update {
+            Some(0) => {
+                "; the disallowed-certificate list is not updated either (EnableDisallowedCertAutoUpdate=0)"
+            }
+            _ => "",
+        };
+        out.push(finding(
+            Kind::RootAutoUpdateDisabled,
+            Status::Warn,
+            format!(
+                "automatic root update is off: Windows does not fetch a root it lacks from ctldl.windowsupdate.com, so a chain to a root missing from LocalMachine\\Root fails{disallowed}"
+            ),
+            vec![evidence(
+                &r.key,
+                format!("{}=1", facts::DISABLE_ROOT_AUTO_UPDATE),
+            )],
+        ));
+    }
 }
 
 /// Whether the TLS 1.2 fix for WSUS sync is there (Windows Server 2012 / 2012 R2 only).

@@ -120,6 +120,12 @@ pub static CODES: &[Code] = &[
         &[],
     ),
     c(
+        0x800B_010A,
+        "CERT_E_CHAINING",
+        "Windows could not build the chain to a trusted root: an issuer is missing and could not be fetched (its AIA URL unreachable over WinHTTP's route).",
+        &[Stage::Host],
+    ),
+    c(
         0x8024_4007,
         "WU_E_PT_SOAPCLIENT_SOAPFAULT",
         "The service answered with a SOAP fault: the network path works.",

@@ -28,6 +28,18 @@ pub const CIPHER_POLICY: &str =
 pub const CIPHER_POLICY_ROOT: &str = r"HKLM\SOFTWARE\Policies\Microsoft\Cryptography";
 pub const CIPHER_FUNCTIONS: &str = "Functions";
 
+/// WinHTTP's machine proxy (`netsh winhttp set proxy`): the binary `WinHttpSettings` value.
+pub const WINHTTP_CONNECTIONS: &str =
+    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+pub const WINHTTP_SETTINGS: &str = "WinHttpSettings";
+
+/// The automatic root update policy (Certificate Path Validation Settings / "Turn off Automatic
+/// Root Certificates Update"): `DisableRootAutoUpdate`, `EnableDisallowedCertAutoUpdate`.
+pub const AUTHROOT_POLICY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates\AuthRoot";
+pub const AUTHROOT_POLICY_ROOT: &str = r"HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates";
+pub const DISABLE_ROOT_AUTO_UPDATE: &str = "DisableRootAutoUpdate";
+pub const ENABLE_DISALLOWED_AUTO_UPDATE: &str = "EnableDisallowedCertAutoUpdate";
+
 /// The Windows version: `CurrentBuild` (or `CurrentBuildNumber`) and `ProductName`.
 pub const CURRENT_VERSION: &str = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
 

@@ -11,6 +11,10 @@ pub enum Remedy {
     ServerSendsIntermediate,
     /// A missing issuer the leaf's AIA URL names.
     FetchedFromAia,
+    /// An issuer Windows could fetch, but the server should send.
+    SendFullChain,
+    /// An issuer Windows cannot fetch over WinHTTP's route.
+    LetWinHttpFetchIssuer,
     /// An issuer that looks like a private CA.
     DeployPrivateRoot,
     /// A 407 and no credentials given.
@@ -54,6 +58,14 @@ const REMEDIES: &[(Remedy, &str)] = &[
         "deploy its root (with --ca-file to check) — unless it is an intermediate the server should send",
     ),
     (Remedy::GiveProxyUser, "give --proxy-user"),
+    (
+        Remedy::SendFullChain,
+        "have the server send its full chain, so that no sync depends on that fetch",
+    ),
+    (
+        Remedy::LetWinHttpFetchIssuer,
+        "Windows fetches it through WinHTTP's route, not WSUS's proxy: set the machine's WinHTTP proxy (`netsh winhttp set proxy <proxy:port>`; check with --winhttp-proxy) or allow the URL on the firewall — or have the server send its full chain",
+    ),
     (
         Remedy::AllowConnectPort,
         "allow the port for CONNECT (Squid: `acl SSL_ports port {port}`, which `http_access deny CONNECT !SSL_ports` checks)",
@@ -118,6 +130,8 @@ mod tests {
             Remedy::ServerSendsIntermediate,
             Remedy::FetchedFromAia,
             Remedy::DeployPrivateRoot,
+            Remedy::SendFullChain,
+            Remedy::LetWinHttpFetchIssuer,
             Remedy::GiveProxyUser,
             Remedy::AllowConnectPort,
             Remedy::ProxyDns,

@@ -521,6 +521,22 @@ pub static FACTS: &[Fact] = &[
         "The underlying connection was closed: An unexpected error occurred on a send",
         "The Catalog import runs in IIS worker processes: add <runtime><AppContextSwitchOverrides value=\"Switch.System.Net.DontEnableSystemDefaultTlsVersions=false\"/></runtime> under <configuration> in %SystemRoot%\\System32\\inetsrv\\w3wp.exe.config (create the file if needed; it applies to every w3wp.exe), then iisreset — or set the .NET registry values, which cover it too.",
     ),
+    f(
+        S::Host,
+        K::WinhttpDirectWsusProxied,
+        "0x800B010A",
+        "CERT_E_CHAINING",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "Windows fetches a missing intermediate (AIA), CRLs and root updates through WinHTTP's route, which is direct here while WSUS goes through its proxy: where the firewall lets only the proxy out, those fetches fail. Give WinHTTP the same proxy (netsh winhttp set proxy proxy.contoso.com:8080 \"<local>\"; netsh winhttp show proxy to check), or allow the AIA/CRL hosts direct.",
+    ),
+    f(
+        S::Host,
+        K::RootAutoUpdateDisabled,
+        "0x800B0109",
+        "CERT_E_UNTRUSTEDROOT",
+        "WebException: The underlying connection was closed: Could not establish trust relationship for the SSL/TLS secure channel",
+        "Automatic root update is off (DisableRootAutoUpdate=1), so Windows never fetches a root it lacks from ctldl.windowsupdate.com: every root a chain needs must already be in LocalMachine\\Root. Microsoft Update's chain ends at Microsoft Root Certificate Authority 2011, which every supported Windows ships; check it is there (certutil -store Root) or distribute the roots by GPO, or turn the policy off (Computer Configuration > Administrative Templates > System > Internet Communication Management > Internet Communication settings > Turn off Automatic Root Certificates Update).",
+    ),
 ];
 
 /// Windows Update's code for an HTTP status, as it logs a proxy's or server's answer.

@@ -698,10 +698,16 @@ pub enum CertificateDetail {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChainAnalysis {
+    /// A missing issuer's AIA URL that could not be fetched, and where the fetch broke.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aia_failure: Option<AiaFailure>,
     /// Every certificate the server sent that parsed, leaf first.
     pub chain: Vec<CertSummary>,
     /// How many certificates the server sent.
     pub chain_sent: usize,
+    /// Issuers the server left out, fetched from AIA URLs as Windows fetches them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fetched: Vec<FetchedIssuer>,
     /// The issuer that re-signed a Microsoft host's certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intercepted_by: Option<String>,
@@ -716,6 +722,31 @@ pub struct ChainAnalysis {
     pub trusted_by: Option<String>,
     /// "ok", or webpki's error.
     pub webpki: String,
+}
+
+/// A certificate fetched from an AIA caIssuers URL (CryptoAPI's retrieval, over WinHTTP's route).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FetchedIssuer {
+    /// `DER` or `PKCS#7`.
+    pub format: String,
+    pub not_after: String,
+    /// How it was fetched: `direct`, or `WinHTTP proxy http://…`.
+    pub route: String,
+    pub sha256: String,
+    pub subject: String,
+    pub url: String,
+}
+
+/// Where the fetch of a missing issuer broke: the stage and kind of that small path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AiaFailure {
+    pub kind: Kind,
+    pub message: String,
+    pub route: String,
+    pub stage: Stage,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -19,6 +19,13 @@ pub struct HostReport {
     pub cipher_order: Option<CipherOrder>,
     /// Whether w3wp.exe.config enables system-default TLS; absent when it was not read.
     pub w3wp_switch: Option<bool>,
+    /// WinHTTP's machine proxy: the route of Windows' own certificate fetches (AIA, CRL, root
+    /// update). Absent when its key was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub winhttp: Option<WinHttpView>,
+    /// The automatic root update policy, when its key was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_update: Option<RootUpdate>,
     /// The TLS 1.2 fix for WSUS sync on Windows Server 2012 / 2012 R2.
     pub sync_fix: String,
     /// Parts of the policy no source covered (what to export to judge them).
@@ -28,6 +35,25 @@ pub struct HostReport {
     pub findings: Vec<HostFinding>,
     /// No finding fails.
     pub ok: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WinHttpView {
+    pub key: String,
+    /// `direct (no WinHTTP proxy)`, or `proxy host:port (bypass: …)`.
+    pub route: String,
+    pub proxy: Option<String>,
+    pub bypass: Vec<String>,
+    /// Why the value could not be read, when it is malformed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RootUpdate {
+    pub key: String,
+    pub disable_root_auto_update: Option<u32>,
+    pub enable_disallowed_cert_auto_update: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

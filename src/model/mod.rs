@@ -167,6 +167,9 @@ named! {
         DotnetStrongCryptoMissing = "dotnet_strong_crypto_missing",
         CipherOrderExcludesMicrosoftUpdate = "cipher_order_excludes_microsoft_update",
         W3wpTlsSwitchMissing = "w3wp_tls_switch_missing",
+        /// WSUS goes through a proxy, WinHTTP (Windows' own certificate fetches) goes direct.
+        WinhttpDirectWsusProxied = "winhttp_direct_wsus_proxied",
+        RootAutoUpdateDisabled = "root_auto_update_disabled",
     }
 }
 

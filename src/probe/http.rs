@@ -38,6 +38,8 @@ pub struct HttpOutcome {
     pub head: Option<Head>,
     /// The server's `Date` header: parsed time (if valid), raw text, and when it was read.
     pub date: Option<ServerDate>,
+    /// The body as read (at most 256 KiB): what an AIA fetch parses.
+    pub body: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -247,6 +249,7 @@ fn unanswered(kind: Kind, msg: String, request: &str, bytes: Option<usize>) -> H
         result: StageResult::fail(Stage::Http, kind, msg, detail),
         head: None,
         date: None,
+        body: Vec::new(),
     }
 }
 
@@ -334,6 +337,7 @@ fn outcome_of(
         result,
         head: Some(head),
         date,
+        body: body[..body.len().min(MAX_BODY)].to_vec(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Runs paths concurrently; inside a path (`path`), stages run in order under the path
 //! deadline. Concurrency lives here only. Stages return data and never print.
 
+pub mod aia;
 pub mod cert;
 pub mod clock;
 pub mod dial;

@@ -10,8 +10,8 @@ use tokio::net::TcpStream;
 use super::dial::{Dialer, Tunnel};
 use super::stage::timed;
 use super::tls::PeerSeen;
-use super::{cert, clock, dns, endpoint, forward, http, proxy, route, tcp, tls, verdict};
-use crate::config::Config;
+use super::{aia, cert, clock, dns, endpoint, forward, http, proxy, route, tcp, tls, verdict};
+use crate::config::{Config, IssuerRoute};
 use crate::deadline::Deadline;
 use crate::model::detail::IdleWatch;
 use crate::model::{Kind, PathReport, Stage, StageResult, Status};
@@ -253,6 +253,49 @@ impl Walk<'_> {
         Some(c)
     }
 
+    /// When the chain stops short of a trusted root at a certificate that names its issuer's AIA
+    /// URL: fetch it as Windows would (over `route.issuers`) and judge the chain again, up to
+    /// three issuers deep. The stage's time includes the fetches.
+    async fn fetch_issuers(
+        &self,
+        chain: &[CertificateDer<'static>],
+        mut c: cert::CertOutcome,
+    ) -> cert::CertOutcome {
+        let (route, Some(trust)) = (&self.cfg.route.issuers, self.trust) else {
+            return c;
+        };
+        if *route == IssuerRoute::Off {
+            return c;
+        }
+        let (t0, analysed_ms) = (Instant::now(), c.result.elapsed_ms);
+        let (mut certs, mut fetched, mut tried) = (Vec::new(), Vec::new(), Vec::new());
+        while let Some(url) = c.fetch_from.clone() {
+            if tried.contains(&url) || tried.len() >= 3 {
+                break;
+            }
+            tried.push(url.clone());
+            match aia::fetch(self.cfg, route, &url, &self.deadline).await {
+                Ok(f) => {
+                    certs.extend(f.certs);
+                    fetched.extend(f.report);
+                    c = cert::analyse_with(trust, &self.target.host, chain, &certs, self.cfg.now);
+                }
+                Err(failure) => {
+                    c.fetch_failed(failure);
+                    break;
+                }
+            }
+        }
+        if !fetched.is_empty() {
+            c.fetched_issuers(fetched, &route.describe());
+        }
+        if !tried.is_empty() {
+            c.result.record_elapsed(t0.elapsed());
+            c.result.elapsed_ms += analysed_ms;
+        }
+        c
+    }
+
     /// https://: the handshake, the certificate, then the request and the clock (which reads
     /// both the Date header and the certificate's validity).
     async fn secure(&mut self, stream: TcpStream, dialer: &Dialer) -> Result<(), Stop> {
@@ -281,7 +324,10 @@ impl Walk<'_> {
         let (Some(mut stream), true) = (tls.stream, ok) else {
             return Err("not run: the TLS handshake failed");
         };
-        let cert = self.certificate(&tls.chain);
+        let cert = match self.certificate(&tls.chain) {
+            Some(c) => Some(self.fetch_issuers(&tls.chain, c).await),
+            None => None,
+        };
         let http = self.request(&mut stream).await;
         let clock = clock::compare(self.cfg.now, http.date.as_ref(), cert.as_ref());
         if let Some(c) = cert {

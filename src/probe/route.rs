@@ -134,6 +134,7 @@ mod tests {
                 ssl_proxy: Some(ProxySpec::parse("http://s:3129", "--ssl-proxy").unwrap()),
             },
             auth: None,
+            issuers: crate::config::IssuerRoute::Direct,
             no_proxy: no_proxy.iter().map(|s| s.to_string()).collect(),
             mode,
         }

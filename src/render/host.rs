@@ -55,6 +55,23 @@ pub fn text(r: &HostReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  w3wp.exe      system-default TLS switch {state}")?;
     }
     writeln!(out, "  TLS 1.2 fix   {}", r.sync_fix)?;
+    if let Some(w) = &r.winhttp {
+        match &w.error {
+            Some(e) => writeln!(out, "  WinHTTP       unreadable: {e}")?,
+            None => writeln!(
+                out,
+                "  WinHTTP       {} (AIA, CRL and root-update fetches)",
+                w.route
+            )?,
+        }
+    }
+    if let Some(u) = &r.root_update {
+        let state = match u.disable_root_auto_update {
+            Some(1) => "off (DisableRootAutoUpdate=1)",
+            _ => "on",
+        };
+        writeln!(out, "  Root update   {state}")?;
+    }
     if !r.offer.versions.is_empty() {
         writeln!(
             out,

@@ -32,6 +32,10 @@ LAB_REALM=LAB.TEST
 LAB_CATALOG_IP=127.0.0.2        # nginx answering every catalog host on ports 80 and 443
 LAB_TLS_GOOD=$((BASE + 43))     # 13143: nginx, healthy sws.update.microsoft.com (SOAP answer)
 LAB_HTTP=$((BASE + 80))         # 13180: nginx, plain HTTP content host (download.windowsupdate.com)
+LAB_AIA_HTTP=$((BASE + 81))     # 13181: nginx, the AIA host (aia.lab.test): /inter.cer (DER), /inter.p7c (PKCS#7)
+LAB_TLS_AIA=$((BASE + 44))      # 13144: nginx, sws's leaf alone; its AIA URL names /inter.cer on aia.lab.test
+LAB_TLS_AIA_P7C=$((BASE + 45))  # 13145: the same, AIA URL /inter.p7c
+LAB_TLS_AIA_DEAD=$((BASE + 46)) # 13146: the same, AIA URL on a port where nothing listens (13199)
 LAB_CLOSED=$((BASE + 99))       # 13199: nothing listens here
 LAB_USER=wsus-sync
 LAB_PASSWORD=${LAB_PASSWORD:-Lab-Proxy-Pa55-7f3c}
@@ -79,6 +83,19 @@ pki() {
   q openssl x509 -req -in "$d/leaf.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" -CAcreateserial \
     -out "$d/leaf.pem" -days 90 -extfile "$d/leaf.ext"
   cat "$d/leaf.pem" "$d/inter.pem" > "$d/fullchain.pem"
+  # Leaves sent alone, each naming where its issuer can be fetched (AIA caIssuers), and the
+  # issuer there as DER and as PKCS#7 — the two forms Windows takes from an AIA URL.
+  local name url
+  for name in aia:inter.cer:$LAB_AIA_HTTP aia-p7c:inter.p7c:$LAB_AIA_HTTP aia-dead:inter.cer:$LAB_CLOSED; do
+    url="http://aia.lab.test:${name##*:}/$(echo "$name" | cut -d: -f2)"
+    name=${name%%:*}
+    { cat "$d/leaf.ext"; echo "authorityInfoAccess=caIssuers;URI:$url"; } > "$d/$name.ext"
+    q openssl x509 -req -in "$d/leaf.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" -CAcreateserial \
+      -out "$d/$name.pem" -days 90 -extfile "$d/$name.ext"
+  done
+  mkdir -p "$d/aia"
+  q openssl x509 -in "$d/inter.pem" -outform DER -out "$d/aia/inter.cer"
+  q openssl crl2pkcs7 -nocrl -certfile "$d/inter.pem" -outform DER -out "$d/aia/inter.p7c"
   # The TLS-inspection CA Squid re-signs with (one PEM holding certificate and key).
   q openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/inspection.key" -out "$d/inspection.pem" -days 3650 \
     -subj '/O=Contoso/CN=Contoso TLS Inspection CA' -addext basicConstraints=critical,CA:TRUE \
@@ -175,7 +192,7 @@ start() {
     --listen-address="$LAB_DNS_IP" --port=53 --user=root \
     --pid-file="$LAB_DIR/dnsmasq.pid" --log-facility="$LAB_DIR/dnsmasq.log" \
     $(catalog_hosts | sed "s|.*|--address=/&/$LAB_CATALOG_IP|") \
-    --address=/proxy.lab.test/127.0.0.1 --address=/alias.lab.test/127.0.0.1 --address=/stale.lab.test/127.0.0.1 \
+    --address=/aia.lab.test/127.0.0.1 --address=/proxy.lab.test/127.0.0.1 --address=/alias.lab.test/127.0.0.1 --address=/stale.lab.test/127.0.0.1 \
     --local=/update.microsoft.com/ --local=/lab.test/
   wait_port "$LAB_DNS_IP" 53 dnsmasq
 
@@ -192,12 +209,22 @@ http { access_log off; client_body_temp_path $LAB_DIR/nginx-body;
     location / { return 200 'lab'; } }
   server { listen 127.0.0.1:$LAB_HTTP; listen $LAB_CATALOG_IP:$LAB_HTTP; listen $LAB_CATALOG_IP:80;
     location / { default_type application/octet-stream; return 200 'lab content'; } }
+  server { listen 127.0.0.1:$LAB_AIA_HTTP; root $LAB_DIR/aia;
+    location = /inter.cer { default_type application/pkix-cert; }
+    location = /inter.p7c { default_type application/pkcs7-mime; } }
+  server { listen 127.0.0.1:$LAB_TLS_AIA ssl; ssl_certificate $LAB_DIR/aia.pem; ssl_certificate_key $LAB_DIR/leaf.key;
+    location / { default_type text/xml; return 200 '$soap'; } }
+  server { listen 127.0.0.1:$LAB_TLS_AIA_P7C ssl; ssl_certificate $LAB_DIR/aia-p7c.pem; ssl_certificate_key $LAB_DIR/leaf.key;
+    location / { default_type text/xml; return 200 '$soap'; } }
+  server { listen 127.0.0.1:$LAB_TLS_AIA_DEAD ssl; ssl_certificate $LAB_DIR/aia-dead.pem; ssl_certificate_key $LAB_DIR/leaf.key;
+    location / { default_type text/xml; return 200 '$soap'; } }
 }
 EOF
   "$NGINX" -p "$LAB_DIR" -c "$LAB_DIR/nginx.conf"
   wait_port 127.0.0.1 "$LAB_TLS_GOOD" nginx
   wait_port 127.0.0.1 "$LAB_HTTP" nginx
   wait_port "$LAB_CATALOG_IP" 443 nginx
+  wait_port 127.0.0.1 "$LAB_AIA_HTTP" nginx
 
   kdc
 
@@ -328,6 +355,10 @@ LAB_DEAD_PARENT=127.0.0.1:$LAB_DEAD_PARENT
 LAB_CATALOG_IP=$LAB_CATALOG_IP
 LAB_TLS_GOOD=$LAB_TLS_GOOD
 LAB_HTTP=$LAB_HTTP
+LAB_AIA_HTTP=$LAB_AIA_HTTP
+LAB_TLS_AIA=$LAB_TLS_AIA
+LAB_TLS_AIA_P7C=$LAB_TLS_AIA_P7C
+LAB_TLS_AIA_DEAD=$LAB_TLS_AIA_DEAD
 LAB_CLOSED=$LAB_CLOSED
 LAB_ROOT_CA=$LAB_DIR/root.pem
 LAB_INSPECTION_CA=$LAB_DIR/inspection.pem

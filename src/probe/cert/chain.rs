@@ -108,6 +108,23 @@ pub(super) fn trust(
     None
 }
 
+/// The http:// caIssuers URL of the last certificate on a path that stops short of a trusted
+/// root (its issuer neither sent nor an anchor): what Windows' chain engine would fetch.
+pub(super) fn fetch_from(
+    walked: &Walk,
+    parsed: &[X509Certificate<'_>],
+    path: &[usize],
+) -> Option<String> {
+    if !matches!(walked, Walk::Incomplete(_) | Walk::Unknown(_)) {
+        return None;
+    }
+    let last = parsed.get(*path.last()?)?;
+    if last.subject().as_raw() == last.issuer().as_raw() {
+        return None;
+    }
+    ca_issuers_url(last).filter(|u| u.to_ascii_lowercase().starts_with("http://"))
+}
+
 /// Where a certificate says its issuer can be fetched (AIA caIssuers), if it says.
 pub(super) fn ca_issuers_url(c: &X509Certificate<'_>) -> Option<String> {
     c.extensions()

@@ -19,6 +19,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use x509_parser::certificate::X509Certificate;
 
 use crate::knowledge::anchors;
+use crate::knowledge::remedies::{self, Remedy};
 use crate::model::detail::{self, CertificateDetail, ChainAnalysis, Leaf};
 use crate::model::{Detail, Kind, Stage, StageResult};
 use crate::timefmt::rfc3339;
@@ -101,6 +102,9 @@ impl Trust {
 
 pub struct CertOutcome {
     pub result: StageResult,
+    /// Where the issuer missing from the path can be fetched (the AIA caIssuers URL of the last
+    /// certificate on it), when the chain stops short of a trusted root.
+    pub fetch_from: Option<String>,
     /// The certificate failed on time only (expired / not yet valid) …
     pub time_failure: bool,
     /// … and these are the validity windows (unix seconds) of the certificates on its path.
@@ -120,11 +124,61 @@ const PRECEDENCE: &[Kind] = &[
 ];
 
 impl CertOutcome {
+    /// The chain analysis in the result's detail, to add what came after it.
+    fn analysis(&mut self) -> Option<&mut ChainAnalysis> {
+        match &mut self.result.detail {
+            Detail::Certificate(CertificateDetail::Analysed(a)) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// After the missing issuers were fetched (`fetched`, over `route`) and the chain judged
+    /// again: a path that now verifies passes with a warning that the server leaves them out.
+    pub fn fetched_issuers(&mut self, fetched: Vec<detail::FetchedIssuer>, route: &str) {
+        let urls: Vec<String> = fetched.iter().map(|f| f.url.clone()).collect();
+        let names: Vec<String> = fetched
+            .iter()
+            .map(|f| format!("\"{}\"", short_name(&f.subject)))
+            .collect();
+        if let Some(a) = self.analysis() {
+            a.fetched = fetched;
+        }
+        if self.result.status == crate::model::Status::Pass {
+            let msg = format!(
+                "{}; but the server leaves out {}: Windows fetches it from {} via {route}, which worked here — {}",
+                self.result.message,
+                names.join(", "),
+                urls.join(", "),
+                remedies::text(Remedy::SendFullChain)
+            );
+            self.result.status = crate::model::Status::Warn;
+            self.result.kind = Some(Kind::IncompleteChain);
+            self.result.message = msg;
+        }
+    }
+
+    /// The fetch of a missing issuer broke (`failure`): the verdict says where and what to do.
+    pub fn fetch_failed(&mut self, failure: detail::AiaFailure) {
+        self.result.message.push_str(&format!(
+            "; fetching it from {} via {} failed at {}/{}: {} — {}",
+            failure.url,
+            failure.route,
+            failure.stage,
+            failure.kind,
+            failure.message,
+            remedies::text(Remedy::LetWinHttpFetchIssuer)
+        ));
+        if let Some(a) = self.analysis() {
+            a.aia_failure = Some(failure);
+        }
+    }
+
     fn new(result: StageResult, windows: Vec<(i64, i64)>) -> CertOutcome {
         let time_failure =
             result.failed() && matches!(result.kind, Some(Kind::Expired | Kind::NotYetValid));
         CertOutcome {
             result,
+            fetch_from: None,
             time_failure,
             windows,
         }
@@ -141,6 +195,18 @@ pub fn analyse(
     trust: &Trust,
     host: &str,
     chain: &[CertificateDer<'static>],
+    now: SystemTime,
+) -> CertOutcome {
+    analyse_with(trust, host, chain, &[], now)
+}
+
+/// As `analyse`, with issuers fetched from AIA URLs (`fetched`) available to the path as
+/// Windows' chain engine has them; the report's chain stays what the server sent.
+pub fn analyse_with(
+    trust: &Trust,
+    host: &str,
+    chain: &[CertificateDer<'static>],
+    fetched: &[CertificateDer<'static>],
     now: SystemTime,
 ) -> CertOutcome {
     let Some(leaf_der) = chain.first() else {
@@ -168,11 +234,18 @@ pub fn analyse(
             Err(_) => {}
         }
     }
+    let sent = parsed.len();
+    parsed.extend(fetched.iter().filter_map(|der| {
+        x509_parser::parse_x509_certificate(der)
+            .ok()
+            .map(|(_, c)| c)
+    }));
     let leaf = &parsed[0];
     let now_s = parse::unix(now);
     let (name_ok, names) = name::name_check(leaf, host);
     let mut path = Vec::new();
     let walked = chain::walk(trust, &parsed, &mut path);
+    let fetch_from = chain::fetch_from(&walked, &parsed, &path);
     let mut problems: Vec<Problem> = Vec::new();
     let trusted_by = chain::trust(&walked, leaf, &mut problems);
     problems.extend(chain::critical_extension(&parsed));
@@ -183,15 +256,19 @@ pub fn analyse(
     let webpki = match (&trust.verifier, ServerName::try_from(host.to_string())) {
         (Some(v), Ok(name)) => {
             let t = UnixTime::since_unix_epoch(Duration::from_secs(now_s.max(0) as u64));
-            v.verify_server_cert(leaf_der, &chain[1..], &name, &[], t)
+            let intermediates: Vec<CertificateDer<'static>> =
+                chain[1..].iter().chain(fetched).cloned().collect();
+            v.verify_server_cert(leaf_der, &intermediates, &name, &[], t)
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }
         _ => Err("no verifier".to_string()),
     };
     let mut detail = ChainAnalysis {
-        chain: parsed.iter().map(parse::summary).collect(),
+        aia_failure: None,
+        chain: parsed[..sent].iter().map(parse::summary).collect(),
         chain_sent: chain.len(),
+        fetched: vec![],
         intercepted_by: None,
         leaf: leaf_detail(leaf, leaf_der, &names),
         problems: problems
@@ -215,7 +292,17 @@ pub fn analyse(
         }
         None => result_of(leaf, webpki, trusted_by.as_deref(), &problems, detail),
     };
-    CertOutcome::new(result, windows)
+    let mut outcome = CertOutcome::new(result, windows);
+    outcome.fetch_from = fetch_from;
+    outcome
+}
+
+/// The CN of an RFC 4514 subject (`CN=…, O=…`), or the whole of it.
+fn short_name(subject: &str) -> &str {
+    subject
+        .split(", ")
+        .find_map(|p| p.strip_prefix("CN="))
+        .unwrap_or(subject)
 }
 
 /// What the report shows of the leaf.
