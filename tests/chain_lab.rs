@@ -126,7 +126,11 @@ fn aia_reachable_only_through_the_winhttp_proxy() {
     warned_incomplete(&r);
     let f = &r.chain().fetched;
     assert!(f[0].route.contains(lab.get("LAB_PROXY_ALL")), "{:?}", f[0]);
-    assert!(r.stage("certificate").message.contains("WinHTTP proxy"));
+    assert!(
+        r.stage("certificate")
+            .message
+            .contains("from --winhttp-proxy")
+    );
 
     // A WinHTTP proxy whose policy refuses the AIA host: the fetch breaks at proxy/forbidden.
     let r = check(

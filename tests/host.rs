@@ -296,15 +296,18 @@ async fn the_live_registry_gives_what_the_export_gives() {
         "{}/testdata/wsus-config/sws-lab-auth-proxy.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    for file in [
-        "healthy-2019.reg",
-        "2012r2-no-dotnet32.reg",
-        "gpo-cbc-sha1-only.reg",
-        "tls12-client-disabled.reg",
-        "2008r2-defaults.reg",
-        "winhttp-direct-root-update-off.reg",
-        "winhttp-proxy-bypass.reg",
+    // Each case: the exports imported one over the other (the WinHTTP fixtures hold only their
+    // own keys, so they go over a whole healthy export).
+    for files in [
+        &["healthy-2019.reg"][..],
+        &["2012r2-no-dotnet32.reg"],
+        &["gpo-cbc-sha1-only.reg"],
+        &["tls12-client-disabled.reg"],
+        &["2008r2-defaults.reg"],
+        &["healthy-2019.reg", "winhttp-direct-root-update-off.reg"],
+        &["healthy-2019.reg", "winhttp-proxy-bypass.reg"],
     ] {
+        let file = files[files.len() - 1];
         // What the previous fixture left behind.
         for key in [
             r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols",
@@ -324,15 +327,21 @@ async fn the_live_registry_gives_what_the_export_gives() {
         } else {
             vec![]
         };
-        let imported = reg(&["import", &fixture(file)]);
-        assert!(
-            imported.status.success(),
-            "wine reg import {file}: {}",
-            String::from_utf8_lossy(&imported.stderr)
-        );
+        for f in files {
+            let imported = reg(&["import", &fixture(f)]);
+            assert!(
+                imported.status.success(),
+                "wine reg import {f}: {}",
+                String::from_utf8_lossy(&imported.stderr)
+            );
+        }
         let (_, live) = host(&with_wsus).await;
-        let (path, w3wp) = (fixture(file), fixture("w3wp-without-switch.config"));
-        let mut args = vec!["--from-reg", path.as_str(), "--w3wp-config", w3wp.as_str()];
+        let paths: Vec<String> = files.iter().map(|f| fixture(f)).collect();
+        let w3wp = fixture("w3wp-without-switch.config");
+        let mut args = vec!["--w3wp-config", w3wp.as_str()];
+        for p in &paths {
+            args.extend(["--from-reg", p.as_str()]);
+        }
         args.extend(&with_wsus);
         let (_, export) = host(&args).await;
         let shape = |r: &HostReport| -> Vec<(Kind, Status, Vec<String>, String)> {
@@ -357,6 +366,11 @@ async fn the_live_registry_gives_what_the_export_gives() {
         assert_eq!(live.sources[0], "live registry (HKLM)");
         assert!(live.not_read.is_empty(), "{:?}", live.not_read);
     }
+    // Leave no WinHTTP proxy behind: `check` under Wine takes the prefix's WinHttpSettings as
+    // the route of its AIA fetches.
+    let connections =
+        r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+    let _ = reg(&["delete", connections, "/v", "WinHttpSettings", "/f"]);
 }
 
 /// WinHTTP's machine proxy and the root update policy: read from `WinHttpSettings` (direct, or a

@@ -54,13 +54,13 @@ pub enum IssuerRoute {
 }
 
 impl IssuerRoute {
-    /// `direct`, or `WinHTTP proxy http://…`, as the report names it.
+    /// `direct`, or `proxy http://…, from --winhttp-proxy`, as the report names it.
     pub fn describe(&self) -> String {
         match self {
-            IssuerRoute::Off => "not fetched (--no-aia)".to_string(),
-            IssuerRoute::Direct => "direct (WinHTTP with no proxy)".to_string(),
+            IssuerRoute::Off => "none (--no-aia)".to_string(),
+            IssuerRoute::Direct => "direct".to_string(),
             IssuerRoute::Proxy { proxy, from, .. } => {
-                format!("the WinHTTP proxy {} ({from})", proxy.url)
+                format!("proxy {}, from {from}", proxy.url)
             }
         }
     }

@@ -731,7 +731,7 @@ pub struct FetchedIssuer {
     /// `DER` or `PKCS#7`.
     pub format: String,
     pub not_after: String,
-    /// How it was fetched: `direct`, or `WinHTTP proxy http://…`.
+    /// WinHTTP's route it was fetched over: `direct`, or `proxy http://…, from …`.
     pub route: String,
     pub sha256: String,
     pub subject: String,

@@ -212,11 +212,11 @@ http { access_log off; client_body_temp_path $LAB_DIR/nginx-body;
   server { listen 127.0.0.1:$LAB_AIA_HTTP; root $LAB_DIR/aia;
     location = /inter.cer { default_type application/pkix-cert; }
     location = /inter.p7c { default_type application/pkcs7-mime; } }
-  server { listen 127.0.0.1:$LAB_TLS_AIA ssl; ssl_certificate $LAB_DIR/aia.pem; ssl_certificate_key $LAB_DIR/leaf.key;
+  server { listen 127.0.0.1:$LAB_TLS_AIA ssl; listen $LAB_CATALOG_IP:$LAB_TLS_AIA ssl; ssl_certificate $LAB_DIR/aia.pem; ssl_certificate_key $LAB_DIR/leaf.key;
     location / { default_type text/xml; return 200 '$soap'; } }
-  server { listen 127.0.0.1:$LAB_TLS_AIA_P7C ssl; ssl_certificate $LAB_DIR/aia-p7c.pem; ssl_certificate_key $LAB_DIR/leaf.key;
+  server { listen 127.0.0.1:$LAB_TLS_AIA_P7C ssl; listen $LAB_CATALOG_IP:$LAB_TLS_AIA_P7C ssl; ssl_certificate $LAB_DIR/aia-p7c.pem; ssl_certificate_key $LAB_DIR/leaf.key;
     location / { default_type text/xml; return 200 '$soap'; } }
-  server { listen 127.0.0.1:$LAB_TLS_AIA_DEAD ssl; ssl_certificate $LAB_DIR/aia-dead.pem; ssl_certificate_key $LAB_DIR/leaf.key;
+  server { listen 127.0.0.1:$LAB_TLS_AIA_DEAD ssl; listen $LAB_CATALOG_IP:$LAB_TLS_AIA_DEAD ssl; ssl_certificate $LAB_DIR/aia-dead.pem; ssl_certificate_key $LAB_DIR/leaf.key;
     location / { default_type text/xml; return 200 '$soap'; } }
 }
 EOF

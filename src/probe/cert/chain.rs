@@ -110,11 +110,12 @@ pub(super) fn trust(
 
 /// The http:// caIssuers URL of the last certificate on a path that stops short of a trusted
 /// root (its issuer neither sent nor an anchor): what Windows' chain engine would fetch.
+/// With it, the missing issuer's name.
 pub(super) fn fetch_from(
     walked: &Walk,
     parsed: &[X509Certificate<'_>],
     path: &[usize],
-) -> Option<String> {
+) -> Option<(String, String)> {
     if !matches!(walked, Walk::Incomplete(_) | Walk::Unknown(_)) {
         return None;
     }
@@ -122,7 +123,9 @@ pub(super) fn fetch_from(
     if last.subject().as_raw() == last.issuer().as_raw() {
         return None;
     }
-    ca_issuers_url(last).filter(|u| u.to_ascii_lowercase().starts_with("http://"))
+    ca_issuers_url(last)
+        .filter(|u| u.to_ascii_lowercase().starts_with("http://"))
+        .map(|u| (u, cn_or_dn(last.issuer())))
 }
 
 /// Where a certificate says its issuer can be fetched (AIA caIssuers), if it says.

@@ -105,6 +105,8 @@ pub struct CertOutcome {
     /// Where the issuer missing from the path can be fetched (the AIA caIssuers URL of the last
     /// certificate on it), when the chain stops short of a trusted root.
     pub fetch_from: Option<String>,
+    /// That issuer's name.
+    missing: Option<String>,
     /// The certificate failed on time only (expired / not yet valid) …
     pub time_failure: bool,
     /// … and these are the validity windows (unix seconds) of the certificates on its path.
@@ -145,7 +147,7 @@ impl CertOutcome {
         }
         if self.result.status == crate::model::Status::Pass {
             let msg = format!(
-                "{}; but the server leaves out {}: Windows fetches it from {} via {route}, which worked here — {}",
+                "{}; but the server leaves out {}: Windows fetches it from {} over WinHTTP's route ({route}), which worked here — {}",
                 self.result.message,
                 names.join(", "),
                 urls.join(", "),
@@ -159,15 +161,16 @@ impl CertOutcome {
 
     /// The fetch of a missing issuer broke (`failure`): the verdict says where and what to do.
     pub fn fetch_failed(&mut self, failure: detail::AiaFailure) {
-        self.result.message.push_str(&format!(
-            "; fetching it from {} via {} failed at {}/{}: {} — {}",
+        let missing = self.missing.as_deref().unwrap_or("its issuer");
+        self.result.message = format!(
+            "the server leaves out \"{missing}\", and Windows cannot fetch it: from {} over WinHTTP's route ({}) the fetch failed at {}/{}: {} — {}",
             failure.url,
             failure.route,
             failure.stage,
             failure.kind,
             failure.message,
             remedies::text(Remedy::LetWinHttpFetchIssuer)
-        ));
+        );
         if let Some(a) = self.analysis() {
             a.aia_failure = Some(failure);
         }
@@ -179,6 +182,7 @@ impl CertOutcome {
         CertOutcome {
             result,
             fetch_from: None,
+            missing: None,
             time_failure,
             windows,
         }
@@ -293,7 +297,7 @@ pub fn analyse_with(
         None => result_of(leaf, webpki, trusted_by.as_deref(), &problems, detail),
     };
     let mut outcome = CertOutcome::new(result, windows);
-    outcome.fetch_from = fetch_from;
+    (outcome.fetch_from, outcome.missing) = fetch_from.unzip();
     outcome
 }
 
