@@ -275,6 +275,13 @@ pub struct NetArgs {
     )]
     pub no_proxy: bool,
 
+    /// Which TLS stack judges the handshake: `auto` is rustls, and on Windows one more
+    /// handshake through the host's own Schannel (system defaults), whose failure fails the
+    /// stage as it would fail WSUS; `rustls` skips Schannel; `schannel` (Windows) makes
+    /// Schannel's outcome the stage's
+    #[arg(long, value_enum, default_value = "auto", help_heading = "TLS")]
+    pub tls_stack: TlsStackArg,
+
     /// Give up on a TCP connection attempt after this long (e.g. 10, 2.5s, 500ms)
     #[arg(
         long,
@@ -489,6 +496,13 @@ pub enum ProxyAuthArg {
     Ntlm,
     /// Kerberos (or NTLM inside Negotiate) as the identity wsusprobe runs as, never a password
     Negotiate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsStackArg {
+    Auto,
+    Rustls,
+    Schannel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

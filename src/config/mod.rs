@@ -13,7 +13,7 @@ pub mod route;
 pub mod tls;
 pub mod wsus;
 
-pub use network::Network;
+pub use network::{Network, TlsStack};
 pub use route::{IssuerRoute, Proxies, RouteMode, Routing};
 pub use tls::{TlsSettings, TlsVersion};
 

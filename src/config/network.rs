@@ -3,7 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::cli::NetArgs;
+use crate::cli::{NetArgs, TlsStackArg};
 use crate::error::{UsageError, usage};
 use crate::target::{DnsChoice, ResolveOverride};
 
@@ -16,6 +16,20 @@ pub struct Network {
     pub timeout: Duration,
     /// Paths probed at once (--concurrency).
     pub concurrency: usize,
+    /// Which TLS stack judges the handshake (--tls-stack).
+    pub tls_stack: TlsStack,
+}
+
+/// Which TLS stack judges the tls stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsStack {
+    /// rustls, and on Windows one more handshake through Schannel: a Schannel failure fails
+    /// the stage, as it would fail WSUS.
+    Auto,
+    /// rustls only.
+    Rustls,
+    /// Schannel's outcome is the stage's (Windows only).
+    Schannel,
 }
 
 impl Network {
@@ -33,6 +47,16 @@ impl Network {
             connect_timeout: parse_duration(&net.connect_timeout, "--connect-timeout")?,
             timeout: parse_duration(&net.timeout, "--timeout")?,
             concurrency: usize::from(net.concurrency),
+            tls_stack: match net.tls_stack {
+                TlsStackArg::Auto => TlsStack::Auto,
+                TlsStackArg::Rustls => TlsStack::Rustls,
+                TlsStackArg::Schannel if crate::platform::HAS_SCHANNEL => TlsStack::Schannel,
+                TlsStackArg::Schannel => {
+                    return usage(
+                        "--tls-stack schannel: Schannel is Windows' own TLS stack; this system has none (use the Windows build on the WSUS host)",
+                    );
+                }
+            },
         })
     }
 

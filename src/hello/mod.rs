@@ -17,6 +17,7 @@ use crate::deadline::Deadline;
 pub mod client_hello;
 pub mod offer;
 pub mod scan;
+pub mod sent;
 
 pub use client_hello::{DEFAULT_GROUPS, HelloSpec, client_hello};
 pub use offer::ClientOffer;

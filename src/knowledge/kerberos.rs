@@ -146,80 +146,10 @@ pub fn advice(kind: Kind) -> Option<&'static str> {
 /// A proxy that offers only Negotiate and answered NTLM inside it with a bare 407.
 pub const NTLM_REFUSED: &str = "the proxy offers only Negotiate and did not take NTLM inside it: it accepts Kerberos only (Squid's negotiate_kerberos_auth, for one). WSUS answers it with the computer account's Kerberos ticket when its console holds no proxy credentials: drop --proxy-user to answer with this process's own Kerberos identity (run as the account WSUS uses), and clear the credentials in the WSUS console";
 
-/// SSPI status codes a Negotiate attempt returns, by name (winerror.h).
-pub const SSPI_STATUS: &[(u32, &str, &str)] = &[
-    (
-        0x0009_0312,
-        "SEC_I_CONTINUE_NEEDED",
-        "the exchange continues",
-    ),
-    (
-        0x8009_0300,
-        "SEC_E_INSUFFICIENT_MEMORY",
-        "not enough memory",
-    ),
-    (
-        0x8009_0301,
-        "SEC_E_INVALID_HANDLE",
-        "the handle is not valid",
-    ),
-    (
-        0x8009_0302,
-        "SEC_E_UNSUPPORTED_FUNCTION",
-        "the function is not supported",
-    ),
-    (
-        0x8009_0303,
-        "SEC_E_TARGET_UNKNOWN",
-        "the target (SPN) is unknown",
-    ),
-    (
-        0x8009_0304,
-        "SEC_E_INTERNAL_ERROR",
-        "the security package failed internally",
-    ),
-    (
-        0x8009_0305,
-        "SEC_E_SECPKG_NOT_FOUND",
-        "the security package was not found",
-    ),
-    (
-        0x8009_0308,
-        "SEC_E_INVALID_TOKEN",
-        "the token given is not valid",
-    ),
-    (0x8009_030C, "SEC_E_LOGON_DENIED", "the logon was denied"),
-    (
-        0x8009_030E,
-        "SEC_E_NO_CREDENTIALS",
-        "no credentials are available in the security package",
-    ),
-    (
-        0x8009_0311,
-        "SEC_E_NO_AUTHENTICATING_AUTHORITY",
-        "no authority (domain controller) could be contacted",
-    ),
-    (
-        0x8009_0317,
-        "SEC_E_CONTEXT_EXPIRED",
-        "the context (ticket) has expired",
-    ),
-    (
-        0x8009_0324,
-        "SEC_E_TIME_SKEW",
-        "the clocks of client and server differ too much",
-    ),
-    (
-        0x8009_0342,
-        "SEC_E_KDC_UNKNOWN_ETYPE",
-        "the KDC does not support the encryption type",
-    ),
-];
-
-/// `SEC_E_NO_CREDENTIALS (0x8009030E): no credentials are available…` for an SSPI status.
+/// `SEC_E_NO_CREDENTIALS (0x8009030E): …` for an SSPI status (names and words in `codes`).
 pub fn sspi_status(code: u32) -> String {
-    match SSPI_STATUS.iter().find(|(c, _, _)| *c == code) {
-        Some((_, name, text)) => format!("{name} (0x{code:08X}): {text}"),
+    match super::codes::lookup(code) {
+        Some(c) => format!("{} (0x{code:08X}): {}", c.name, c.meaning),
         None => format!("SSPI status 0x{code:08X}"),
     }
 }

@@ -594,6 +594,15 @@ impl TlsDetail {
         }
     }
 
+    /// Where the Schannel cross-check goes.
+    pub fn schannel_mut(&mut self) -> &mut Option<SchannelCheck> {
+        match self {
+            TlsDetail::Negotiated(n) => &mut n.schannel,
+            TlsDetail::Offered(o) => &mut o.schannel,
+            TlsDetail::Refused(r) => &mut r.schannel,
+        }
+    }
+
     pub fn idle_connection(&self) -> Option<IdleWatch> {
         match self {
             TlsDetail::Offered(o) => o.idle_connection,
@@ -613,6 +622,9 @@ pub struct Negotiated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer: Option<Box<RawOffer>>,
     pub offered_suites: Vec<String>,
+    /// The same handshake through this host's Schannel (Windows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schannel: Option<SchannelCheck>,
     /// The server name sent (`null` for an address).
     pub sni: Option<String>,
     pub suite: String,
@@ -640,6 +652,8 @@ pub struct RawOffer {
     pub offered_suites: Vec<String>,
     pub offered_versions: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schannel: Option<SchannelCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -659,6 +673,28 @@ pub struct Refused {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offer: Option<Box<RawOffer>>,
     pub offered_suites: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schannel: Option<SchannelCheck>,
+}
+
+/// One handshake through Windows' own Schannel with the system's defaults: what this host
+/// offered (read from its ClientHello) and what the server chose, or why it failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchannelCheck {
+    /// The server's alert, when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
+    /// Schannel's status when it failed (`SEC_E_ALGORITHM_MISMATCH (0x80090331): …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub ok: bool,
+    pub offered_suites: Vec<String>,
+    pub offered_versions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// One follow-up hello: what it offered and what came back (or, for a suite scan, what the

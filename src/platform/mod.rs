@@ -21,6 +21,8 @@ mod plain;
 pub use plain::PlainWriter;
 
 #[cfg(windows)]
+mod schannel_tls;
+#[cfg(windows)]
 #[allow(unsafe_code)]
 mod sspi;
 #[cfg(windows)]
@@ -46,6 +48,31 @@ mod kerberos {
         Err("wsusprobe was not built with Kerberos: the gssapi feature is off".into())
     }
 }
+
+/// What one handshake through Schannel did: the bytes each way, and its status (`Err(Some)`:
+/// an SSPI code; `Err(None)`: the connection failed under it).
+pub struct SchannelRun {
+    pub sent: Vec<u8>,
+    pub received: Vec<u8>,
+    pub status: Result<(), Option<u32>>,
+}
+
+/// One handshake through Windows' Schannel with the system's defaults, on `stream`, for
+/// `host`. `None` where there is no Schannel (anything but Windows).
+pub fn schannel_handshake(stream: std::net::TcpStream, host: &str) -> Option<SchannelRun> {
+    #[cfg(windows)]
+    {
+        Some(schannel_tls::handshake(stream, host))
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = (stream, host);
+        None
+    }
+}
+
+/// Whether this system has Schannel to cross-check a handshake with.
+pub const HAS_SCHANNEL: bool = cfg!(windows);
 
 /// The security library Negotiate uses here, as the report names it.
 pub const NEGOTIATE_LIBRARY: &str = kerberos::LIBRARY;

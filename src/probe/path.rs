@@ -11,7 +11,7 @@ use super::dial::{Dialer, Tunnel};
 use super::stage::timed;
 use super::tls::PeerSeen;
 use super::{aia, cert, clock, dns, endpoint, forward, http, proxy, route, tcp, tls, verdict};
-use crate::config::{Config, IssuerRoute};
+use crate::config::{Config, IssuerRoute, TlsStack};
 use crate::deadline::Deadline;
 use crate::model::detail::IdleWatch;
 use crate::model::{Kind, PathReport, Stage, StageResult, Status};
@@ -304,8 +304,16 @@ impl Walk<'_> {
             dialer,
             deadline: &self.deadline,
         };
-        let tls = timed(tls::handshake(&self.cfg.tls, stream, peer)).await;
+        let mut tls = timed(tls::handshake(&self.cfg.tls, stream, peer)).await;
         self.seen = tls.seen;
+        let stack = self.cfg.net.tls_stack;
+        if stack != TlsStack::Rustls
+            && let Some(check) =
+                tls::schannel::handshake(dialer, &self.target.host, &self.deadline).await
+        {
+            let policy = (!check.ok).then(tls::schannel::host_policy).flatten();
+            tls::schannel::fold(&mut tls.result, check, stack, policy);
+        }
         let ok = self.st.push(tls.result);
         if ok && tls.seen == PeerSeen::FlightOnly {
             let judged = if tls.chain.is_empty() {
@@ -321,8 +329,14 @@ impl Walk<'_> {
             }));
             return Err("not run: the negotiated suite is one wsusprobe cannot complete");
         }
-        let (Some(mut stream), true) = (tls.stream, ok) else {
-            return Err("not run: the TLS handshake failed");
+        let mut stream = match (tls.stream, ok) {
+            (Some(s), true) => s,
+            (None, true) => {
+                return Err(
+                    "not run: Schannel completed the handshake, but rustls — through which wsusprobe reads the certificate and the answer — could not",
+                );
+            }
+            _ => return Err("not run: the TLS handshake failed"),
         };
         let cert = match self.certificate(&tls.chain) {
             Some(c) => Some(self.fetch_issuers(&tls.chain, c).await),

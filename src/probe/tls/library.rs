@@ -181,6 +181,7 @@ fn established(
                 group,
                 offer: None,
                 offered_suites: offered_names,
+                schannel: None,
                 sni: sni_for(host).map(str::to_string),
                 suite,
                 version,
@@ -215,6 +216,7 @@ fn refused(offered_suites: Vec<String>, error: Option<String>) -> Refused {
         idle_connection: None,
         offer: None,
         offered_suites,
+        schannel: None,
     }
 }
 

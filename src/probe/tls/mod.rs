@@ -12,6 +12,7 @@ mod follow;
 mod library;
 mod peer;
 mod raw;
+pub mod schannel;
 
 use tokio::net::TcpStream;
 

@@ -119,6 +119,7 @@ fn offer_detail(offer: &ClientOffer) -> RawOffer {
             .iter()
             .map(|v| hello::version_name(*v))
             .collect(),
+        schannel: None,
         suite: None,
         version: None,
     }
