@@ -14,8 +14,27 @@ use report::Run;
 use squid::{Lab, SWS, lab, lab_dns};
 use wsusprobe::model::{Kind, Status};
 
+/// Under Wine, the exe takes WinHTTP's route from the prefix's registry: make sure no proxy is
+/// left there (tests/windows_lab.rs sets one, and removes it).
+fn no_machine_winhttp_proxy() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if report::wine_exe().is_some() {
+        ONCE.call_once(|| {
+            let _ = std::process::Command::new("wine")
+                .args(["reg", "delete"])
+                .arg(
+                    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",
+                )
+                .args(["/v", "WinHttpSettings", "/f"])
+                .env("WINEDEBUG", "-all")
+                .output();
+        });
+    }
+}
+
 /// `check --json` of the SOAP path on the lab server at port key `port`, with `extra` flags.
 fn check(lab: &Lab, port: &str, extra: &[&str]) -> Run {
+    no_machine_winhttp_proxy();
     let url = format!(
         "https://{SWS}:{}/ServerSyncWebService/ServerSyncWebService.asmx",
         lab.get(port)
