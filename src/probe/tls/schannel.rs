@@ -177,7 +177,7 @@ pub fn fold(
                     check
                         .error
                         .as_ref()
-                        .map(|e| format!("Schannel fails with {e}"))
+                        .map(|e| format!("Schannel fails with {}", e.trim_end_matches('.')))
                 })
                 .unwrap_or_default();
             let msg = format!(
