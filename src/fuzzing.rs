@@ -30,7 +30,25 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("log_scanner", log_scanner),
     ("arguments", arguments),
     ("certificate", certificate),
+    ("aia_answer", aia_answer),
+    ("winhttp_settings", winhttp_settings),
 ];
+
+/// What an AIA URL answered: one DER certificate or a PKCS#7 bundle, as the fetch of a missing
+/// issuer reads it.
+pub fn aia_answer(data: &[u8]) {
+    let _ = crate::probe::aia::certificates(data);
+}
+
+/// The `WinHttpSettings` registry value (`netsh winhttp set proxy`), and its bypass list applied
+/// to a host.
+pub fn winhttp_settings(data: &[u8]) {
+    if let Ok(p) = crate::host::winhttp::parse(data) {
+        let _ = p.http_proxy_url();
+        let _ = p.bypasses("aia.contoso.test");
+        let _ = p.describe();
+    }
+}
 
 /// The handshake engine's reader of the server's first flight (ServerHello, HelloRetryRequest,
 /// Certificate, ServerKeyExchange, alerts, SSLv2 and non-TLS answers). The first byte picks

@@ -69,18 +69,28 @@ pub fn bypassed(list: &[String], host: &str) -> bool {
     })
 }
 
-/// `*`-wildcard match of `pattern` on `text`.
+/// `*`-wildcard match of `pattern` on `text`: the greedy matcher that returns to the last `*`
+/// on a mismatch — linear in practice, never exponential, whatever the pattern holds.
 fn wildcard(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            text.len() >= head.len()
-                && text.starts_with(head)
-                && (0..=text.len() - head.len()).any(|i| {
-                    text.is_char_boundary(head.len() + i) && wildcard(tail, &text[head.len() + i..])
-                })
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while j < t.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && p[i] == t[j] {
+            i += 1;
+            j += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
         }
     }
+    p[i..].iter().all(|c| *c == b'*')
 }
 
 /// Most bytes a proxy or bypass string may take (the value is a few hundred bytes in practice).
@@ -181,6 +191,13 @@ mod tests {
             Some("http://proxy.contoso.com:8080")
         );
         assert!(p.bypasses("pki.contoso.com") && p.bypasses("intranet"));
+        assert!(
+            wildcard("*.contoso.*", "a.contoso.com") && !wildcard("*.contoso.*", "contoso.com")
+        );
+        assert!(wildcard("*", "") && wildcard("a*b*c", "abbbc") && !wildcard("a*b*c", "abbb"));
+        // A hostile list stays linear: many stars against a long name that never matches.
+        let stars = "*a".repeat(2000) + "b";
+        assert!(!wildcard(&stars, &"a".repeat(4000)));
         assert!(!p.bypasses("www.microsoft.com"));
         let per_scheme = parse(&value(3, "http=web:80;https=sec:443", "")).unwrap();
         assert_eq!(

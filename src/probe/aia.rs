@@ -250,3 +250,31 @@ fn pkcs7_certificates(body: &[u8]) -> Option<Vec<CertificateDer<'static>>> {
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DER: &[u8] = include_bytes!("../../fuzz/seeds/aia_answer/issuer.der");
+    /// `openssl crl2pkcs7 -nocrl -certfile issuer.pem -outform DER`.
+    const P7C: &[u8] = include_bytes!("../../fuzz/seeds/aia_answer/issuer.p7c");
+
+    #[test]
+    fn der_and_pkcs7_as_windows_takes_them() {
+        let (format, certs) = certificates(DER).unwrap();
+        assert_eq!((format, certs.len()), ("DER", 1));
+        let (format, from_p7) = certificates(P7C).unwrap();
+        assert_eq!((format, from_p7.len()), ("PKCS#7", 1));
+        assert_eq!(from_p7[0].as_ref(), DER);
+        let why = certificates(b"<html>not a certificate</html>").unwrap_err();
+        assert!(
+            why.contains("neither a DER certificate nor PKCS#7"),
+            "{why}"
+        );
+        let pem = certificates(b"-----BEGIN CERTIFICATE-----\nMIIB\n").unwrap_err();
+        assert!(pem.contains("PEM"), "{pem}");
+        assert!(certificates(b"").unwrap_err().contains("empty"));
+        // A PKCS#7 cut short is not a bundle.
+        assert!(certificates(&P7C[..P7C.len() / 2]).is_err());
+    }
+}
