@@ -166,3 +166,50 @@ fn aia_reachable_only_through_the_winhttp_proxy() {
         f.message
     );
 }
+
+/// `check --client-profile-from-reg` with an export holding `WinHttpSettings`: the exported
+/// host's WinHTTP proxy carries the AIA fetch, as it would on that host.
+#[test]
+fn the_exported_winhttp_proxy_carries_the_aia_fetch() {
+    let Some(lab) = lab() else { return };
+    let proxy = lab.get("LAB_PROXY_ALL").trim_start_matches("http://");
+    let mut value = Vec::new();
+    for d in [0x28u32, 0, 3, proxy.len() as u32] {
+        value.extend(d.to_le_bytes());
+    }
+    value.extend(proxy.as_bytes());
+    value.extend(0u32.to_le_bytes());
+    let hex: Vec<String> = value.iter().map(|b| format!("{b:02x}")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("winhttp.reg");
+    std::fs::write(
+        &export,
+        format!(
+            "Windows Registry Editor Version 5.00\r\n\r\n\
+             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\r\n\
+             \"CurrentBuild\"=\"17763\"\r\n\r\n\
+             [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections]\r\n\
+             \"WinHttpSettings\"=hex:{}\r\n",
+            hex.join(",")
+        ),
+    )
+    .unwrap();
+    let pin = format!("aia.lab.test:{}:127.0.0.9", lab.get("LAB_AIA_HTTP"));
+    let r = check(
+        &lab,
+        "LAB_TLS_AIA",
+        &[
+            "--resolve",
+            &pin,
+            "--client-profile-from-reg",
+            export.to_str().unwrap(),
+        ],
+    );
+    warned_incomplete(&r);
+    let f = &r.chain().fetched;
+    assert!(
+        f[0].route.contains("from the exported WinHttpSettings"),
+        "{:?}",
+        f[0]
+    );
+}

@@ -35,7 +35,17 @@ impl CheckJob {
         // Credentials last: a bad flag elsewhere must not cost a password prompt.
         let tls = TlsSettings::from_args(&args.offer, &args.ca_file)?;
         let net = Network::from_args(&args.net)?;
-        let route = Routing::from_args(&args.net, args.route, configured)?;
+        let mut route = Routing::from_args(&args.net, args.route, configured)?;
+        // The exported host's WinHTTP route, for its AIA fetches, unless the flags name one.
+        if !args.offer.client_profile_from_reg.is_empty()
+            && args.net.winhttp_proxy.is_none()
+            && !args.net.no_aia
+        {
+            let host = crate::config::hostpolicy::load(&args.offer.client_profile_from_reg, None)?;
+            if let Some(r) = crate::config::IssuerRoute::from_exports(&host.registry) {
+                route.issuers = r;
+            }
+        }
         let mut cfg = Config::new(targets, net, route, tls);
         cfg.strict = args.strict;
         Ok(CheckJob {

@@ -76,6 +76,30 @@ impl IssuerRoute {
         }
     }
 
+    /// The route a host's `WinHttpSettings` names, from its registry exports: `None` when they
+    /// hold no such value.
+    pub fn from_exports(reg: &crate::host::registry::Registry) -> Option<IssuerRoute> {
+        use crate::knowledge::host as facts;
+        let value = reg.get(facts::WINHTTP_CONNECTIONS, facts::WINHTTP_SETTINGS)?;
+        let crate::host::registry::RegValue::Binary(bytes) = value else {
+            return None;
+        };
+        let w = winhttp::parse(bytes).ok()?;
+        Some(
+            match w
+                .http_proxy_url()
+                .map(|u| ProxySpec::parse(&u, "WinHttpSettings"))
+            {
+                Some(Ok(proxy)) => IssuerRoute::Proxy {
+                    proxy,
+                    bypass: w.bypass,
+                    from: "the exported WinHttpSettings",
+                },
+                _ => IssuerRoute::Direct,
+            },
+        )
+    }
+
     /// WinHTTP's own setting on this machine: the live `WinHttpSettings` on Windows (a proxy it
     /// names, with its bypass list), direct elsewhere or when it names none.
     fn of_this_machine() -> IssuerRoute {
