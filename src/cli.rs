@@ -277,7 +277,8 @@ pub struct NetArgs {
 
     /// Which TLS stack judges the handshake: `auto` is rustls, and on Windows one more
     /// handshake through the host's own Schannel (system defaults), whose failure fails the
-    /// stage as it would fail WSUS; `rustls` skips Schannel; `schannel` (Windows) makes
+    /// stage as it would fail WSUS — unless --client-profile, --ciphers or --tls-version 1.3 ask
+    /// about another client's offer; `rustls` skips Schannel; `schannel` (Windows) makes
     /// Schannel's outcome the stage's
     #[arg(long, value_enum, default_value = "auto", help_heading = "TLS")]
     pub tls_stack: TlsStackArg,
@@ -521,6 +522,9 @@ pub enum FormatArg {
     Junit,
     /// One row per path with stable columns
     Csv,
+    /// One self-contained page to hand over (inline CSS and SVG, no script): the path drawn with
+    /// the hop that breaks marked, the verdict, the Windows error, the fix and the evidence
+    Html,
 }
 
 /// `allowlist --only ROLE`: the catalog's own roles, named and explained by its table.

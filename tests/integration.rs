@@ -9,6 +9,7 @@ mod logs;
 
 mod cli;
 mod host;
+mod html;
 mod schema;
 mod secrets;
 mod serve;

@@ -65,6 +65,11 @@ pub fn run(job: AllowlistJob, out: Out<'_>) -> Done {
                 write_out(out, |o| render::allowlist::table(&report, &entries, o))?;
                 Ok(Exit::from_report(&report))
             }
+            Format::Html => {
+                let run = render::html::RunFacts::from_env();
+                write_out(out, |o| render::html::allowlist(&report, &entries, &run, o))?;
+                Ok(Exit::from_report(&report))
+            }
             other => write_report(&report, other, out),
         }
     })

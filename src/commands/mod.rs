@@ -37,6 +37,7 @@ pub fn format_of(format: FormatArg, json: bool) -> Format {
         FormatArg::Json => Format::Json,
         FormatArg::Junit => Format::Junit,
         FormatArg::Csv => Format::Csv,
+        FormatArg::Html => Format::Html,
     }
 }
 

@@ -44,6 +44,7 @@ pub fn run(job: RunJob, out: Out<'_>) -> Done {
             Format::Json => render::plan::json(&result, o),
             Format::Csv => render::plan::csv(&result, o),
             Format::Junit => render::plan::junit(&result, o),
+            Format::Html => render::plan::html(&result, o),
         })?;
         Ok(Exit::from_ok(result.ok))
     })

@@ -28,6 +28,12 @@ pub struct TlsSettings {
 }
 
 impl TlsSettings {
+    /// Whether the offer is wsusprobe's default one (TLS 1.2, what rustls offers): no
+    /// --client-profile, --ciphers or --tls-version 1.3 asked about another client.
+    pub fn is_default_offer(&self) -> bool {
+        self.version == TlsVersion::V12 && self.suites.is_none() && self.offer.is_none()
+    }
+
     /// TLS 1.2 with what rustls offers, trusting the system store and these files too.
     pub fn with_ca_files(files: &[std::path::PathBuf]) -> Result<TlsSettings, UsageError> {
         Ok(TlsSettings {

@@ -306,8 +306,15 @@ impl Walk<'_> {
         };
         let mut tls = timed(tls::handshake(&self.cfg.tls, stream, peer)).await;
         self.seen = tls.seen;
+        // The host's own stack is cross-checked unless another client's offer was asked for
+        // (--client-profile, --ciphers, --tls-version 1.3), which Schannel here cannot make.
         let stack = self.cfg.net.tls_stack;
-        if stack != TlsStack::Rustls
+        let cross_check = match stack {
+            TlsStack::Auto => self.cfg.tls.is_default_offer(),
+            TlsStack::Rustls => false,
+            TlsStack::Schannel => true,
+        };
+        if cross_check
             && let Some(check) =
                 tls::schannel::handshake(dialer, &self.target.host, &self.deadline).await
         {

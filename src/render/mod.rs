@@ -5,6 +5,7 @@ pub mod ciphers;
 pub mod csv;
 pub mod explain;
 pub mod host;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod logs;
@@ -24,6 +25,8 @@ pub enum Format {
     Json,
     Junit,
     Csv,
+    /// One self-contained page: the path drawn, the verdict, the evidence.
+    Html,
 }
 
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {
@@ -32,5 +35,6 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
         Format::Json => json::render(report, out),
         Format::Junit => junit::render(report, out),
         Format::Csv => csv::render(report, out),
+        Format::Html => html::render(report, &html::RunFacts::from_env(), out),
     }
 }

@@ -82,3 +82,7 @@ pub fn junit(r: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
         out,
     )
 }
+
+pub fn html(r: &PlanReport, out: &mut dyn Write) -> io::Result<()> {
+    super::html::plan(r, &super::html::RunFacts::from_env(), out)
+}

@@ -128,6 +128,22 @@ pub fn leaf(names: &[&str], issuer: &Issuer<'static, KeyPair>) -> Leaf {
     leaf_dated(names, now() - days(1), now() + days(30), issuer)
 }
 
+/// Valid as `leaf`, with `cn` and `org` as its subject instead of its first name (a hostile
+/// subject for the renderers).
+pub fn leaf_with_subject(
+    names: &[&str],
+    cn: &str,
+    org: &str,
+    issuer: &Issuer<'static, KeyPair>,
+) -> Leaf {
+    let key = KeyPair::generate().unwrap();
+    let mut p = leaf_params(names, now() - days(1), now() + days(30));
+    p.distinguished_name = rcgen::DistinguishedName::new();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.distinguished_name.push(DnType::OrganizationName, org);
+    finish(p.signed_by(&key, issuer).unwrap(), key)
+}
+
 /// Valid as `leaf`, and saying where its issuer can be fetched (AIA caIssuers `url`).
 pub fn leaf_with_aia(names: &[&str], issuer: &Issuer<'static, KeyPair>, url: &str) -> Leaf {
     // AuthorityInfoAccessSyntax ::= SEQUENCE OF SEQUENCE { id-ad-caIssuers, [6] IA5String }
