@@ -648,6 +648,28 @@ fn allowlist_flags_exactly_the_missing_domain() {
     let blocked: Vec<&&str> = rows.iter().filter(|r| r.contains(",blocked,")).collect();
     assert_eq!(blocked.len(), 1, "{csv}");
     assert!(blocked[0].starts_with("https://download.microsoft.com/,proxy,"));
+    // HTML: a table per role, the blocked host first in its role, then where it breaks.
+    let html = raw_run(&[
+        "allowlist",
+        "--format",
+        "html",
+        "--proxy",
+        lab.get("LAB_PROXY_CATALOG"),
+        "--ca-file",
+        lab.get("LAB_ROOT_CA"),
+    ])
+    .stdout;
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("✗ FAIL: 1 of 18 path(s) break"), "{html}");
+    let blocked_row = html.find("<b>blocked</b>").expect("a blocked row");
+    let role_start = html[..blocked_row].rfind("<h2>").unwrap();
+    let first_row = html[role_start..].find("<tr class=").unwrap() + role_start;
+    assert!(
+        html[first_row..].starts_with(r#"<tr class="fail""#),
+        "the blocked host heads its role's table"
+    );
+    assert!(html.contains("Where each blocked path breaks"));
+    assert!(html.contains("FAIL at proxy/forbidden"));
 }
 
 /// The JUnit output is read by a real JUnit consumer (junitparser, as CI tools read it).
