@@ -150,9 +150,19 @@ fn hop_status(p: &PathReport, hop: Hop) -> Option<Status> {
 /// The path as an SVG: a node per hop, the failing one an octagon with a cross and "BREAKS
 /// HERE" under it, a warning a triangle, unreached hops dashed and grey.
 fn diagram(p: &PathReport, out: &mut String) {
+    let mut broken_seen = false;
     let states: Vec<(Hop, &str, Option<Status>)> = HOPS
         .iter()
-        .map(|(h, name)| (*h, *name, hop_status(p, *h)))
+        .map(|(h, name)| {
+            let mut st = hop_status(p, *h);
+            // WSUS stops at the first break: what lies beyond is drawn as not reached, even
+            // when wsusprobe went on (a bad certificate still lets it read the answer).
+            if broken_seen && matches!(st, Some(Status::Pass | Status::Warn)) {
+                st = Some(Status::Skip);
+            }
+            broken_seen |= st == Some(Status::Fail);
+            (*h, *name, st)
+        })
         .collect();
     let broken = states
         .iter()
