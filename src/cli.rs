@@ -423,6 +423,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// How many recent probes `/` lists, each with its full report at /report?id=N (kept in
+    /// memory, oldest dropped first; 0 keeps none)
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=10000))]
+    pub history: u32,
+
     /// Extra trust anchors (PEM), for TLS inspection or a private CA (repeatable)
     #[arg(long, value_name = "FILE", help_heading = "TLS")]
     pub ca_file: Vec<PathBuf>,

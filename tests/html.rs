@@ -13,7 +13,7 @@ const HOST: &str = "good.lab.test";
 /// What any hostile text would do if it ran: mark the body.
 const PWN: &str = "document.body.setAttribute('data-pwned','yes')";
 
-fn chromium() -> Option<&'static str> {
+pub(crate) fn chromium() -> Option<&'static str> {
     let found = ["chromium", "chromium-browser"].into_iter().find(|c| {
         Command::new(c)
             .arg("--version")
@@ -33,7 +33,7 @@ fn chromium() -> Option<&'static str> {
 }
 
 /// Where the pages and screenshots go: `target/html/`.
-fn out_dir() -> PathBuf {
+pub(crate) fn out_dir() -> PathBuf {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/html");
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -54,7 +54,7 @@ fn headless(browser: &str) -> Command {
 }
 
 /// The DOM Chromium built from `page` (scripts, if any, would have run by then).
-fn dump_dom(browser: &str, page: &Path) -> String {
+pub(crate) fn dump_dom(browser: &str, page: &Path) -> String {
     let out = headless(browser)
         .arg("--dump-dom")
         .arg(format!("file://{}", page.display()))
@@ -68,7 +68,7 @@ fn dump_dom(browser: &str, page: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn screenshot(browser: &str, page: &Path, png: &Path) {
+pub(crate) fn screenshot(browser: &str, page: &Path, png: &Path) {
     let out = headless(browser)
         .arg("--window-size=1200,1400")
         .arg(format!("--screenshot={}", png.display()))

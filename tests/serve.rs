@@ -450,3 +450,87 @@ async fn the_shipped_example_config_loads() {
     let (status, _) = get(&addr, "/probe?target=https://other.contoso.test/").await;
     assert_eq!(status, 403);
 }
+
+/// The exporter's own pages: `/` lists the recent probes newest first (bounded by --history),
+/// each linking to its report at `/report?id=N`; `&debug=true` answers with the probe's report
+/// instead of the metrics. The pages are checked in headless Chromium, and no password shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_page_lists_recent_probes_with_their_reports() {
+    let p = pki::pki();
+    let leaf = pki::leaf(&["good.lab.test"], &p.inter.issuer);
+    let tls = servers::tls(servers::TlsSpec::new(
+        vec![leaf.der.clone(), p.inter.der()],
+        leaf.key(),
+        servers::Reply::ok(),
+    ))
+    .await;
+    let (up, px) = behind_basic_proxy().await;
+    let resolve = lab::resolve("good.lab.test", tls);
+    let proxy = format!("http://{px}");
+    let (_child, addr) = serve(
+        &[
+            "--allow-target",
+            "*.lab.test",
+            "--allow-target",
+            "127.0.0.1",
+            "--resolve",
+            &resolve,
+            "--history",
+            "2",
+            "--proxy",
+            &proxy,
+            "--proxy-user",
+            "wsus",
+        ][..],
+        &[("WSUSPROBE_PROXY_PASSWORD", SECRET)],
+    )
+    .await;
+    let target = lab::url("https", "good.lab.test", tls, "/");
+    // Three probes: the first is dropped (--history 2); the certificate fails (no --ca-file).
+    for _ in 0..2 {
+        let (status, _) = get(&addr, &format!("/probe?target={target}&route=direct")).await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = get(&addr, &format!("/probe?target=http://{up}/&debug=true")).await;
+    assert_eq!(status, 200, "{body}");
+    let debug: wsusprobe::model::Report = serde_json::from_str(&body).expect("the report");
+    assert!(debug.ok, "{body}");
+    assert!(!body.contains(SECRET));
+
+    let (status, index) = get(&addr, "/").await;
+    assert_eq!(status, 200);
+    assert!(!index.contains(SECRET));
+    assert!(
+        index.contains("The last 2 probe(s) are kept (2 at most)"),
+        "{index}"
+    );
+    let newest = index.find("/report?id=3").expect("the newest probe");
+    let older = index.find("/report?id=2").expect("the one before");
+    assert!(newest < older, "newest first");
+    assert!(
+        !index.contains("/report?id=1\""),
+        "dropped beyond --history"
+    );
+    let (status, report) = get(&addr, "/report?id=2").await;
+    assert_eq!(status, 200);
+    assert!(report.contains("FAIL at certificate/"), "{report}");
+    assert!(!report.contains(SECRET));
+    let (status, gone) = get(&addr, "/report?id=1").await;
+    assert_eq!(status, 404);
+    assert_has(&gone, "only the last 2 are (--history)");
+
+    // The same pages in a real browser.
+    let Some(browser) = crate::html::chromium() else {
+        return;
+    };
+    let dir = crate::html::out_dir();
+    let (index_file, report_file) = (dir.join("serve-index.html"), dir.join("serve-report.html"));
+    std::fs::write(&index_file, &index).unwrap();
+    std::fs::write(&report_file, &report).unwrap();
+    let dom = crate::html::dump_dom(browser, &index_file);
+    assert!(dom.contains("certificate/"), "{dom}");
+    assert!(dom.contains(">report</a>"), "{dom}");
+    let dom = crate::html::dump_dom(browser, &report_file);
+    assert!(dom.contains("BREAKS HERE"), "{dom}");
+    crate::html::screenshot(browser, &index_file, &dir.join("serve-index.png"));
+}

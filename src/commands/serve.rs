@@ -1,13 +1,14 @@
 //! `wsusprobe serve`: a Prometheus exporter in the shape of blackbox_exporter. Each scrape of
-//! `GET /probe?target=URL` runs one path probe with the network settings given at start;
-//! `GET /metrics` answers the exporter's own counters; `GET /` links both.
+//! `GET /probe?target=URL` runs one path probe with the network settings given at start
+//! (`&debug=true`: its report instead of the metrics); `GET /metrics` answers the exporter's own
+//! counters; `GET /` lists the last `--history` probes, each with its page at `/report?id=N`.
 //!
 //! Not an open proxy: only Microsoft Update's hosts (every host the catalog's patterns cover, and
 //! the sync endpoints the `endpoint` stage knows) and the `--allow-target` patterns may be probed. Probes in flight are bounded by `--concurrency`; a scrape beyond it gets 503 at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -30,7 +31,9 @@ use crate::config::{Config, Network, Proxies, RouteMode, Routing, TlsSettings};
 use crate::error::{Done, InternalError, UsageError, usage};
 use crate::exit::Exit;
 use crate::knowledge::endpoints;
+use crate::model::Report;
 use crate::probe::cert::Trust;
+use crate::render::html::{self, RecentProbe, RunFacts};
 use crate::target::Target;
 
 /// What `wsusprobe serve` serves.
@@ -43,6 +46,8 @@ pub struct ServeJob {
     pub modules: BTreeMap<String, Config>,
     /// Hosts besides the catalog's: `--allow-target` and the file's `allow_targets`.
     pub allow: Vec<Allowed>,
+    /// Probes kept for `/` and `/report` (`--history`).
+    pub history: usize,
 }
 
 /// A host, every host under a domain, or an address the exporter may probe.
@@ -116,6 +121,7 @@ impl ServeJob {
             base,
             modules: file.modules,
             allow,
+            history: args.history as usize,
         })
     }
 }
@@ -197,6 +203,47 @@ struct Served {
     modules: BTreeMap<String, Profile>,
     permits: Semaphore,
     counters: Counters,
+    /// The last probes with their reports, oldest first (at most `history`).
+    recent: Mutex<VecDeque<(RecentProbe, Arc<Report>)>>,
+    history: usize,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Served {
+    /// Keep `report` as the newest probe, dropping the oldest beyond `--history`.
+    fn remember(&self, query: &HashMap<String, String>, report: Report, seconds: f64) {
+        if self.history == 0 {
+            return;
+        }
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let path = report.paths.first();
+        let verdict = match path.and_then(|p| p.verdict.as_ref()) {
+            Some(v) => format!("{}/{}", v.stage, v.kind),
+            None if path.is_some_and(|p| p.has_warnings()) => "ok with warnings".into(),
+            None => "ok".into(),
+        };
+        let entry = RecentProbe {
+            id,
+            time: report.started_at.clone(),
+            target: query.get("target").cloned().unwrap_or_default(),
+            module: query.get("module").cloned(),
+            route: path
+                .map(|p| p.route.proxy.clone().unwrap_or_else(|| "direct".into()))
+                .unwrap_or_default(),
+            verdict,
+            ok: report.ok,
+            seconds,
+        };
+        if let Ok(mut r) = self.recent.lock() {
+            r.push_back((entry, Arc::new(report)));
+            while r.len() > self.history {
+                r.pop_front();
+            }
+        }
+    }
 }
 
 /// Serve until Ctrl-C or SIGTERM. The first line on `out` says where it listens.
@@ -222,10 +269,14 @@ pub fn run(job: ServeJob, out: Out<'_>) -> Done {
                 .map(|(n, c)| (n, Profile::new(c)))
                 .collect(),
             counters: Counters::new(),
+            recent: Mutex::new(VecDeque::new()),
+            history: job.history,
+            next_id: Default::default(),
         });
         let app = Router::new()
             .route("/", get(index))
             .route("/probe", get(probe))
+            .route("/report", get(report_page))
             .route("/metrics", get(metrics))
             .with_state(state);
         axum::serve(listener, app)
@@ -241,11 +292,68 @@ fn text(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, kind)], body).into_response()
 }
 
-async fn index() -> Response {
-    let page = "<html><head><title>wsusprobe</title></head><body><h1>wsusprobe serve</h1>\
-<p><a href=\"/probe?target=https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx\">/probe?target=…</a> \
-runs one path probe; <a href=\"/metrics\">/metrics</a> are the exporter's own.</p></body></html>";
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+fn page(status: StatusCode, body: Vec<u8>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// The last probes, newest first, each linking to its report.
+async fn index(State(served): State<Arc<Served>>) -> Response {
+    let list: Vec<RecentProbe> = served
+        .recent
+        .lock()
+        .map(|r| r.iter().map(|(e, _)| e.clone()).collect())
+        .unwrap_or_default();
+    let mut body = Vec::new();
+    match html::recent_probes(&list, served.history, &mut body) {
+        Ok(()) => page(StatusCode::OK, body),
+        Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "cannot render\n".into()),
+    }
+}
+
+/// One kept probe's report as a page (`/report?id=N`).
+async fn report_page(
+    State(served): State<Arc<Served>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(id) = query.get("id").and_then(|i| i.parse::<u64>().ok()) else {
+        return text(StatusCode::BAD_REQUEST, "give id=N, as / links it\n".into());
+    };
+    let found = served.recent.lock().ok().and_then(|r| {
+        r.iter()
+            .find(|(e, _)| e.id == id)
+            .map(|(e, rep)| (e.clone(), rep.clone()))
+    });
+    let Some((entry, report)) = found else {
+        return text(
+            StatusCode::NOT_FOUND,
+            format!(
+                "probe {id} is not kept: only the last {} are (--history)\n",
+                served.history
+            ),
+        );
+    };
+    let facts = RunFacts {
+        command: format!(
+            "serve probe {}: target={}{}",
+            entry.id,
+            entry.target,
+            entry
+                .module
+                .as_deref()
+                .map(|m| format!(" module={m}"))
+                .unwrap_or_default()
+        ),
+    };
+    let mut body = Vec::new();
+    match html::render(&report, &facts, &mut body) {
+        Ok(()) => page(StatusCode::OK, body),
+        Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "cannot render\n".into()),
+    }
 }
 
 /// The probe deadline: the profile's `--timeout`, shortened to half a second under the scrape's
@@ -288,8 +396,25 @@ async fn probe(
     let started = Instant::now();
     let report = crate::probe::check_trusting(Arc::new(cfg), profile.trust.clone()).await;
     served.counters.probed(report.ok);
+    let seconds = started.elapsed().as_secs_f64();
     let mut body = String::new();
-    match crate::render::prometheus::probe(&report, started.elapsed().as_secs_f64(), &mut body) {
+    let debug = query.get("debug").is_some_and(|d| d == "true");
+    let written = if debug {
+        // As blackbox_exporter's debug: the probe's story instead of the metrics.
+        serde_json::to_string_pretty(&report)
+            .map(|j| body = j + "\n")
+            .map_err(|_| std::fmt::Error)
+    } else {
+        crate::render::prometheus::probe(&report, seconds, &mut body)
+    };
+    served.remember(&query, report, seconds);
+    match written {
+        Ok(()) if debug => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
         Ok(()) => text(StatusCode::OK, body),
         Err(_) => text(
             StatusCode::INTERNAL_SERVER_ERROR,

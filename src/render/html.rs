@@ -527,6 +527,50 @@ pub fn render(report: &Report, run: &RunFacts, out: &mut dyn Write) -> io::Resul
     out.write_all(page.as_bytes())
 }
 
+/// One probe `serve` ran, as its status page lists it.
+#[derive(Debug, Clone)]
+pub struct RecentProbe {
+    pub id: u64,
+    pub time: String,
+    pub target: String,
+    pub module: Option<String>,
+    pub route: String,
+    /// `ok`, `ok with warnings`, or `stage/kind`.
+    pub verdict: String,
+    pub ok: bool,
+    pub seconds: f64,
+}
+
+/// `serve`'s `/`: the last probes, newest first, each linking to its report.
+pub fn recent_probes(list: &[RecentProbe], kept: usize, out: &mut dyn Write) -> io::Result<()> {
+    let mut page = String::new();
+    head("wsusprobe serve", &mut page);
+    let _ = write!(
+        page,
+        r#"<header><h1>wsusprobe serve</h1><p><a href="/probe?target=https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx">/probe?target=URL</a> runs one path probe (<code>&amp;module=NAME</code>, <code>&amp;route=direct|proxy</code>; <code>&amp;debug=true</code> answers with the report instead of the metrics); <a href="/metrics">/metrics</a> are the exporter's own.</p><p>The last {} probe(s) are kept ({kept} at most), newest first.</p></header><main><table><thead><tr><th>time</th><th>target</th><th>module</th><th>route</th><th>verdict</th><th>s</th><th></th></tr></thead><tbody>"#,
+        list.len()
+    );
+    for p in list.iter().rev() {
+        let _ = write!(
+            page,
+            r#"<tr><td>{}</td><td class="msg">{}</td><td>{}</td><td>{}</td><td class="{}"><b>{}</b></td><td>{:.3}</td><td><a href="/report?id={}">report</a></td></tr>"#,
+            esc(&p.time),
+            esc(&p.target),
+            esc(p.module.as_deref().unwrap_or("—")),
+            esc(&p.route),
+            if p.ok { "pass" } else { "fail" },
+            esc(&p.verdict),
+            p.seconds,
+            p.id
+        );
+    }
+    if list.is_empty() {
+        page.push_str(r#"<tr><td colspan="7">No probe yet.</td></tr>"#);
+    }
+    page.push_str("</tbody></table></main></body></html>\n");
+    out.write_all(page.as_bytes())
+}
+
 /// `run`'s plan: each expectation, met or not, then each path.
 pub fn plan(
     r: &crate::model::plan::PlanReport,
