@@ -7,6 +7,8 @@
 #   bash .ci/windows.sh clippy    # clippy for the Windows target, -D warnings
 #   bash .ci/windows.sh build     # target/x86_64-win7-windows-gnu/debug/wsusprobe.exe (release with WIN_PROFILE=release),
 #                                 # then checks what it imports against .ci/windows-imports.txt
+#   bash .ci/windows.sh package   # the release exe, zipped with a Windows README, examples, licences and SHA256SUMS:
+#                                 # target/package/wsusprobe-<version>-x86_64-windows.zip (+ .sha256)
 #   bash .ci/windows.sh env       # print the environment, to run cargo by hand: eval "$(bash .ci/windows.sh env)"
 #
 # The unpacked toolchain never replaces rustup's cargo: it is used only through the variables below.
@@ -113,8 +115,36 @@ case "${1:-}" in
     if [ "$profile" = release ]; then cargo_web build --release --bin wsusprobe; else cargo_web build --bin wsusprobe; fi
     check_imports "$root/target/$triple/$profile/wsusprobe.exe"
     ;;
+  package)
+    eval "$(environment)"
+    cargo_web build --release --bin wsusprobe
+    check_imports "$root/target/$triple/release/wsusprobe.exe"
+    version=$(awk -F'"' '/^version *=/ {print $2; exit}' "$root/Cargo.toml")
+    name=wsusprobe-$version-x86_64-windows
+    out=$root/target/package
+    rm -rf "${out:?}/$name" "$out/$name.zip"
+    mkdir -p "$out/$name/examples"
+    cp "$root/target/$triple/release/wsusprobe.exe" "$out/$name/"
+    # Plain text with CRLF, as Notepad shows it everywhere.
+    sed 's/$/\r/' "$root/.ci/package/README-windows.txt" > "$out/$name/README.txt"
+    sed 's/$/\r/' "$root/.ci/package/LICENSE-MIT" > "$out/$name/LICENSE-MIT.txt"
+    sed 's/$/\r/' "$root/.ci/package/LICENSE-APACHE" > "$out/$name/LICENSE-APACHE.txt"
+    cp "$root/testdata/prometheus/serve.toml" "$out/$name/examples/serve.toml"
+    cp "$root/testdata/plans/wsus-required.toml" "$out/$name/examples/plan.toml"
+    (cd "$out/$name" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort |
+      xargs sha256sum > SHA256SUMS)
+    (cd "$out" && python3 -c 'import sys, zipfile, os
+name = sys.argv[1]
+with zipfile.ZipFile(name + ".zip", "w", zipfile.ZIP_DEFLATED) as z:
+    for d, _, files in os.walk(name):
+        for f in sorted(files):
+            z.write(os.path.join(d, f))' "$name")
+    (cd "$out" && sha256sum "$name.zip" > "$name.zip.sha256")
+    echo "windows: $out/$name.zip"
+    cat "$out/$name.zip.sha256"
+    ;;
   *)
-    echo "usage: bash .ci/windows.sh install|clippy|build|env" >&2
+    echo "usage: bash .ci/windows.sh install|clippy|build|package|env" >&2
     exit 2
     ;;
 esac

@@ -23,10 +23,18 @@ Examples:
       The password comes from WSUSPROBE_PROXY_PASSWORD, or is asked for without echo.
   wsusprobe check --proxy http://proxy.contoso.test:8080 --route both";
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the version and the commit it was built from (build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("WSUSPROBE_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "wsusprobe",
-    version,
+    version = VERSION,
     about = "Find where the network path from a WSUS server to Microsoft Update breaks",
     long_about = "Find where the network path from a WSUS server (or a Configuration Manager software update \
 point) to Microsoft Update breaks.\n\nwsusprobe walks the same path WSUS uses — endpoint, DNS, TCP, TLS, \
@@ -67,6 +75,27 @@ pub enum Command {
     /// Serve probes to Prometheus: GET /probe?target=URL runs one path per scrape (blackbox style)
     #[command(after_help = SERVE_HELP)]
     Serve(ServeArgs),
+    /// Print the shell completion script for bash, zsh, fish or powershell
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), as the packages install it
+    #[command(hide = true)]
+    Man,
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install them where each shell looks:
+  wsusprobe completions bash > /etc/bash_completion.d/wsusprobe
+  wsusprobe completions zsh > \"${fpath[1]}/_wsusprobe\"
+  wsusprobe completions fish > ~/.config/fish/completions/wsusprobe.fish
+  wsusprobe completions powershell >> $PROFILE      # Windows PowerShell or PowerShell 7
+The .deb installs the bash, zsh and fish ones.";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const HOST_HELP: &str = "\

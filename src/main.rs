@@ -32,6 +32,8 @@ fn dispatch(command: Command, out: Out<'_>) -> Done {
         Command::Serve(a) => validated(serve::ServeJob::from_args(&a), |j| serve::run(j, out)),
         Command::Logs(a) => validated(logs::LogsJob::from_args(&a), |j| logs::run(j, out)),
         Command::Explain(a) => explain::run(explain::ExplainJob::from_args(&a), out),
+        Command::Completions(a) => commands::completions::completions(&a, out),
+        Command::Man => commands::completions::man(out),
     }
 }
 

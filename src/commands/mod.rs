@@ -6,6 +6,7 @@
 pub mod allowlist;
 pub mod check;
 pub mod ciphers;
+pub mod completions;
 pub mod explain;
 pub mod host;
 pub mod logs;
