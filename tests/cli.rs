@@ -248,3 +248,36 @@ async fn plain_output_is_ascii_and_json_stays_valid() {
     assert_eq!(json.json, full.json);
     assert!(full.stdout.contains('—'));
 }
+
+/// `--version` names the commit; `completions` prints each shell's script from the clap
+/// definitions (every subcommand in it), and the hidden `man` a manual page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn version_completions_and_manual_page() {
+    let r = run(&["--version"]).await;
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout
+            .starts_with(&format!("wsusprobe {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        r.stdout
+    );
+    for (shell, marker) in [
+        ("bash", "_wsusprobe()"),
+        ("zsh", "#compdef wsusprobe"),
+        ("fish", "complete -c wsusprobe"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let r = run(&["completions", shell]).await;
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert_has(&r.stdout, marker);
+        for sub in ["check", "allowlist", "ciphers", "serve"] {
+            assert_has(&r.stdout, sub);
+        }
+    }
+    let r = run(&["completions", "tcsh"]).await;
+    assert_eq!(r.code, 2, "an unknown shell is a usage error");
+    let r = run(&["man"]).await;
+    assert_eq!(r.code, 0);
+    assert_has(&r.stdout, ".TH wsusprobe 1");
+    assert_has(&r.stdout, "Find where the network path");
+}
