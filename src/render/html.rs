@@ -67,7 +67,7 @@ pub fn esc(s: &str) -> String {
 const STYLE: &str = r#"
 @page { size: A4; margin: 14mm; }
 :root { --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --skip: #6e7781; --ink: #1f2328; }
-body { font: 14px/1.45 "DejaVu Sans", system-ui, sans-serif; color: var(--ink); margin: 24px auto; max-width: 1100px; }
+body { font: 14px/1.45 "DejaVu Sans", system-ui, sans-serif; color: var(--ink); margin: 24px auto; padding: 0 16px; max-width: 1100px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 0 0 6px; word-break: break-all; }
 .summary { font-size: 16px; font-weight: bold; margin: 6px 0 12px; }
 .pass { color: var(--ok); } .warn { color: var(--warn); } .fail { color: var(--bad); } .skip { color: var(--skip); }
