@@ -125,6 +125,7 @@ case "${1:-}" in
     rm -rf "${out:?}/$name" "$out/$name.zip"
     mkdir -p "$out/$name/examples"
     cp "$root/target/$triple/release/wsusprobe.exe" "$out/$name/"
+    x86_64-w64-mingw32-strip "$out/$name/wsusprobe.exe" 2>/dev/null || true
     # Plain text with CRLF, as Notepad shows it everywhere.
     sed 's/$/\r/' "$root/.ci/package/README-windows.txt" > "$out/$name/README.txt"
     sed 's/$/\r/' "$root/.ci/package/LICENSE-MIT" > "$out/$name/LICENSE-MIT.txt"
