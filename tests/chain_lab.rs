@@ -20,14 +20,9 @@ fn no_machine_winhttp_proxy() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     if report::wine_exe().is_some() {
         ONCE.call_once(|| {
-            let _ = std::process::Command::new("wine")
-                .args(["reg", "delete"])
-                .arg(
-                    r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",
-                )
-                .args(["/v", "WinHttpSettings", "/f"])
-                .env("WINEDEBUG", "-all")
-                .output();
+            let connections =
+                r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections";
+            let _ = report::wine_reg(&["delete", connections, "/v", "WinHttpSettings", "/f"]);
         });
     }
 }

@@ -284,14 +284,7 @@ async fn the_live_registry_gives_what_the_export_gives() {
         eprintln!("SKIP: the live registry is Windows' own (the Wine suite runs this test)");
         return;
     }
-    let reg = |args: &[&str]| {
-        std::process::Command::new("wine")
-            .arg("reg")
-            .args(args)
-            .env("WINEDEBUG", "-all")
-            .output()
-            .expect("wine reg")
-    };
+    let reg = crate::lab::report::wine_reg;
     let wsus = format!(
         "{}/testdata/wsus-config/sws-lab-auth-proxy.json",
         env!("CARGO_MANIFEST_DIR")

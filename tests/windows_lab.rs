@@ -13,7 +13,7 @@ mod report;
 #[path = "lab/squid.rs"]
 mod squid;
 
-use report::{Run, wine_exe};
+use report::{Run, wine_exe, wine_reg as reg};
 use squid::{Lab, lab, lab_dns};
 use wsusprobe::model::detail::TlsDetail;
 
@@ -44,16 +44,6 @@ fn check(lab: &Lab, extra: &[&str]) -> Run {
 fn schannel(r: &Run) -> Option<wsusprobe::model::detail::SchannelCheck> {
     let mut tls: TlsDetail = r.tls();
     tls.schannel_mut().take()
-}
-
-/// `wine reg` on the suite's prefix.
-fn reg(args: &[&str]) -> std::process::Output {
-    std::process::Command::new("wine")
-        .arg("reg")
-        .args(args)
-        .env("WINEDEBUG", "-all")
-        .output()
-        .expect("wine reg")
 }
 
 /// Removes what the tests set (the TLS 1.2 client key, WinHTTP's proxy) however a test ends.

@@ -85,36 +85,29 @@ impl IssuerRoute {
             return None;
         };
         let w = winhttp::parse(bytes).ok()?;
-        Some(
-            match w
-                .http_proxy_url()
-                .map(|u| ProxySpec::parse(&u, "WinHttpSettings"))
-            {
-                Some(Ok(proxy)) => IssuerRoute::Proxy {
-                    proxy,
-                    bypass: w.bypass,
-                    from: "the exported WinHttpSettings",
-                },
-                _ => IssuerRoute::Direct,
+        Some(IssuerRoute::of_winhttp(w, "the exported WinHttpSettings"))
+    }
+
+    /// The route a `WinHttpSettings` value names (`from`: where it was read).
+    fn of_winhttp(w: winhttp::WinHttpProxy, from: &'static str) -> IssuerRoute {
+        match w
+            .http_proxy_url()
+            .map(|u| ProxySpec::parse(&u, "WinHttpSettings"))
+        {
+            Some(Ok(proxy)) => IssuerRoute::Proxy {
+                proxy,
+                bypass: w.bypass,
+                from,
             },
-        )
+            _ => IssuerRoute::Direct,
+        }
     }
 
     /// WinHTTP's own setting on this machine: the live `WinHttpSettings` on Windows (a proxy it
     /// names, with its bypass list), direct elsewhere or when it names none.
     fn of_this_machine() -> IssuerRoute {
         match crate::host::live::winhttp_proxy() {
-            Some(w) => match w
-                .http_proxy_url()
-                .map(|u| ProxySpec::parse(&u, "WinHttpSettings"))
-            {
-                Some(Ok(proxy)) => IssuerRoute::Proxy {
-                    proxy,
-                    bypass: w.bypass,
-                    from: "this machine's WinHttpSettings",
-                },
-                _ => IssuerRoute::Direct,
-            },
+            Some(w) => IssuerRoute::of_winhttp(w, "this machine's WinHttpSettings"),
             None => IssuerRoute::Direct,
         }
     }

@@ -4,13 +4,15 @@
 //! stage's evidence. No script, no external fetch; prints on A4.
 //!
 //! Everything that came from the network (status lines, error pages' titles, certificate names,
-//! DNS answers) reaches the page only through `esc`, in text and attribute values alike.
+//! DNS answers) reaches the page only through `esc` (the XML escaping JUnit uses, which HTML reads
+//! the same), in text and attribute values alike.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde_json::Value;
 
+use super::junit::esc;
 use crate::knowledge::endpoints::{CatalogEntry, Role};
 use crate::model::{PathReport, Report, RouteKind, Stage, StageResult, Status};
 
@@ -45,23 +47,6 @@ fn without_userinfo(arg: &str) -> String {
         Some(at) => format!("{}{}", &arg[..scheme_end + 3], &rest[at + 1..]),
         None => arg.to_string(),
     }
-}
-
-/// Escape text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 const STYLE: &str = r#"
@@ -691,9 +676,9 @@ mod tests {
     fn escapes_text_and_attributes() {
         assert_eq!(
             esc(r#"<script>alert("x")</script> & 'y' <img onerror=z>"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39; &lt;img onerror=z&gt;"
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;y&apos; &lt;img onerror=z&gt;"
         );
-        assert_eq!(esc("a\u{0}b"), "a\u{fffd}b");
+        assert_eq!(esc("a\u{0}b"), "ab");
     }
 
     #[test]

@@ -93,6 +93,16 @@ pub fn wsusprobe_command() -> Command {
     }
 }
 
+/// `wine reg ARGS` on the suite's prefix (WINEPREFIX): the exe under test reads that registry.
+pub fn wine_reg(args: &[&str]) -> std::process::Output {
+    Command::new("wine")
+        .arg("reg")
+        .args(args)
+        .env("WINEDEBUG", "-all")
+        .output()
+        .expect("wine reg")
+}
+
 /// Skip a test that cannot run under Wine, saying why; true when skipped.
 pub fn skip_under_wine(why: &str) -> bool {
     if wine_exe().is_some() {
