@@ -281,8 +281,10 @@ pub struct NetArgs {
     pub proxy_spn: Option<String>,
 
     /// The machine's WinHTTP proxy (`netsh winhttp show proxy`), through which Windows fetches a
-    /// certificate's missing issuer from its AIA URL — not WSUS's proxy. Default: direct, as
-    /// WinHTTP with no proxy set. Authenticates as --proxy-user / --proxy-auth say
+    /// certificate's missing issuer from its AIA URL — not WSUS's proxy. Default: on Windows
+    /// this machine's own (the WinHttpSettings registry value, bypass list included), elsewhere
+    /// direct; with --client-profile-from-reg, the exported host's. Authenticates as
+    /// --proxy-user / --proxy-auth say
     #[arg(long, value_name = "URL", help_heading = "Proxy")]
     pub winhttp_proxy: Option<String>,
 
