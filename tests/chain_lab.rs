@@ -11,7 +11,7 @@ mod report;
 mod squid;
 
 use report::Run;
-use squid::{Lab, SWS, lab, lab_dns};
+use squid::{Lab, SWS, lab};
 use wsusprobe::model::{Kind, Status};
 
 /// Under Wine, the exe takes WinHTTP's route from the prefix's registry: make sure no proxy is
@@ -34,19 +34,7 @@ fn check(lab: &Lab, port: &str, extra: &[&str]) -> Run {
         "https://{SWS}:{}/ServerSyncWebService/ServerSyncWebService.asmx",
         lab.get(port)
     );
-    let out = report::wsusprobe_command()
-        .args(["check", "--json", "--timeout", "15s", &url])
-        .args([
-            "--dns-server",
-            &lab_dns(),
-            "--ca-file",
-            lab.get("LAB_ROOT_CA"),
-        ])
-        .args(extra)
-        .env_remove("WSUSPROBE_PROXY_PASSWORD")
-        .output()
-        .unwrap();
-    Run::from_output(&out)
+    squid::check_url(lab, &url, extra)
 }
 
 fn warned_incomplete(r: &Run) {

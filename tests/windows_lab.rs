@@ -14,7 +14,7 @@ mod report;
 mod squid;
 
 use report::{Run, wine_exe, wine_reg as reg};
-use squid::{Lab, lab, lab_dns};
+use squid::{Lab, lab};
 use wsusprobe::model::detail::TlsDetail;
 
 /// One test at a time changes the prefix's registry.
@@ -27,18 +27,7 @@ const TLS12_CLIENT: &str =
     r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client";
 
 fn check(lab: &Lab, extra: &[&str]) -> Run {
-    let out = report::wsusprobe_command()
-        .args(["check", "--json", "--timeout", "15s", &lab.sync_url()])
-        .args([
-            "--dns-server",
-            &lab_dns(),
-            "--ca-file",
-            lab.get("LAB_ROOT_CA"),
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    Run::from_output(&out)
+    squid::check_url(lab, &lab.sync_url(), extra)
 }
 
 fn schannel(r: &Run) -> Option<wsusprobe::model::detail::SchannelCheck> {
@@ -152,25 +141,7 @@ fn the_machines_winhttp_proxy_carries_the_aia_fetch() {
         lab.get("LAB_TLS_AIA")
     );
     let pin = format!("aia.lab.test:{}:127.0.0.9", lab.get("LAB_AIA_HTTP"));
-    let out = report::wsusprobe_command()
-        .args([
-            "check",
-            "--json",
-            "--timeout",
-            "15s",
-            &url,
-            "--resolve",
-            &pin,
-        ])
-        .args([
-            "--dns-server",
-            &lab_dns(),
-            "--ca-file",
-            lab.get("LAB_ROOT_CA"),
-        ])
-        .output()
-        .unwrap();
-    let r = Run::from_output(&out);
+    let r = squid::check_url(&lab, &url, &["--resolve", &pin]);
     r.expect_ok();
     let f = &r.chain().fetched;
     assert_eq!(f.len(), 1, "{}", r.stdout);

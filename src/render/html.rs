@@ -423,6 +423,27 @@ fn head(title: &str, out: &mut String) {
     );
 }
 
+/// The start every page shares: the document head, the header with its title line and summary,
+/// the run's facts, and the opening of `<main>`.
+fn opening(
+    title: &str,
+    h1: &str,
+    (line, state): (&str, &str),
+    report: &Report,
+    run: &RunFacts,
+    page: &mut String,
+) {
+    head(title, page);
+    let _ = write!(
+        page,
+        r#"<header><h1>{}</h1><p class="summary {state}">{}</p>"#,
+        esc(h1),
+        esc(line)
+    );
+    facts(report, run, page);
+    page.push_str("</header><main>");
+}
+
 fn facts(report: &Report, run: &RunFacts, out: &mut String) {
     let _ = write!(
         out,
@@ -497,14 +518,14 @@ pub fn render(report: &Report, run: &RunFacts, out: &mut dyn Write) -> io::Resul
         .map(|v| format!(" — {}/{}", v.stage, v.kind))
         .unwrap_or_default();
     let mut page = String::new();
-    head(&format!("wsusprobe: {line}{first_verdict}"), &mut page);
-    let _ = write!(
-        page,
-        r#"<header><h1>wsusprobe report</h1><p class="summary {state}">{}</p>"#,
-        esc(&line)
+    opening(
+        &format!("wsusprobe: {line}{first_verdict}"),
+        "wsusprobe report",
+        (&line, state),
+        report,
+        run,
+        &mut page,
     );
-    facts(report, run, &mut page);
-    page.push_str("</header><main>");
     for (i, p) in report.paths.iter().enumerate() {
         path_section(i + 1, p, &mut page);
     }
@@ -572,15 +593,16 @@ pub fn plan(
         )
     };
     let mut page = String::new();
-    head(&format!("wsusprobe run: {line}"), &mut page);
-    let _ = write!(
-        page,
-        r#"<header><h1>wsusprobe plan</h1><p class="summary {state}">{}</p>"#,
-        esc(&line)
+    opening(
+        &format!("wsusprobe run: {line}"),
+        "wsusprobe plan",
+        (&line, state),
+        &r.report,
+        run,
+        &mut page,
     );
-    facts(&r.report, run, &mut page);
     page.push_str(
-        "</header><main><table><thead><tr><th>expectation</th><th>target</th><th>expected</th><th>actual</th><th>met</th></tr></thead><tbody>",
+        "<table><thead><tr><th>expectation</th><th>target</th><th>expected</th><th>actual</th><th>met</th></tr></thead><tbody>",
     );
     for o in &r.results {
         let _ = write!(
@@ -612,14 +634,14 @@ pub fn allowlist(
 ) -> io::Result<()> {
     let (line, state) = summary(report);
     let mut page = String::new();
-    head(&format!("wsusprobe allowlist: {line}"), &mut page);
-    let _ = write!(
-        page,
-        r#"<header><h1>Microsoft Update domains: allowlist sweep</h1><p class="summary {state}">{}</p>"#,
-        esc(&line)
+    opening(
+        &format!("wsusprobe allowlist: {line}"),
+        "Microsoft Update domains: allowlist sweep",
+        (&line, state),
+        report,
+        run,
+        &mut page,
     );
-    facts(report, run, &mut page);
-    page.push_str("</header><main>");
     let rows: Vec<(&PathReport, &CatalogEntry)> =
         report.paths.iter().zip(entries.iter().copied()).collect();
     for role in Role::ALL {

@@ -55,3 +55,21 @@ pub fn lab_dns() -> String {
         .map(|l| l.get("LAB_DNS").to_string())
         .unwrap_or_else(|| "127.0.0.153:53".into())
 }
+
+/// `wsusprobe check --json URL` against the lab (its resolver and root CA), with `extra` flags;
+/// no proxy password in its environment.
+pub fn check_url(lab: &Lab, url: &str, extra: &[&str]) -> super::report::Run {
+    let out = super::report::wsusprobe_command()
+        .args(["check", "--json", "--timeout", "15s", url])
+        .args([
+            "--dns-server",
+            &lab_dns(),
+            "--ca-file",
+            lab.get("LAB_ROOT_CA"),
+        ])
+        .args(extra)
+        .env_remove("WSUSPROBE_PROXY_PASSWORD")
+        .output()
+        .expect("run wsusprobe");
+    super::report::Run::from_output(&out)
+}
